@@ -1,0 +1,488 @@
+"""The state of one interview over one bank: answers, visibility, checks.
+
+Headless: the TUI, the CLI (`bank simulate`) and the store all drive this same
+object.  Every rule comes from the bank; nothing here knows an item by name
+except through the bank's declarations (`age_item`, `partial_when`, types).
+
+Re-evaluation after an answer touches only what depends on the answered item:
+the items whose relevance names it (transitively, when their visibility
+changes), the checks and alerts that name it, and its `bound_by` partners.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+from ..bank import expr as E
+from ..bank.loader import CompiledAlert, CompiledCheck, QuestionBank
+from ..bank.model import Item
+from ..i18n import Translator
+from .timeframe import FOLLOWUP_MAX_AGE_DAYS, Window, format_window, window_for
+from .values import (
+    N,
+    X,
+    Invalid,
+    MissingCode,
+    parse_code,
+    parse_date,
+    parse_missing,
+    parse_multi,
+    parse_years_months,
+    to_int,
+)
+
+ACCEPTED = "accepted"
+INVALID = "invalid"
+WARNING = "warning"
+
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+
+
+class EngineError(Exception):
+    """A request the engine refuses; `key` is a locale message key."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class CompletionRefused(EngineError):
+    def __init__(self, missing_items: list[str], missing_ratings: list[str]) -> None:
+        super().__init__("engine.complete.refused")
+        self.missing_items = missing_items
+        self.missing_ratings = missing_ratings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A fired check (soft warning) or a raised alert."""
+
+    key: str  # "<item>#<n>" for checks, "<item>!<n>" for alerts
+    item_id: str  # the item the check belongs to
+    message: str  # message key
+    severity: str  # "soft" | "hard" | "alert"
+
+
+@dataclass
+class Outcome:
+    status: str
+    item_id: str
+    message: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Finding] = field(default_factory=list)  # soft checks that fire now (this answer and dependents)
+    alerts: list[Finding] = field(default_factory=list)  # alerts newly raised by this change
+    hidden: list[str] = field(default_factory=list)  # items that became hidden (now N)
+    shown: list[str] = field(default_factory=list)  # items that became visible again (now empty)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != INVALID
+
+
+_EMPTY = object()  # "no entry" marker in lookups
+
+
+class Interview:
+    """One interview: `bank`, anchored on `interview_date`.
+
+    `linked_date` is the date of the earlier interview a follow-up links to
+    (required for follow-up banks); `today` bounds the interview date.
+    """
+
+    def __init__(
+        self,
+        bank: QuestionBank,
+        interview_date: date,
+        linked_date: date | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.bank = bank
+        self.date = interview_date
+        self.linked_date = linked_date
+        self.link_warnings: list[str] = []
+        if today is not None and interview_date > today:
+            raise EngineError("engine.date_in_future")
+        if bank.is_followup:
+            if linked_date is None:
+                raise EngineError("engine.link.required")
+            if linked_date >= interview_date:
+                raise EngineError("engine.link.not_earlier", linked=linked_date.isoformat(), date=interview_date.isoformat())
+            if (interview_date - linked_date).days > FOLLOWUP_MAX_AGE_DAYS:
+                self.link_warnings.append("engine.link.old")
+        self.status = IN_PROGRESS
+        self.answers: dict[str, object] = {}
+        self._hidden: set[str] = set()
+        self.warnings: dict[str, Finding] = {}
+        self.deferred: set[str] = set()
+        self.alerts: dict[str, Finding] = {}
+        self.cursor: str | None = None
+        self._env_check = E.Env(self._value_of, self._code_of, self._answered, E.CHECK)
+        self._env_rel = E.Env(self._value_of, self._code_of, self._answered, E.RELEVANCE)
+        for item in bank.items:  # initial visibility: references only point back
+            if not self._relevant(item.id):
+                self._hidden.add(item.id)
+                self.answers[item.id] = N
+        flow = self.flow_items()
+        self.cursor = flow[0].id if flow else None
+
+    # ------------------------------------------------------------------ lookups
+
+    def _value_of(self, item_id: str) -> object:
+        v = self.answers.get(item_id, _EMPTY)
+        if v is _EMPTY or v is X:
+            return E.UNKNOWN
+        if v is N:
+            return E.NA
+        return v
+
+    def _code_of(self, item_id: str) -> str | None:
+        v = self.answers.get(item_id)
+        return v.code if isinstance(v, MissingCode) else None
+
+    def _answered(self, item_id: str) -> bool:
+        v = self.answers.get(item_id, _EMPTY)
+        return v is not _EMPTY and not isinstance(v, MissingCode) and v != "" and v != []
+
+    def _relevant(self, item_id: str) -> bool:
+        expr = self.bank.relevance.get(item_id)
+        if expr is None:
+            return True
+        return E.truth(expr.evaluate(self._env_rel), E.RELEVANCE) is not False
+
+    def item(self, item_id: str) -> Item:
+        try:
+            return self.bank.by_id[item_id]
+        except KeyError:
+            raise EngineError("engine.invalid.unknown_item", item=item_id) from None
+
+    def is_visible(self, item_id: str) -> bool:
+        return item_id not in self._hidden
+
+    def value(self, item_id: str) -> object:
+        """The stored value, X, N, or None when the item has no entry."""
+        return self.answers.get(item_id)
+
+    def visible_items(self) -> list[Item]:
+        return [i for i in self.bank.items if i.id not in self._hidden]
+
+    def hidden_items(self) -> list[Item]:
+        return [i for i in self.bank.items if i.id in self._hidden]
+
+    def flow_items(self) -> list[Item]:
+        """Visible items asked in order; ratings and comments are reached separately."""
+        return [i for i in self.visible_items() if i.type not in ("interviewer_rating", "comment")]
+
+    def interviewer_rating_items(self) -> list[Item]:
+        return [i for i in self.bank.items if i.type == "interviewer_rating"]
+
+    # ------------------------------------------------------------------ time frames
+
+    def window(self, item: Item | str) -> Window | None:
+        item = self.item(item) if isinstance(item, str) else item
+        if item.timeframe is None:
+            return None
+        return window_for(item.timeframe, self.date, self.linked_date)
+
+    def timeframe_label(self, item: Item | str, lang: str = "sv") -> str | None:
+        w = self.window(item)
+        return format_window(w, Translator(lang)) if w is not None else None
+
+    def age(self) -> int | None:
+        age_item = self.bank.model.age_item
+        v = self.answers.get(age_item) if age_item else None
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    # ------------------------------------------------------------------ parsing
+
+    def parse(self, item: Item, raw: object) -> object:
+        """Turn raw input into the stored value; raises Invalid."""
+        missing = parse_missing(raw, item)
+        if missing is not None:
+            return missing
+        t = item.type
+        if t in ("count", "days", "money"):
+            value = self._bounded_int(item, to_int(raw))
+        elif t == "years_months":
+            value = self._bounded_int(item, parse_years_months(raw))
+        elif t in ("yes_no", "single", "client_rating", "interviewer_rating"):
+            codes = self.bank.codes_for(item)
+            assert codes is not None
+            value = parse_code(raw, codes)
+        elif t == "multi":
+            codes = self.bank.codes_for(item)
+            assert codes is not None
+            value = parse_multi(raw, codes)
+        elif t == "date":
+            d = parse_date(raw)
+            if d > self.date:
+                raise Invalid("engine.invalid.date_after_interview")
+            value = d.isoformat()
+        elif t == "text":
+            if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not str(raw).strip():
+                raise Invalid("engine.invalid.empty_text")
+            value = str(raw).strip()
+            if item.pattern and not re.fullmatch(item.pattern, value):
+                raise Invalid("engine.invalid.pattern")
+        else:  # comment
+            value = "" if raw is None else str(raw).strip()
+        return value
+
+    def _bounded_int(self, item: Item, v: int) -> int:
+        lo, hi = item.value_range or (0, 0)
+        if v < lo or v > hi:
+            raise Invalid("engine.invalid.out_of_range", {"min": lo, "max": hi})
+        if item.type == "days":
+            w = self.window(item)
+            if w is not None and w.days is not None and v > w.days:
+                raise Invalid("engine.invalid.over_window", {"max": w.days, "window": item.timeframe})
+        age = self.age()
+        if age is not None and item.id != self.bank.model.age_item:
+            years = v / 12 if item.type == "years_months" else (v if item.unit == "years" else None)
+            if years is not None and years > age:
+                raise Invalid("engine.invalid.over_age", {"age": age})
+        return v
+
+    # ------------------------------------------------------------------ answering
+
+    def answer(self, item_id: str, raw: object) -> Outcome:
+        """Validate and store one answer, then re-evaluate what depends on it."""
+        item = self.item(item_id)
+        if self.status == COMPLETED:
+            return Outcome(INVALID, item_id, "engine.invalid.completed")
+        if item_id in self._hidden:
+            return Outcome(INVALID, item_id, "engine.invalid.hidden")
+        try:
+            value = self.parse(item, raw)
+        except Invalid as exc:
+            return Outcome(INVALID, item_id, exc.key, dict(exc.params))
+        return self._set(item, value)
+
+    def clear(self, item_id: str) -> Outcome:
+        """Remove an answer: the item is unanswered again."""
+        item = self.item(item_id)
+        if self.status == COMPLETED:
+            return Outcome(INVALID, item_id, "engine.invalid.completed")
+        if item_id in self._hidden:
+            return Outcome(INVALID, item_id, "engine.invalid.hidden")
+        return self._set(item, _EMPTY)
+
+    def _set(self, item: Item, value: object) -> Outcome:
+        item_id = item.id
+        old = self.answers.get(item_id, _EMPTY)
+        self._put(item_id, value)
+        rejected = self._hard_violation(item)
+        if rejected is not None:
+            self._put(item_id, old)
+            key, params = rejected
+            return Outcome(INVALID, item_id, key, params)
+        outcome = Outcome(ACCEPTED, item_id)
+        self._propagate(item_id, outcome)
+        for i in [item_id, *outcome.hidden, *outcome.shown]:
+            self._refresh_findings_for(i, outcome)
+        self._refresh_findings_of_item(item_id, outcome)
+        outcome.warnings = sorted(
+            {f.key: f for f in outcome.warnings if f.key in self.warnings}.values(), key=lambda f: f.key
+        )
+        if outcome.warnings:
+            outcome.status = WARNING
+        return outcome
+
+    def _put(self, item_id: str, value: object) -> None:
+        if value is _EMPTY:
+            self.answers.pop(item_id, None)
+        else:
+            self.answers[item_id] = value
+
+    def _hard_violation(self, item: Item) -> tuple[str, dict[str, Any]] | None:
+        """The first hard rule the current state breaks, involving `item`."""
+        value = self._value_of(item.id)
+        if _is_number(value):
+            for other_id in [item.bound_by] if item.bound_by else []:
+                other = self._value_of(other_id)
+                if _is_number(other) and value > other:  # type: ignore[operator]
+                    return "engine.invalid.bound_by", {"other": other_id, "value": other}
+            for narrower in self.bank.bounds_of.get(item.id, ()):
+                v = self._value_of(narrower)
+                if _is_number(v) and v > value:  # type: ignore[operator]
+                    return "engine.invalid.bound_of", {"other": narrower, "value": v}
+        checks: Iterable[CompiledCheck] = [
+            *self.bank.checks.get(item.id, ()),
+            *self.bank.check_dependents.get(item.id, ()),
+        ]
+        for check in checks:
+            if check.severity == "hard" and self._fires(check):
+                return check.message, {"item": check.item_id}
+        return None
+
+    def _fires(self, check: CompiledCheck) -> bool:
+        owner = check.item_id
+        if owner in self._hidden or not self._answered(owner):
+            return False
+        return E.truth(check.expr.evaluate(self._env_check), E.CHECK) is False
+
+    def _propagate(self, start: str, outcome: Outcome) -> None:
+        """Recompute visibility of dependents, in bank order, cascading."""
+        order = self.bank.order
+        deps = self.bank.relevance_dependents
+        heap = [(order[d], d) for d in deps.get(start, ())]
+        heapq.heapify(heap)
+        done: set[str] = set()
+        while heap:
+            _, item_id = heapq.heappop(heap)
+            if item_id in done:
+                continue
+            done.add(item_id)
+            visible = self._relevant(item_id)
+            was_visible = item_id not in self._hidden
+            if visible == was_visible:
+                continue
+            if visible:
+                self._hidden.discard(item_id)
+                if self.answers.get(item_id) is N:
+                    del self.answers[item_id]
+                outcome.shown.append(item_id)
+            else:
+                self._hidden.add(item_id)
+                self.answers[item_id] = N
+                outcome.hidden.append(item_id)
+            for d in deps.get(item_id, ()):
+                heapq.heappush(heap, (order[d], d))
+
+    def _refresh_findings_for(self, changed: str, outcome: Outcome) -> None:
+        """Re-evaluate checks and alerts of other items that name `changed`."""
+        for check in self.bank.check_dependents.get(changed, ()):
+            self._update_check(check, outcome)
+        for alert in self.bank.alert_dependents.get(changed, ()):
+            self._update_alert(alert, outcome)
+
+    def _refresh_findings_of_item(self, item_id: str, outcome: Outcome) -> None:
+        for check in self.bank.checks.get(item_id, ()):
+            self._update_check(check, outcome)
+        for alert in self.bank.alerts.get(item_id, ()):
+            self._update_alert(alert, outcome)
+        for other in outcome.hidden:  # a hidden item's own findings no longer apply
+            for check in self.bank.checks.get(other, ()):
+                self._update_check(check, outcome)
+            for alert in self.bank.alerts.get(other, ()):
+                self._update_alert(alert, outcome)
+
+    def _update_check(self, check: CompiledCheck, outcome: Outcome) -> None:
+        if check.severity != "soft":
+            return
+        if self._fires(check):
+            finding = Finding(check.key, check.item_id, check.message, "soft")
+            self.warnings[check.key] = finding
+            outcome.warnings.append(finding)
+        else:
+            self.warnings.pop(check.key, None)
+            self.deferred.discard(check.key)
+
+    def _update_alert(self, alert: CompiledAlert, outcome: Outcome) -> None:
+        raised = alert.item_id not in self._hidden and E.truth(alert.expr.evaluate(self._env_check), E.CHECK) is True
+        if raised:
+            if alert.key not in self.alerts:
+                finding = Finding(alert.key, alert.item_id, alert.message, "alert")
+                self.alerts[alert.key] = finding
+                outcome.alerts.append(finding)
+        else:
+            self.alerts.pop(alert.key, None)
+
+    # ------------------------------------------------------------------ soft checks
+
+    def defer(self, key: str) -> None:
+        """Keep a soft warning for the review screen instead of correcting now."""
+        if key not in self.warnings:
+            raise EngineError("engine.invalid.unknown_item", item=key)
+        self.deferred.add(key)
+
+    def open_warnings(self) -> list[Finding]:
+        return [f for k, f in sorted(self.warnings.items()) if k not in self.deferred]
+
+    def deferred_warnings(self) -> list[Finding]:
+        return [f for k, f in sorted(self.warnings.items()) if k in self.deferred]
+
+    # ------------------------------------------------------------------ navigation
+
+    def current_item(self) -> Item | None:
+        if self.cursor is None:
+            return None
+        if self.cursor in self._hidden:
+            self.cursor = self._next_after(self.cursor)
+        return self.bank.by_id.get(self.cursor) if self.cursor else None
+
+    def _next_after(self, item_id: str) -> str | None:
+        pos = self.bank.order[item_id]
+        for item in self.bank.items[pos + 1 :]:
+            if item.id not in self._hidden and item.type not in ("interviewer_rating", "comment"):
+                return item.id
+        return None
+
+    def advance(self) -> Item | None:
+        """Move to the next visible item in the flow (None at the end)."""
+        if self.cursor is not None:
+            nxt = self._next_after(self.cursor)
+            if nxt is not None:
+                self.cursor = nxt
+                return self.bank.by_id[nxt]
+        return None
+
+    def go_back(self) -> Item | None:
+        if self.cursor is None:
+            return None
+        pos = self.bank.order[self.cursor]
+        for item in reversed(self.bank.items[:pos]):
+            if item.id not in self._hidden and item.type not in ("interviewer_rating", "comment"):
+                self.cursor = item.id
+                return item
+        return self.current_item()
+
+    def jump(self, item_id: str) -> Item:
+        item = self.item(item_id)
+        if item_id in self._hidden:
+            raise EngineError("engine.invalid.hidden")
+        self.cursor = item_id
+        return item
+
+    def first_unanswered(self) -> Item | None:
+        for item in self.flow_items():
+            if item.id not in self.answers:
+                return item
+        return None
+
+    # ------------------------------------------------------------------ completion
+
+    def is_partial(self) -> bool:
+        expr = self.bank.partial_when
+        return expr is not None and E.truth(expr.evaluate(self._env_check), E.CHECK) is True
+
+    def missing(self) -> tuple[list[str], list[str]]:
+        """(visible items without value/X/N, interviewer ratings not set)."""
+        if self.is_partial():
+            return [], []
+        items = [
+            i.id
+            for i in self.visible_items()
+            if i.type not in ("comment", "interviewer_rating") and i.id not in self.answers
+        ]
+        ratings = [i.id for i in self.interviewer_rating_items() if not self._answered(i.id)]
+        return items, ratings
+
+    def can_complete(self) -> bool:
+        items, ratings = self.missing()
+        return not items and not ratings
+
+    def complete(self) -> None:
+        items, ratings = self.missing()
+        if items or ratings:
+            raise CompletionRefused(items, ratings)
+        self.status = COMPLETED
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -1,0 +1,171 @@
+"""Answer values: the ASI missing codes and parsing of raw input per item type."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..bank.model import CodeList, Item
+
+
+class MissingCode:
+    """X (not answered: does not know / will not say) or N (not applicable)."""
+
+    __slots__ = ("code",)
+    _instances: dict[str, "MissingCode"] = {}
+
+    def __new__(cls, code: str) -> "MissingCode":
+        inst = cls._instances.get(code)
+        if inst is None:
+            inst = super().__new__(cls)
+            inst.code = code
+            cls._instances[code] = inst
+        return inst
+
+    def __repr__(self) -> str:
+        return self.code
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (MissingCode, (self.code,))
+
+
+X = MissingCode("X")
+N = MissingCode("N")
+
+
+def is_code(value: object) -> bool:
+    return isinstance(value, MissingCode)
+
+
+@dataclass
+class Invalid(Exception):
+    """Raw input that does not fit the item: `key` is a locale message key."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+_YM_RE = re.compile(r"^\s*(?:(\d+)\s*[yå]\s*)?(?:(\d+)\s*m\s*)?$", re.IGNORECASE)
+_YM_COLON_RE = re.compile(r"^\s*(\d+)\s*[:/ ]\s*(\d+)\s*$")
+
+
+def to_int(raw: object) -> int:
+    if isinstance(raw, bool):
+        raise Invalid("engine.invalid.not_a_number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and re.fullmatch(r"\s*\d+\s*", raw):
+        return int(raw)
+    raise Invalid("engine.invalid.not_a_number")
+
+
+def parse_years_months(raw: object) -> int:
+    """A duration as total months from 42, "3:06", "3y6m", "3å", "6m" or {years, months}."""
+    if isinstance(raw, dict):
+        extra = set(raw) - {"years", "months"}
+        if extra or not raw:
+            raise Invalid("engine.invalid.bad_years_months")
+        years = to_int(raw.get("years", 0))
+        months = to_int(raw.get("months", 0))
+        if months > 11 and "years" in raw:
+            raise Invalid("engine.invalid.months_over_11")
+        return years * 12 + months
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return to_int(raw)
+    if isinstance(raw, str):
+        text = raw.strip()
+        if re.fullmatch(r"\d+", text):
+            return int(text)
+        m = _YM_COLON_RE.match(text)
+        if m:
+            years, months = int(m.group(1)), int(m.group(2))
+            if months > 11:
+                raise Invalid("engine.invalid.months_over_11")
+            return years * 12 + months
+        m = _YM_RE.match(text)
+        if m and (m.group(1) or m.group(2)):
+            years, months = int(m.group(1) or 0), int(m.group(2) or 0)
+            if m.group(1) and months > 11:
+                raise Invalid("engine.invalid.months_over_11")
+            return years * 12 + months
+    raise Invalid("engine.invalid.bad_years_months")
+
+
+def format_years_months(months: int) -> str:
+    return f"{months // 12}:{months % 12:02d}"
+
+
+def parse_code(raw: object, codes: CodeList) -> int | str:
+    values = codes.values
+    if isinstance(raw, bool):
+        raw = int(raw)
+    if isinstance(raw, str):
+        text = raw.strip()
+        if re.fullmatch(r"-?\d+", text) and int(text) in values:
+            return int(text)
+        if text in values:
+            return text
+    elif isinstance(raw, int) and raw in values:
+        return raw
+    raise Invalid("engine.invalid.not_a_code", {"codes": ", ".join(map(str, values))})
+
+
+def parse_multi(raw: object, codes: CodeList) -> list[int | str]:
+    if isinstance(raw, str):
+        parts = [p for p in re.split(r"[,\s]+", raw.strip()) if p]
+    elif isinstance(raw, (list, tuple)):
+        parts = list(raw)
+    else:
+        parts = [raw]
+    chosen = {parse_code(p, codes) for p in parts}
+    order = {v: i for i, v in enumerate(codes.values)}
+    return sorted(chosen, key=lambda v: order[v])
+
+
+def parse_date(raw: object) -> date:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise Invalid("engine.invalid.bad_date")
+
+
+def parse_missing(raw: object, item: Item) -> MissingCode | None:
+    """X or N when the raw input is one of them; raises if the item forbids it."""
+    if isinstance(raw, MissingCode):
+        code = raw.code
+    elif isinstance(raw, str) and raw.strip().upper() in ("X", "N") and item.type != "comment":
+        code = raw.strip().upper()
+    else:
+        return None
+    if code not in item.missing or item.type == "interviewer_rating":
+        raise Invalid("engine.invalid.missing_not_allowed", {"code": code})
+    return MissingCode(code)
+
+
+def encode(value: object) -> object:
+    """JSON-safe form of a stored value (the journal/record and `--json` output)."""
+    if isinstance(value, MissingCode):
+        return {"code": value.code}
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def decode(value: object) -> object:
+    if isinstance(value, dict) and set(value) == {"code"} and value["code"] in ("X", "N"):
+        return MissingCode(value["code"])
+    return value
