@@ -69,6 +69,110 @@ def bank_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     click.echo(t("cli.bank.clean", n=n))
 
 
+def _resolve_bank(ref: str, t: Translator):
+    """A bank by file path, or by id (newest bundled version)."""
+    from .bank.loader import BankError, load_bank
+    from .bank.registry import bundled_banks
+
+    path = Path(ref)
+    try:
+        if path.suffix in (".yaml", ".yml") or path.exists():
+            return load_bank(path)
+        matches = [b for b in bundled_banks() if b.id == ref]
+    except BankError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        raise click.ClickException(t("cli.bank.broken", bank=ref)) from None
+    if not matches:
+        raise click.ClickException(t("cli.bank.not_found", bank=ref))
+    return matches[-1]
+
+
+@bank.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def bank_list(ctx: click.Context, as_json: bool) -> None:
+    """List the bundled question banks."""
+    from .bank.registry import bundled_banks
+
+    t = _translator(ctx)
+    lang = ctx.find_root().obj["lang"]
+    rows = [
+        {
+            "id": b.id,
+            "version": b.version,
+            "instrument": b.model.variant and f"{b.instrument}/{b.model.variant}" or b.instrument,
+            "title": b.model.title.get(lang),
+            "sections": len(b.sections),
+            "items": len(b.items),
+            "sha256": b.sha256,
+            "path": str(b.path),
+        }
+        for b in bundled_banks()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(t("cli.bank.list_header"))
+    for r in rows:
+        click.echo(f"{r['id']:<24} {r['version']:<8} {r['instrument']:<18} {r['items']:>4}  {r['title']}")
+
+
+@bank.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
+    """Items added, removed and changed between two bank versions.
+
+    Changes that break comparability of data (type, codes, range, time frame,
+    unit) are flagged.
+    """
+    from .bank.diff import diff_banks
+
+    t = _translator(ctx)
+    result = diff_banks(_resolve_bank(old, t), _resolve_bank(new, t))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for line in result.lines(t):
+        click.echo(line)
+
+
+@bank.command("simulate")
+@click.argument("bank_ref", metavar="BANK")
+@click.option("--answers", "answers_path", required=True, type=click.Path(path_type=Path), help="YAML: item id -> value, X or N.")
+@click.option("--date", "date_str", help="Interview date YYYY-MM-DD (default today).")
+@click.option("--linked-date", "linked_str", help="Date of the linked earlier interview (follow-ups).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def bank_simulate(
+    ctx: click.Context, bank_ref: str, answers_path: Path, date_str: str | None, linked_str: str | None, as_json: bool
+) -> None:
+    """Run the engine over an answers file and report what it did."""
+    from .engine.interview import EngineError
+    from .scoring.simulate import AnswersFileError, read_answers, simulate
+
+    t = _translator(ctx)
+    lang = ctx.find_root().obj["lang"]
+    qbank = _resolve_bank(bank_ref, t)
+    interview_date = _parse_date(date_str, t) or date.today()
+    linked = _parse_date(linked_str, t)
+    try:
+        answers = read_answers(answers_path)
+        report = simulate(qbank, answers, interview_date, linked, lang)
+    except AnswersFileError as exc:
+        raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
+    except EngineError as exc:
+        raise click.ClickException(t(exc.key, **exc.params)) from None
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines(t):
+            click.echo(line)
+
+
 def _parse_date(value: str | None, t: Translator) -> date | None:
     if value is None:
         return None
