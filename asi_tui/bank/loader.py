@@ -174,6 +174,21 @@ def _read(path: Path) -> tuple[YamlSource | None, list[Problem]]:
         return None, [Problem(str(path), p.line, "-", p.message) for p in exc.problems]
 
 
+_CODELIST_CACHE: dict[tuple[str, int, int], tuple[CodeList, bytes]] = {}
+
+
+def _cached_codelist(path: Path) -> tuple[CodeList, bytes]:
+    """A code list and its bytes, re-read only when the file changes."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    hit = _CODELIST_CACHE.get(key)
+    if hit is None:
+        raw = path.read_bytes()
+        hit = (load_codelist(path), raw)
+        _CODELIST_CACHE[key] = hit
+    return hit
+
+
 def load_codelist(path: Path) -> CodeList:
     src, problems = _read(path)
     if src is None:
@@ -259,8 +274,7 @@ def _resolve_codelists(
             )
             continue
         try:
-            codelists[name] = load_codelist(file)
-            used_files[name] = file.read_bytes()
+            codelists[name], used_files[name] = _cached_codelist(file)
         except BankError as exc:
             problems.extend(exc.problems)
     return codelists, used_files, problems

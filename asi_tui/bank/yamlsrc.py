@@ -15,6 +15,9 @@ import yaml
 
 Path_ = tuple[Any, ...]
 
+# libyaml's C parser when available: about ten times faster on a full bank
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass
 class SourceProblem:
@@ -80,9 +83,10 @@ def read_yaml(path: Path) -> YamlSource:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlReadError([SourceProblem(line, "file is not valid UTF-8")]) from None
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -90,6 +94,8 @@ def read_yaml(path: Path) -> YamlSource:
         raise YamlReadError([SourceProblem(line, f"bad YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise YamlReadError([SourceProblem(1, f"bad YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
     lines: dict[Path_, int] = {}
     problems: list[SourceProblem] = []
     if node is not None:
