@@ -110,6 +110,12 @@ def _check_item_shape(ctx: _Ctx, item: Item, path: tuple[Any, ...]) -> None:
         ctx.add(path + ("timeframe",), item.id, "a follow-up bank has no lifetime items")
     if not followup and item.timeframe == "since_last":
         ctx.add(path + ("timeframe",), item.id, "'since_last' is only for follow-up banks")
+    if item.type == "interviewer_rating" and item.missing:
+        ctx.add(
+            path + ("missing",),
+            item.id,
+            "an interviewer rating takes no missing codes (X is allowed only when the interview was broken off)",
+        )
     if item.type in CODED_TYPES and bank.codes_for(item) is None and not isinstance(item.codes, str):
         ctx.add(path + ("codes",), item.id, "no code list for this item")
 

@@ -137,6 +137,15 @@ class Item(_Strict):
     )
     pattern: str | None = Field(default=None, description="regular expression a text answer must match")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_missing(cls, data: object) -> object:
+        # X is allowed by default, except where no missing code makes sense
+        if isinstance(data, dict) and "missing" not in data:
+            no_codes = data.get("type") in ("interviewer_rating", "comment")
+            data = {**data, "missing": [] if no_codes else ["X"]}
+        return data
+
     @field_validator("id")
     @classmethod
     def _id_form(cls, v: str) -> str:

@@ -202,7 +202,7 @@ class Interview:
 
     def parse(self, item: Item, raw: object) -> object:
         """Turn raw input into the stored value; raises Invalid."""
-        missing = parse_missing(raw, item)
+        missing = parse_missing(raw, item, partial=item.type == "interviewer_rating" and self.is_partial())
         if missing is not None:
             return missing
         t = item.type
@@ -462,15 +462,19 @@ class Interview:
         return expr is not None and E.truth(expr.evaluate(self._env_check), E.CHECK) is True
 
     def missing(self) -> tuple[list[str], list[str]]:
-        """(visible items without value/X/N, interviewer ratings not set)."""
+        """(visible items without value/X/N, interviewer ratings not set).
+
+        A broken-off interview (`partial_when`) may leave items unanswered, but
+        every interviewer rating must still be set, to a value or to X.
+        """
+        ratings = [i.id for i in self.interviewer_rating_items() if i.id not in self.answers]
         if self.is_partial():
-            return [], []
+            return [], ratings
         items = [
             i.id
             for i in self.visible_items()
             if i.type not in ("comment", "interviewer_rating") and i.id not in self.answers
         ]
-        ratings = [i.id for i in self.interviewer_rating_items() if not self._answered(i.id)]
         return items, ratings
 
     def can_complete(self) -> bool:

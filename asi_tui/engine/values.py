@@ -143,15 +143,23 @@ def parse_date(raw: object) -> date:
     raise Invalid("engine.invalid.bad_date")
 
 
-def parse_missing(raw: object, item: Item) -> MissingCode | None:
-    """X or N when the raw input is one of them; raises if the item forbids it."""
+def parse_missing(raw: object, item: Item, partial: bool = False) -> MissingCode | None:
+    """X or N when the raw input is one of them; raises if the item forbids it.
+
+    Interviewer ratings never take missing codes, except X when the interview
+    was broken off (`partial`) and an area could not be rated.
+    """
     if isinstance(raw, MissingCode):
         code = raw.code
     elif isinstance(raw, str) and raw.strip().upper() in ("X", "N") and item.type != "comment":
         code = raw.strip().upper()
     else:
         return None
-    if code not in item.missing or item.type == "interviewer_rating":
+    if item.type == "interviewer_rating":
+        allowed = code == "X" and partial
+    else:
+        allowed = code in item.missing
+    if not allowed:
         raise Invalid("engine.invalid.missing_not_allowed", {"code": code})
     return MissingCode(code)
 

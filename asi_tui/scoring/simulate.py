@@ -10,43 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..bank.loader import QuestionBank
+from ..engine.answers_file import AnswersFileError, read_answers  # noqa: F401 - re-exported for the CLI
 from ..engine.interview import Finding, Interview
 from ..engine.values import encode
 from ..i18n import Translator
 from .composite import composites
-
-
-class AnswersFileError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def read_answers(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AnswersFileError(exc.strerror or "cannot read") from None
-    except UnicodeDecodeError:
-        raise AnswersFileError("not UTF-8") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise AnswersFileError(f"line {line}: {exc.problem}") from None
-    except yaml.YAMLError:
-        raise AnswersFileError("bad YAML") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise AnswersFileError("expected a mapping of item id -> answer")
-    return {str(k): v for k, v in data.items()}
 
 
 def message_text(bank: QuestionBank, t: Translator, key: str, params: dict[str, Any] | None = None) -> str:

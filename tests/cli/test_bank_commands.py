@@ -138,3 +138,18 @@ def test_console_script_runs_validate_without_traceback(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
     assert f"{broken / 'c.yaml'}:2: -: bad YAML" in proc.stdout
+
+
+def test_uppfoljning_has_no_lifetime_items_and_keeps_ratings():
+    from asi_tui.bank.registry import bundled_bank
+
+    grund, uppf = bundled_bank("asi-grund"), bundled_bank("asi-uppfoljning")
+    assert uppf.is_followup and all(i.timeframe != "lifetime" for i in uppf.items)
+    assert any(i.timeframe == "since_last" for i in uppf.items)
+    rating_ids = lambda b: [i.id for i in b.items if i.type == "interviewer_rating"]  # noqa: E731
+    assert rating_ids(uppf) == rating_ids(grund)
+    # 30-day items keep their ids and time frames (Decision 4)
+    for item in grund.items:
+        if item.timeframe == "30d" and item.id in uppf.by_id:
+            assert uppf.by_id[item.id].timeframe == "30d"
+    assert "M6" in uppf.by_id and "D1a" in uppf.by_id and len(uppf.items) < len(grund.items)
