@@ -393,6 +393,40 @@ class Interview:
         else:
             self.alerts.pop(alert.key, None)
 
+    # ------------------------------------------------------------------ persistence
+
+    def restore(self, answers: dict[str, object], deferred: Iterable[str] = (), status: str = IN_PROGRESS) -> None:
+        """Load a saved state in one pass: values as stored, then visibility,
+        warnings and alerts recomputed from the bank (no checks can reject)."""
+        self.answers = {k: v for k, v in answers.items() if k in self.bank.by_id}
+        self._hidden = set()
+        for item in self.bank.items:
+            if not self._relevant(item.id):
+                self._hidden.add(item.id)
+                self.answers[item.id] = N
+            elif self.answers.get(item.id) is N and "N" not in item.missing:
+                del self.answers[item.id]  # an automatic N from a skip that no longer applies
+        self.warnings, self.alerts = {}, {}
+        scratch = Outcome(ACCEPTED, "")
+        for checks in self.bank.checks.values():
+            for check in checks:
+                self._update_check(check, scratch)
+        for alerts in self.bank.alerts.values():
+            for alert in alerts:
+                self._update_alert(alert, scratch)
+        self.deferred = set(deferred) & set(self.warnings)
+        self.status = status
+        flow = self.flow_items()
+        first = self.first_unanswered()
+        self.cursor = first.id if first else (flow[-1].id if flow else None)
+
+    def checkpoint(self) -> tuple[Any, ...]:
+        """A copy of the mutable state, to undo an answer the store could not save."""
+        return (dict(self.answers), set(self._hidden), dict(self.warnings), set(self.deferred), dict(self.alerts), self.cursor, self.status)
+
+    def rollback(self, state: tuple[Any, ...]) -> None:
+        (self.answers, self._hidden, self.warnings, self.deferred, self.alerts, self.cursor, self.status) = state
+
     # ------------------------------------------------------------------ soft checks
 
     def defer(self, key: str) -> None:

@@ -207,3 +207,15 @@ def verify(public: bytes, signature: bytes, message: bytes) -> None:
 
 def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+def x25519_public(private: bytes) -> bytes:
+    return X25519PrivateKey.from_private_bytes(private).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+def ed25519_public(private: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(private).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )

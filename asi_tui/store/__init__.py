@@ -1,0 +1,1 @@
+"""Encrypted, crash-safe, multi-user record store (shared storage-design.md)."""

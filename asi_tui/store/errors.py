@@ -1,0 +1,84 @@
+"""Typed store errors; each carries a locale message key for a one-line message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoreError(Exception):
+    key = "store.error.generic"
+
+    def __init__(self, key: str | None = None, **params: Any) -> None:
+        self.key = key or type(self).key
+        self.params = params
+        super().__init__(self.key)
+
+
+class WrongPassphrase(StoreError):
+    key = "store.error.wrong_passphrase"
+
+
+class VaultAltered(StoreError):
+    key = "store.error.vault_altered"
+
+
+class KdfRejected(StoreError):
+    key = "store.error.kdf_rejected"
+
+
+class NotInitialised(StoreError):
+    key = "store.error.not_initialised"
+
+
+class AlreadyInitialised(StoreError):
+    key = "store.error.already_initialised"
+
+
+class PermissionsTooOpen(StoreError):
+    key = "store.error.permissions"
+
+
+class UnsupportedFilesystem(StoreError):
+    key = "store.error.filesystem"
+
+
+class RecordLocked(StoreError):
+    key = "store.error.record_locked"
+
+    def __init__(self, holder: dict[str, Any]) -> None:
+        super().__init__(None, user=holder.get("user", "?"), since=holder.get("since", "?"))
+        self.holder = holder
+
+
+class RecordDamaged(StoreError):
+    key = "store.error.record_damaged"
+
+
+class RecordRolledBack(RecordDamaged):
+    key = "store.error.record_rolled_back"
+
+
+class RecordNotFound(StoreError):
+    key = "store.error.record_not_found"
+
+
+class NewerFormat(StoreError):
+    key = "store.error.newer_format"
+
+
+class StorageIOError(StoreError):
+    """A write did not reach the disk (disk full, read-only, no access)."""
+
+    key = "store.error.io"
+
+
+class NotAuthorized(StoreError):
+    key = "store.error.not_authorized"
+
+
+class ReadOnly(StoreError):
+    key = "store.error.read_only"
+
+
+class UserError(StoreError):
+    key = "store.error.user"

@@ -1,0 +1,179 @@
+"""The autosave journal: append-only, encrypted, length-prefixed frames.
+
+`journals/<rid>.<gen>.jnl` holds every change made since snapshot `gen`.
+Each frame is ``len(4, big-endian) || nonce || AES-GCM(DEK, json)`` with the
+associated data ``rid || gen || seq``, so a frame that is reordered,
+duplicated, dropped or moved to another record fails to decrypt.  A frame is
+fsynced before the call returns: an answer is acknowledged only when it is on
+disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import crypto as C
+from . import faults
+from .errors import NewerFormat, RecordDamaged
+from .fsutil import FILE_MODE, fsync_dir, io_error, write_all
+
+MAGIC = b"ASIJNL\n"
+FMT = 1
+HEADER = MAGIC + bytes([FMT])
+MAX_FRAME = 1 << 20
+_LEN = struct.Struct(">I")
+
+
+def frame_ad(rid: str, gen: int, seq: int) -> bytes:
+    return f"asi-tui/jnl/v1\0{rid}\0{gen}\0{seq}".encode()
+
+
+def journal_path(journals: Path, rid: str, gen: int) -> Path:
+    return journals / f"{rid}.{gen}.jnl"
+
+
+@dataclass
+class ReadResult:
+    ops: list[dict[str, Any]]
+    last_seq: int
+    good_size: int  # bytes of the valid prefix
+    torn: bool  # a torn or garbage tail followed the valid prefix
+
+
+def read_journal(path: Path, rid: str, gen: int, dek: bytes, after_seq: int) -> ReadResult:
+    """Decode frames with seq > after_seq. Raises RecordDamaged for corruption
+    that is not a torn tail (a bad frame followed by valid ones)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ReadResult([], after_seq, 0, False)
+    if not data:
+        return ReadResult([], after_seq, 0, False)
+    if len(data) < len(HEADER):
+        return ReadResult([], after_seq, 0, True) if HEADER.startswith(data) else _damaged()
+    if data[: len(MAGIC)] != MAGIC:
+        _damaged()
+    if data[len(MAGIC)] > FMT:
+        raise NewerFormat(None, what="journal")
+    if data[len(MAGIC)] != FMT:
+        _damaged()
+    pos = len(HEADER)
+    seq = after_seq
+    ops: list[dict[str, Any]] = []
+    while pos < len(data):
+        op = _frame_at(data, pos, rid, gen, dek, seq + 1)
+        if op is None:
+            if _valid_frame_later(data, pos + 1, rid, gen, dek, seq + 1):
+                _damaged()
+            return ReadResult(ops, seq, pos, True)
+        obj, end = op
+        ops.append(obj)
+        seq += 1
+        pos = end
+    return ReadResult(ops, seq, pos, False)
+
+
+def _frame_at(data: bytes, pos: int, rid: str, gen: int, dek: bytes, seq: int) -> tuple[dict[str, Any], int] | None:
+    if pos + _LEN.size > len(data):
+        return None
+    (length,) = _LEN.unpack_from(data, pos)
+    end = pos + _LEN.size + length
+    if length > MAX_FRAME or length < C.NONCE_LEN + 16 or end > len(data):
+        return None
+    try:
+        plain = C.open_sealed(dek, data[pos + _LEN.size : end], frame_ad(rid, gen, seq))
+        obj = json.loads(plain)
+    except (C.CryptoError, ValueError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    return obj, end
+
+
+def _valid_frame_later(data: bytes, start: int, rid: str, gen: int, dek: bytes, seq: int) -> bool:
+    """Is there a decodable frame (seq .. seq+3) anywhere after a bad one?"""
+    limit = min(len(data), start + 4 * MAX_FRAME)
+    for pos in range(start, limit - _LEN.size):
+        (length,) = _LEN.unpack_from(data, pos)
+        if length < C.NONCE_LEN + 16 or pos + _LEN.size + length > len(data):
+            continue
+        for s in range(seq, seq + 4):
+            if _frame_at(data, pos, rid, gen, dek, s) is not None:
+                return True
+    return False
+
+
+def _damaged() -> Any:
+    raise RecordDamaged()
+
+
+class JournalWriter:
+    """Appends frames to one journal file; one writer per record (the edit lock)."""
+
+    def __init__(self, path: Path, rid: str, gen: int, dek: bytes, last_seq: int, good_size: int) -> None:
+        self.path = path
+        self.rid = rid
+        self.gen = gen
+        self.dek = dek
+        self.seq = last_seq
+        self.size = good_size
+        self.fd: int | None = None
+
+    def _open(self) -> int:
+        if self.fd is None:
+            new = not self.path.exists()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            try:
+                # drop a torn tail (or the debris of a failed append) before writing on
+                if os.fstat(fd).st_size != self.size or self.size == 0:
+                    os.ftruncate(fd, self.size)
+                if self.size == 0:
+                    os.pwrite(fd, HEADER, 0)
+                    os.fsync(fd)
+                    self.size = len(HEADER)
+            except OSError:
+                os.close(fd)
+                raise
+            self.fd = fd
+            if new:
+                fsync_dir(self.path.parent)
+        return self.fd
+
+    def append(self, op: dict[str, Any]) -> int:
+        """Write one frame and fsync it. On failure nothing counts as written:
+        the next append truncates the debris and writes the whole frame anew."""
+        seq = self.seq + 1
+        blob = C.seal(self.dek, json.dumps(op, separators=(",", ":"), ensure_ascii=False).encode(), frame_ad(self.rid, self.gen, seq))
+        frame = _LEN.pack(len(blob)) + blob
+        try:
+            fd = self._open()
+            os.lseek(fd, self.size, os.SEEK_SET)
+            faults.point("journal.before_write")
+            half = len(frame) // 2
+            write_all(fd, frame[:half])
+            faults.point("journal.mid_frame")
+            write_all(fd, frame[half:])
+            faults.point("journal.after_write_before_fsync")
+            os.fsync(fd)
+            faults.point("journal.after_fsync")
+        except OSError as exc:
+            # after a failed write or fsync the file's state is unknown: reopen,
+            # truncate to the known-good size and write the whole frame next time
+            self.close()
+            raise io_error(exc) from None
+        self.seq = seq
+        self.size += len(frame)
+        return seq
+
+    def close(self) -> None:
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
