@@ -20,15 +20,57 @@ def _translator(ctx: click.Context) -> Translator:
     return ctx.find_root().obj["t"]
 
 
-@click.group(invoke_without_command=True)
+class UnexpectedError(click.ClickException):
+    exit_code = 70
+
+
+class AsiGroup(click.Group):
+    """Turns typed errors into one translated line and bugs into a scrubbed report."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        from .engine.interview import EngineError
+        from .store.errors import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(1) from None
+        except (StoreError, EngineError) as exc:
+            t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
+            raise click.ClickException(t(exc.key, **exc.params)) from None
+        except Exception as exc:  # a bug: no traceback on screen, no values anywhere
+            from .hygiene import write_crash_report
+
+            t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
+            try:
+                path = str(write_crash_report(exc))
+            except OSError:
+                path = "-"
+            raise UnexpectedError(t("error.unexpected", path=path)) from None
+
+
+@click.group(cls=AsiGroup, invoke_without_command=True)
 @click.option("--lang", type=click.Choice(LANGUAGES), default="sv", show_default=True, help="UI language.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data directory (default: $ASI_TUI_DATA or the per-user data dir).")
+@click.option("--user", "user_id", help="Your user id (default: your login name).")
 @click.version_option(package_name="asi-tui")
 @click.pass_context
-def main(ctx: click.Context, lang: str) -> None:
+def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | None) -> None:
     """asi-tui: conduct and manage ASI interviews in the terminal."""
+    from .hygiene import prepare_process
+
+    prepare_process()
     ctx.ensure_object(dict)
     ctx.obj["t"] = Translator(lang)
     ctx.obj["lang"] = lang
+    ctx.obj["data"] = data_dir
+    ctx.obj["user"] = user_id
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
@@ -181,6 +223,8 @@ def _parse_date(value: str | None, t: Translator) -> date | None:
     except ValueError:
         raise click.ClickException(t("error.date", value=value)) from None
 
+
+from . import cli_store  # noqa: E402,F401 - registers the store commands on `main`
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,88 @@
+"""Process and terminal hygiene (storage-design §2).
+
+* no core dumps, and other processes of the same user cannot attach;
+* the Textual debugging hooks (TEXTUAL, TEXTUAL_LOG, TEXTUAL_SCREENSHOT*) are
+  removed from the environment before Textual can read them;
+* SIGHUP (SSH dropped) and SIGTERM end the process through SystemExit, so
+  `finally` blocks close journals and release locks;
+* a crash leaves a report with exception type and code locations only: no
+  message text, no local variables, nothing typed by a user.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+PR_SET_DUMPABLE = 4
+_TEXTUAL_VARS = ("TEXTUAL", "TEXTUAL_LOG", "TEXTUAL_DEVTOOLS_HOST", "TEXTUAL_DEVTOOLS_PORT")
+
+
+def harden_process() -> None:
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def scrub_environment() -> None:
+    for name in list(os.environ):
+        if name in _TEXTUAL_VARS or name.startswith("TEXTUAL_SCREENSHOT"):
+            del os.environ[name]
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def install_signal_handlers() -> None:
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        try:
+            signal.signal(sig, _exit_on_signal)
+        except (ValueError, OSError):  # not the main thread
+            pass
+
+
+def scrubbed_traceback(exc: BaseException) -> str:
+    """Exception type and frame locations; never messages or values."""
+    lines = [f"{type(exc).__module__}.{type(exc).__qualname__}"]
+    for frame in traceback.extract_tb(exc.__traceback__):
+        lines.append(f"  {frame.filename}:{frame.lineno} in {frame.name}")
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and cause is not exc:
+        lines.append("caused by:")
+        lines.extend("  " + ln for ln in scrubbed_traceback(cause).splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def crash_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("asi-tui", appauthor=False)) / "crash"
+
+
+def write_crash_report(exc: BaseException, directory: Path | None = None) -> Path:
+    directory = directory or crash_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = directory / f"crash-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(scrubbed_traceback(exc))
+    return path
+
+
+def prepare_process() -> None:
+    os.umask(0o007)  # data shared within the unit's group, never with others
+    harden_process()
+    scrub_environment()
+    install_signal_handlers()
