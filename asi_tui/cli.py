@@ -72,7 +72,55 @@ def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | No
     ctx.obj["data"] = data_dir
     ctx.obj["user"] = user_id
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        ctx.invoke(run)
+
+
+def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None) -> None:
+    """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
+    from .store.service import Store
+
+    Store.open(data_dir)
+    from .ui.lang import set_language
+
+    set_language(ctx.find_root().obj["lang"])  # before the UI classes are created
+    from .ui.app import create_app
+    from .ui.services import DEFAULT_IDLE_LOCK_S, Services
+
+    services = Services(
+        data_dir=data_dir,
+        lang=ctx.find_root().obj["lang"],
+        idle_lock_s=idle_minutes * 60 if idle_minutes else DEFAULT_IDLE_LOCK_S,
+        default_user=default_user or ctx.find_root().obj["user"],
+    )
+    create_app(services).run()  # full-screen (alternate screen); never inline
+
+
+@main.command("run")
+@click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
+@click.pass_context
+def run(ctx: click.Context, idle_minutes: float | None = None) -> None:
+    """Open the interview program (the default when no command is given)."""
+    from .store.service import default_data_dir
+
+    _start_tui(ctx, ctx.find_root().obj["data"] or default_data_dir(), idle_minutes)
+
+
+@main.command("demo")
+@click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
+@click.option("--no-run", is_flag=True, help="Only create the demo data directory.")
+@click.pass_context
+def demo(ctx: click.Context, idle_minutes: float | None, no_run: bool) -> None:
+    """Create (once) a demo data directory with synthetic users and records, and open it."""
+    import platformdirs
+
+    from .demo import create_demo
+
+    t = _translator(ctx)
+    root = ctx.find_root().obj["data"] or Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
+    if create_demo(root):
+        click.echo(t("cli.demo.created", path=root), err=True)
+    if not no_run:
+        _start_tui(ctx, root, idle_minutes, default_user="anna")
 
 
 # ----------------------------------------------------------------------------- bank

@@ -31,7 +31,7 @@ ItemType = Literal[
 ]
 Timeframe = Literal["lifetime", "3y", "6m", "30d", "since_last", "current"]
 MissingCode = Literal["X", "N"]
-Instrument = Literal["grund", "uppfoljning", "spel"]
+Instrument = Literal["grund", "uppfoljning", "spel", "bortfall"]
 Variant = Literal["grund", "uppfoljning"]
 Area = Literal[
     "background", "medical", "employment", "alcohol", "drug", "legal", "family", "psych", "gambling"

@@ -7,7 +7,7 @@ from functools import cache
 from ..resources import bundled_dir
 from .loader import QuestionBank, load_bank
 
-INSTRUMENT_DIRS = ("grund", "uppfoljning", "spelmodul")
+INSTRUMENT_DIRS = ("grund", "uppfoljning", "spelmodul", "bortfall")
 
 
 def _version_key(bank: QuestionBank) -> tuple[int, ...]:

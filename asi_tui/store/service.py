@@ -219,7 +219,8 @@ class Session:
         practice: bool = False,
         meta: dict[str, Any] | None = None,
     ) -> "RecordHandle":
-        if not practice and self.user.role == "interviewer" and not self.user.certified:
+        dropout = bank.instrument == "bortfall"
+        if not practice and not dropout and self.user.role == "interviewer" and not self.user.certified:
             raise NotAuthorized("store.error.not_certified")
         if not client_ref.strip():
             raise StoreError("store.error.client_ref")
@@ -231,7 +232,7 @@ class Session:
         rid = secrets.token_hex(10)
         body = {
             "rid": rid,
-            "kind": "interview",
+            "kind": "dropout" if dropout else "interview",
             "instrument": bank.instrument,
             "variant": bank.model.variant,
             "client_ref": client_ref.strip(),
@@ -550,15 +551,15 @@ class RecordHandle:
 
     # -------------------------------------------------------------- editing
 
-    def _require_writable(self) -> JournalWriter:
+    def _require_writable(self, allow_completed: bool = False) -> JournalWriter:
         if self.writer is None or self._closed:
             raise ReadOnly()
-        if self.status == COMPLETED:
+        if self.status == COMPLETED and not allow_completed:
             raise StoreError("engine.invalid.completed")
         return self.writer
 
-    def _journal(self, op: dict[str, Any]) -> None:
-        self._require_writable().append({**op, "by": self.session.user.id, "at": _now()})
+    def _journal(self, op: dict[str, Any], allow_completed: bool = False) -> None:
+        self._require_writable(allow_completed).append({**op, "by": self.session.user.id, "at": _now()})
 
     def answer(self, item_id: str, raw: object) -> Outcome:
         """Validate, journal with fsync, and only then acknowledge."""
@@ -607,8 +608,8 @@ class RecordHandle:
             raise
 
     def set_meta(self, key: str, value: Any) -> None:
-        """Free-standing record data such as Återkoppling texts."""
-        self._journal({"op": "meta", "key": key, "value": value})
+        """Free-standing record data such as Återkoppling texts (also after completion)."""
+        self._journal({"op": "meta", "key": key, "value": value}, allow_completed=True)
         self.body.setdefault("meta", {})[key] = value
 
     # -------------------------------------------------------------- lifecycle

@@ -1,0 +1,118 @@
+"""A demo data directory with synthetic users, clients and records.
+
+Everything here is invented. The passphrases are printed in the README and
+are meant only for trying the program out.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from .bank.loader import QuestionBank
+from .bank.model import Item
+from .bank.registry import bundled_bank
+from .store.service import RecordHandle, Session, Store
+
+DEMO_USERS = {
+    # id: (name, role, certified, passphrase)
+    "demo-admin": ("Demo Administratör", "admin", False, "demo-admin-lösen"),
+    "anna": ("Anna Andersson (demo)", "interviewer", True, "demo-anna-lösen"),
+    "tove": ("Tove Trainee (demo)", "interviewer", False, "demo-tove-lösen"),
+    "ulla": ("Ulla Utbildare (demo)", "trainer", False, "demo-ulla-lösen"),
+}
+
+
+def _value(bank: QuestionBank, item: Item, rng: random.Random, heavy: bool) -> object:
+    t = item.type
+    if t in ("count", "money"):
+        hi = {"count": 6, "money": 4000}[t]
+        return rng.randint(0, hi) if heavy and rng.random() < 0.5 else 0
+    if t == "days":
+        return rng.randint(0, 20) if heavy and rng.random() < 0.5 else 0
+    if t == "years_months":
+        return rng.randint(0, 60)
+    if t in ("yes_no", "single", "client_rating", "interviewer_rating", "multi"):
+        codes = bank.codes_for(item)
+        assert codes is not None
+        values = list(codes.values)
+        if t == "single" and item.id == "G12":
+            return "N"
+        choice = rng.choice(values[:3]) if heavy else values[0]
+        return [choice] if t == "multi" else choice
+    if t == "date":
+        return "2026-01-15"
+    if t == "text":
+        if item.pattern:
+            return "10:00" if ":" in item.pattern else "1234"
+        return "exempeltext"
+    return ""
+
+
+def fill(handle: RecordHandle, rng: random.Random, heavy: bool, upto: float = 1.0) -> None:
+    """Answer the visible items in order (plausible synthetic values)."""
+    bank = handle.bank
+    items = [i for i in bank.items if i.type not in ("comment", "interviewer_rating")]
+    stop = int(len(items) * upto)
+    for item in items[:stop]:
+        if not handle.interview.is_visible(item.id) or handle.interview.value(item.id) is not None:
+            continue
+        if item.id == "G16":
+            outcome = handle.answer(item.id, rng.randint(24, 61))
+        elif item.id == "G9":
+            outcome = handle.answer(item.id, 1)
+        else:
+            outcome = handle.answer(item.id, _value(bank, item, rng, heavy))
+        if not outcome.ok:  # a hard rule: fall back to the most neutral answer
+            fallback = "X" if "X" in item.missing else 0
+            handle.answer(item.id, fallback)
+    if upto >= 1.0:
+        for item in handle.interview.interviewer_rating_items():
+            handle.answer(item.id, rng.randint(1, 7) if heavy else rng.randint(0, 3))
+
+
+def create_demo(root: Path, today: date | None = None) -> bool:
+    """Create the demo data directory once; returns False if it already exists."""
+    if (root / "vault.json").exists():
+        return False
+    today = today or date.today()
+    store, _code = Store.init(root, "demo-admin", DEMO_USERS["demo-admin"][0], DEMO_USERS["demo-admin"][3])
+    admin = store.unlock("demo-admin", DEMO_USERS["demo-admin"][3])
+    for uid, (name, role, certified, pw) in DEMO_USERS.items():
+        if uid != "demo-admin":
+            admin.add_user(uid, name, role, pw, certified)
+    admin.close()
+    anna: Session = store.unlock("anna", DEMO_USERS["anna"][3])
+    rng = random.Random(20261123)
+    grund = bundled_bank("asi-grund")
+    uppf = bundled_bank("asi-uppfoljning")
+    # a completed Grund 8 months ago: its follow-up is due
+    h = anna.create_record(grund, "DEMO-1001", today - timedelta(days=240))
+    fill(h, rng, heavy=True)
+    h.complete()
+    h.close()
+    # a completed Grund and Uppföljning pair
+    h = anna.create_record(grund, "DEMO-1002", today - timedelta(days=400))
+    fill(h, rng, heavy=True)
+    h.complete()
+    linked = {"rid": h.rid, "date": h.body["interview_date"]}
+    h.close()
+    h = anna.create_record(uppf, "DEMO-1002", today - timedelta(days=30), linked=linked)
+    fill(h, rng, heavy=False)
+    h.complete()
+    h.close()
+    # a Grund paused half-way
+    h = anna.create_record(grund, "DEMO-1003", today)
+    fill(h, rng, heavy=True, upto=0.4)
+    h.pause()
+    h.close()
+    # a dropout registration
+    h = anna.create_record(bundled_bank("asi-bortfall"), "DEMO-1004", today - timedelta(days=10))
+    for item_id, value in (("SE.B.instrument", 1), ("SE.B.orsak", "declined"), ("G10", 2), ("G16", 33), ("SE.G.boende", 1),
+                           ("F4", 7), ("SE.E.huvudkalla", 6), ("M3", 0), ("SE.P.kontakt", 1), ("D14", 9)):
+        h.answer(item_id, value)
+    h.complete()
+    h.close()
+    anna.close()
+    return True

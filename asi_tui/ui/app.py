@@ -1,0 +1,133 @@
+"""AsiApp: a thin Textual app; screens do the work, the engine and store hold the rules."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from typing import Iterable
+
+from rich.text import Text
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..store.service import Session, Store
+from .lang import t
+from .services import Services
+
+
+class AsiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "asi-tui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+l", "lock", t("ui.key.lock"), id="app.lock", priority=True),
+        Binding("ctrl+q", "quit", t("ui.key.quit"), id="app.quit", priority=True, show=False),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.store: Store | None = None
+        self.session: Session | None = None
+        self.locked = False
+        self._last_activity = time.monotonic()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        self.theme = "ansi-dark"
+        self.set_interval(2.0, self._check_idle, name="idle-lock")
+        try:  # SSH dropped or killed: close records and leave cleanly (answers are already on disk)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._hang_up)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+        from .screens.login import LoginScreen
+
+        self.push_screen(LoginScreen())
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def signed_in(self, session: Session) -> None:
+        self.session = session
+        self._last_activity = time.monotonic()
+        from .screens.home import HomeScreen
+
+        self.switch_screen(HomeScreen())
+
+    # ------------------------------------------------------------------ locking
+
+    def _check_idle(self) -> None:
+        if self.session is not None and not self.locked:
+            if time.monotonic() - self._last_activity >= self.services.idle_lock_s:
+                self.action_lock()
+
+    def action_lock(self) -> None:
+        if self.session is None or self.locked:
+            return
+        from .screens.lock import LockScreen
+
+        self.locked = True
+        self.session.log("lock")
+        self.push_screen(LockScreen(self.session.user.id), callback=self._unlocked)
+
+    def _unlocked(self, _result: object) -> None:
+        self.locked = False
+        self._last_activity = time.monotonic()
+
+    def _close_everything(self) -> None:
+        for screen in self.screen_stack:
+            closer = getattr(screen, "close_record", None)
+            if closer is not None:
+                closer()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    async def action_quit(self) -> None:
+        self._close_everything()
+        self.exit()
+
+    def _hang_up(self) -> None:
+        try:
+            self._close_everything()
+        finally:
+            self.exit(return_code=129)
+
+    # ------------------------------------------------------------------ safety
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # no "Screenshot" (it writes an SVG of client data to ~/Downloads)
+        for command in super().get_system_commands(screen):
+            if command.title.lower() != "screenshot":
+                yield command
+        if self.session is not None:
+            yield SystemCommand(t("ui.cmd.lock"), t("ui.cmd.lock_help"), self.action_lock)
+
+    def copy_to_clipboard(self, text: str) -> None:  # OSC 52 would carry client data to the SSH client
+        return
+
+    def _fatal_error(self) -> None:
+        """Show a generic line instead of Textual's traceback with locals."""
+        from ..hygiene import write_crash_report
+
+        self.bell()
+        path = "-"
+        if self._exception is not None:
+            try:
+                path = str(write_crash_report(self._exception))
+            except OSError:
+                pass
+        self._exit_renderables.append(Text(t("error.unexpected", path=path)))
+        self._close_messages_no_wait()
+
+
+def create_app(services: Services) -> AsiApp:
+    return AsiApp(services)

@@ -1,0 +1,120 @@
+"""Återkoppling: resources and problems per area, the rating profile, composite scores; export."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
+from ...store.errors import StoreError
+from ...store.service import RecordHandle
+from ..lang import current, t
+
+
+class FeedbackScreen(Screen[None]):
+    BINDINGS = [
+        Binding("r", "edit('resources')", t("ui.key.resources"), id="fb.resources"),
+        Binding("p", "edit('problems')", t("ui.key.problems"), id="fb.problems"),
+        Binding("e", "export", t("ui.key.export"), id="fb.export"),
+        Binding("escape", "leave", t("ui.key.home"), id="fb.home"),
+    ]
+    AUTO_FOCUS = "#fb-areas"
+
+    def __init__(self, handle: RecordHandle) -> None:
+        super().__init__(id="feedback")
+        self.handle = handle
+        self.lang = current().lang
+
+    def _areas(self) -> list[AreaFeedback]:
+        return feedback_areas(self.handle.bank, self.handle.interview.answers, self.handle.body.get("meta", {}), self.lang)
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("ui.fb.title", client=self.handle.client_ref), id="topbar")
+        with Horizontal(id="body"):
+            yield OptionList(id="fb-areas")
+            with Vertical(id="fb-detail"):
+                yield Static("", id="fb-profile")
+                yield Static("", id="fb-texts")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        olist = self.query_one("#fb-areas", OptionList)
+        olist.add_options([Option(a.title, id=a.section_id) for a in self._areas()])
+        olist.highlighted = 0
+        self._detail()
+
+    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self._detail()
+
+    def _current(self) -> AreaFeedback:
+        areas = self._areas()
+        return areas[self.query_one("#fb-areas", OptionList).highlighted or 0]
+
+    def _detail(self) -> None:
+        a = self._current()
+        lines = [f"[b]{a.title}[/b]"]
+        for _id, label, value in a.client_ratings:
+            lines.append(f"{bar(value, 4)}  {label[:30]}")
+        lines.append(f"{bar(a.interviewer_rating, 9)}  {t('feedback.interviewer_rating')}")
+        if a.composite is not None:
+            lines.append(f"{t('feedback.composite')}: {a.composite:.2f}")
+        self.query_one("#fb-profile", Static).update("\n".join(lines))
+        self.query_one("#fb-texts", Static).update(
+            f"[b]{t('feedback.resources')}[/b] (r)\n{a.resources or '–'}\n\n[b]{t('feedback.problems')}[/b] (p)\n{a.problems or '–'}"
+        )
+
+    def action_edit(self, which: str) -> None:
+        if self.handle.readonly:
+            return
+        from ..dialogs.comment import CommentDialog
+
+        a = self._current()
+        text = a.resources if which == "resources" else a.problems
+
+        def saved(value: str | None) -> None:
+            if value is None:
+                return
+            try:
+                self.handle.set_meta(f"feedback.{a.section_id}.{which}", value)
+            except StoreError as exc:
+                self.notify(t(exc.key, **exc.params), severity="error")
+            self._detail()
+
+        self.app.push_screen(CommentDialog(f"{a.title}: {t('feedback.' + which)}", text, False), callback=saved)
+
+    def action_export(self) -> None:
+        path = export_feedback(self.handle, Path(self.app.services.export_dir), self.lang)  # type: ignore[attr-defined]
+        self.notify(t("ui.fb.exported", path=path), timeout=10)
+
+    def action_leave(self) -> None:
+        self.close_record()
+        self.app.pop_screen()
+
+    def close_record(self) -> None:
+        self.handle.close()
+
+
+def export_feedback(handle: RecordHandle, directory: Path, lang: str) -> Path:
+    """Write the Återkoppling as Markdown (mode 0600) and audit the export."""
+    tr = current()
+    areas = feedback_areas(handle.bank, handle.interview.answers, handle.body.get("meta", {}), lang)
+    header = {
+        "client": handle.client_ref,
+        "instrument": tr(f"ui.instrument.{handle.bank.id}"),
+        "date": handle.body["interview_date"],
+        "interviewer": handle.body.get("interviewer", ""),
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"aterkoppling-{handle.rid}.md"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(to_markdown(areas, header, tr))
+    handle.session.log("export", handle.rid, handle.client_ref, detail={"what": "feedback"})
+    return path

@@ -1,0 +1,146 @@
+"""Home: my open interviews, follow-ups due, recently completed; start a new one."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...store.errors import RecordLocked, StoreError
+from ..lang import t
+
+FOLLOWUP_FROM_DAYS = 182
+FOLLOWUP_TO_DAYS = 365
+
+
+def followups(docs: list[dict[str, Any]], today: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Completed Grund interviews without an Uppföljning: (due 6-12 months, overdue > 12 months)."""
+    linked = {d.get("linked_rid") for d in docs if d.get("linked_rid")}
+    due, overdue = [], []
+    for d in docs:
+        if d.get("instrument") != "grund" or d.get("status") != "completed" or d.get("practice") or d["rid"] in linked:
+            continue
+        age = (today - date.fromisoformat(d["interview_date"])).days
+        if FOLLOWUP_FROM_DAYS <= age <= FOLLOWUP_TO_DAYS:
+            due.append(d)
+        elif age > FOLLOWUP_TO_DAYS:
+            overdue.append(d)
+    return due, overdue
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "new", t("ui.key.new"), id="home.new"),
+        Binding("enter", "open", t("ui.key.open"), id="home.open", show=True),
+        Binding("r", "open_readonly", t("ui.key.readonly"), id="home.readonly"),
+        Binding("b", "dropout", t("ui.key.dropout"), id="home.dropout"),
+        Binding("f5", "refresh", t("ui.key.refresh"), id="home.refresh"),
+    ]
+    AUTO_FOCUS = "#records"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="topbar")
+        yield OptionList(id="records")
+        yield Static(t("ui.home.hint"), id="home-hint")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.refresh_list()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_list()
+
+    def refresh_list(self) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        me = session.user
+        today = self.app.services.today()  # type: ignore[attr-defined]
+        self.query_one("#topbar", Static).update(t("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
+        docs = [d for d in session.list_records() if not d.get("practice")]
+        mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
+        done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
+        due, overdue = followups(docs, today)
+        options: list[Option | None] = []
+
+        def header(key: str, n: int) -> None:
+            options.append(Option(f"── {t(key)} ({n})", disabled=True))
+
+        header("ui.home.open", len(mine))
+        options += [Option(self._line(d), id=d["rid"]) for d in mine]
+        header("ui.home.due", len(due))
+        options += [Option(self._line(d), id=f"followup:{d['rid']}") for d in due]
+        if overdue:
+            header("ui.home.overdue", len(overdue))
+            options += [Option(self._line(d), id=f"followup:{d['rid']}") for d in overdue]
+        header("ui.home.done", len(done))
+        options += [Option(self._line(d), id=d["rid"]) for d in done]
+        olist = self.query_one("#records", OptionList)
+        olist.clear_options()
+        olist.add_options([o for o in options if o is not None])
+        first = next((i for i, o in enumerate(options) if o is not None and not o.disabled), None)
+        if first is not None:
+            olist.highlighted = first
+
+    @staticmethod
+    def _line(d: dict[str, Any]) -> str:
+        instrument = t(f"ui.instrument.{d.get('bank_id')}")
+        return f"{d.get('interview_date', ''):<10}  {d.get('client_ref', '')[:24]:<24} {instrument[:22]:<22} {t('status.' + str(d.get('status')))}"
+
+    def _selected(self) -> str | None:
+        olist = self.query_one("#records", OptionList)
+        if olist.highlighted is None:
+            return None
+        return olist.get_option_at_index(olist.highlighted).id
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_refresh(self) -> None:
+        self.refresh_list()
+
+    def action_new(self, followup_of: str | None = None) -> None:
+        from .new_interview import NewInterviewScreen
+
+        self.app.push_screen(NewInterviewScreen(followup_of=followup_of), callback=self._started)
+
+    def _started(self, handle: Any) -> None:
+        if handle is not None:
+            self.open_handle(handle)
+
+    def action_open(self, readonly: bool = False) -> None:
+        rid = self._selected()
+        if rid is None:
+            return
+        if rid.startswith("followup:"):
+            self.action_new(followup_of=rid.split(":", 1)[1])
+            return
+        session = self.app.session  # type: ignore[attr-defined]
+        try:
+            handle = session.open_record(rid, readonly=readonly)
+        except RecordLocked as exc:
+            self.notify(t(exc.key, **exc.params), severity="warning", timeout=8)
+            handle = session.open_record(rid, readonly=True)
+        except StoreError as exc:
+            self.notify(t(exc.key, **exc.params), severity="error", timeout=10)
+            return
+        self.open_handle(handle)
+
+    def action_open_readonly(self) -> None:
+        self.action_open(readonly=True)
+
+    def open_handle(self, handle: Any) -> None:
+        from .interview import InterviewScreen
+
+        for notice in handle.notices:
+            self.notify(t(notice), severity="warning", timeout=10)
+        self.app.push_screen(InterviewScreen(handle))
+
+    def action_dropout(self) -> None:
+        from .new_interview import NewInterviewScreen
+
+        self.app.push_screen(NewInterviewScreen(dropout=True), callback=self._started)

@@ -1,0 +1,162 @@
+"""Start an interview: client, instrument, date, contact mode, and the Grund a follow-up links to."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...bank.registry import bundled_banks
+from ...engine.interview import EngineError
+from ...store.errors import StoreError
+from ..lang import t
+
+IN_PERSON, PHONE = 1, 2
+
+
+class NewInterviewScreen(ModalScreen[Any]):
+    BINDINGS = [
+        Binding("ctrl+s", "start", t("ui.key.start"), id="new.start", priority=True),
+        Binding("escape", "cancel", t("ui.key.cancel"), id="new.cancel"),
+    ]
+    AUTO_FOCUS = "#client"
+
+    def __init__(self, followup_of: str | None = None, practice: bool = False, dropout: bool = False) -> None:
+        super().__init__()
+        self.followup_of = followup_of
+        self.practice = practice
+        self.dropout = dropout
+        # newest version per id wins; dropout registrations use only the bortfall bank
+        self.banks = {b.id: b for b in bundled_banks() if (b.instrument == "bortfall") == dropout}
+        self.grund_records: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        today = self.app.services.today()  # type: ignore[attr-defined]
+        with Vertical(id="new-box"):
+            yield Static(t("ui.new.dropout_title" if self.dropout else "ui.new.title"), id="new-title")
+            with Horizontal(classes="form-row"):
+                yield Label(t("ui.new.client"), classes="form-label")
+                yield Input(id="client", placeholder=t("ui.new.client_hint"))
+            with Horizontal(classes="form-row"):
+                yield Label(t("ui.new.date"), classes="form-label")
+                yield Input(today.isoformat(), id="date", max_length=10, restrict=r"[0-9-]*")
+            yield Label(t("ui.new.instrument"))
+            yield OptionList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
+            yield Label(t("ui.new.mode"), id="mode-label")
+            yield OptionList(Option(t("ui.new.in_person"), id="1"), Option(t("ui.new.phone"), id="2"), id="mode")
+            yield Label(t("ui.new.linked"), id="linked-label")
+            yield OptionList(id="linked")
+            yield Static("", id="form-error")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#instrument", OptionList).highlighted = 0
+        self.query_one("#mode", OptionList).highlighted = 0
+        if self.followup_of:
+            session = self.app.session  # type: ignore[attr-defined]
+            doc = next((d for d in session.list_records() if d["rid"] == self.followup_of), None)
+            if doc is not None:
+                self.query_one("#client", Input).value = doc.get("client_ref", "")
+                ids = list(self.banks)
+                if "asi-uppfoljning" in ids:
+                    self.query_one("#instrument", OptionList).highlighted = ids.index("asi-uppfoljning")
+                self._load_grund(doc.get("client_ref", ""), select=self.followup_of)
+                self.query_one("#date", Input).focus()
+        self._sync()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "client":
+            self._load_grund(event.input.value.strip())
+        self.focus_next()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "client":
+            self._load_grund(event.input.value.strip())
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "instrument":
+            self._sync()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_list.id == "linked":
+            self.action_start()
+        else:
+            self.focus_next()
+
+    def _bank_id(self) -> str:
+        olist = self.query_one("#instrument", OptionList)
+        return str(olist.get_option_at_index(olist.highlighted or 0).id)
+
+    def _load_grund(self, client: str, select: str | None = None) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        self.grund_records = [
+            d
+            for d in session.list_records(client_ref=client, instrument="grund", status="completed")
+            if not d.get("practice")
+        ] if client else []
+        olist = self.query_one("#linked", OptionList)
+        olist.clear_options()
+        olist.add_options([Option(f"{d['interview_date']}  {d['rid'][:8]}", id=d["rid"]) for d in self.grund_records])
+        if self.grund_records:
+            ids = [d["rid"] for d in self.grund_records]
+            olist.highlighted = ids.index(select) if select in ids else 0
+
+    def _sync(self) -> None:
+        bank = self.banks.get(self._bank_id())
+        followup = bank is not None and bank.is_followup
+        self.query_one("#linked", OptionList).display = followup
+        self.query_one("#linked-label", Label).display = followup
+        mode = self.query_one("#mode", OptionList)
+        mode.display = not self.dropout
+        self.query_one("#mode-label", Label).display = not self.dropout
+        if bank is not None and not bank.is_followup:
+            mode.highlighted = 0  # ASI Grund is always in person
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _error(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(message)
+
+    def action_start(self) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        client = self.query_one("#client", Input).value.strip()
+        if not client:
+            self._error(t("store.error.client_ref"))
+            self.query_one("#client", Input).focus()
+            return
+        try:
+            day = date.fromisoformat(self.query_one("#date", Input).value.strip())
+        except ValueError:
+            self._error(t("error.date", value=self.query_one("#date", Input).value))
+            return
+        bank = self.banks[self._bank_id()]
+        mode_list = self.query_one("#mode", OptionList)
+        mode = int(mode_list.get_option_at_index(mode_list.highlighted or 0).id or IN_PERSON)
+        if not bank.is_followup and not self.dropout and mode != IN_PERSON:
+            self._error(t("ui.new.grund_in_person"))
+            return
+        linked = None
+        if bank.is_followup:
+            olist = self.query_one("#linked", OptionList)
+            if olist.highlighted is None or not self.grund_records:
+                self._error(t("engine.link.required"))
+                return
+            doc = self.grund_records[olist.highlighted]
+            linked = {"rid": doc["rid"], "date": doc["interview_date"]}
+        try:
+            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta={} if self.dropout else {"contact_mode": mode})
+        except (StoreError, EngineError) as exc:
+            self._error(t(exc.key, **exc.params))
+            return
+        if "G9" in bank.by_id and handle.interview.is_visible("G9"):
+            handle.answer("G9", mode)
+        self.dismiss(handle)

@@ -1,0 +1,99 @@
+"""Interviewer ratings 0-9, one per area, after the interview: the scale's anchors
+and the area's critical answers are shown beside each rating."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...store.errors import StoreError
+from ...store.service import RecordHandle
+from ..lang import current, t
+from .interview import format_value
+
+
+class RatingsScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "back", t("ui.key.back"), id="ratings.back")]
+    AUTO_FOCUS = "#rating-list"
+
+    def __init__(self, handle: RecordHandle) -> None:
+        super().__init__(id="ratings")
+        self.handle = handle
+        self.iv = handle.interview
+        self.bank = handle.bank
+        self.lang = current().lang
+        self.items = self.iv.interviewer_rating_items()
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("ui.ratings.title"), id="topbar")
+        with Horizontal(id="body"):
+            yield OptionList(id="rating-list")
+            with Vertical(id="rating-detail"):
+                yield Static(self._anchors(), id="anchors")
+                yield Static("", id="critical")
+                yield Static("", id="message")
+        yield Footer(show_command_palette=False)
+
+    def _anchors(self) -> str:
+        codes = self.bank.codelists.get("interviewer_rating")
+        if codes is None:
+            return ""
+        pairs = []
+        for c in codes.codes[::2]:
+            pairs.append(f"[b]{c.code}–{int(c.code) + 1}[/b] {c.help.get(self.lang) if c.help else c.label.get(self.lang)}")  # type: ignore[arg-type]
+        return "\n".join(pairs)
+
+    def on_mount(self) -> None:
+        self._refresh_list(0)
+
+    def _refresh_list(self, highlight: int) -> None:
+        olist = self.query_one("#rating-list", OptionList)
+        olist.clear_options()
+        for item in self.items:
+            area = self.bank.section_of[item.id].title.get(self.lang)
+            value = format_value(item, self.iv.value(item.id)) or "–"
+            olist.add_option(Option(f"{area[:20]:<20} {value:>2}", id=item.id))
+        olist.highlighted = highlight
+        self._detail()
+
+    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self._detail()
+
+    def _current(self) -> int:
+        return self.query_one("#rating-list", OptionList).highlighted or 0
+
+    def _detail(self) -> None:
+        if not self.items:
+            return
+        item = self.items[self._current()]
+        section = self.bank.section_of[item.id]
+        lines = [f"[b]{item.id}[/b] {item.label.get(self.lang)}", ""]
+        for i in section.items:
+            if (i.critical or i.type == "client_rating") and self.iv.is_visible(i.id):
+                lines.append(f"{i.id:<8} {format_value(i, self.iv.value(i.id)) or '·':>6}  {i.label.get(self.lang)[:34]}")
+        self.query_one("#critical", Static).update("\n".join(lines[:16]))
+
+    async def on_key(self, event: events.Key) -> None:
+        char = (event.character or "").lower()
+        if not (char.isdigit() or char == "x") or self.handle.readonly:
+            return
+        event.stop()
+        item = self.items[self._current()]
+        try:
+            outcome = self.handle.answer(item.id, char.upper())
+        except StoreError as exc:
+            self.query_one("#message", Static).update(t(exc.key, **exc.params))
+            return
+        if not outcome.ok:
+            self.query_one("#message", Static).update(t(outcome.message or "", **outcome.params))
+            return
+        self.query_one("#message", Static).update(t("ui.iv.saved"))
+        self._refresh_list(min(self._current() + 1, len(self.items) - 1))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

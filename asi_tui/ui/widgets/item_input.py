@@ -1,0 +1,84 @@
+"""The one input used for every item type (reconfigured per item, never one widget per item).
+
+Keys: digits answer a coded item at once when every code is a single digit;
+`x` / `n` code X / N where the item allows them; Enter accepts what is typed;
+Up, or Backspace in an empty field, goes back one item.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widgets import Input
+
+from ...bank.model import Item
+
+_RESTRICT = {
+    "count": r"[0-9xXnN]*",
+    "days": r"[0-9xXnN]*",
+    "money": r"[0-9xXnN]*",
+    "years_months": r"[0-9:yåYÅmM xXnN]*",
+    "date": r"[0-9xXnN-]*",
+    "yes_no": r"[0-9xXnN]*",
+    "single": r"[0-9A-Za-z_xXnN]*",
+    "client_rating": r"[0-9xXnN]*",
+    "interviewer_rating": r"[0-9xX]*",
+    "multi": r"[0-9A-Za-z_, xXnN]*",
+}
+_MAX_LENGTH = {"count": 4, "days": 4, "money": 9, "years_months": 9, "date": 10, "yes_no": 1, "client_rating": 1, "interviewer_rating": 1}
+
+
+class ItemInput(Input):
+    class Answer(Message):
+        def __init__(self, raw: str) -> None:
+            super().__init__()
+            self.raw = raw
+
+    class Back(Message):
+        pass
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.item: Item | None = None
+        self.single_key = False
+        self.missing_keys: set[str] = set()
+
+    def configure(self, item: Item, codes: tuple[object, ...] | None, missing: set[str], value: str, readonly: bool) -> None:
+        """Set up for `item`: restriction, max length, single-key codes."""
+        self.item = item
+        self.missing_keys = {m.lower() for m in missing}
+        self.single_key = item.type in ("yes_no", "single", "client_rating", "interviewer_rating") and bool(codes) and all(
+            isinstance(c, int) and 0 <= c <= 9 for c in codes or ()
+        )
+        self.restrict = None if item.type in ("text", "comment") else _RESTRICT.get(item.type)
+        self.max_length = _MAX_LENGTH.get(item.type, 0)
+        self.value = value
+        self.disabled = readonly
+        self.cursor_position = len(value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        item = self.item
+        if item is None or self.disabled:
+            await super()._on_key(event)
+            return
+        if event.key == "up" or (event.key == "backspace" and not self.value):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Back())
+            return
+        char = (event.character or "").lower()
+        if item.type not in ("text", "comment") and char in self.missing_keys and not self.value:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Answer(char.upper()))
+            return
+        if self.single_key and char.isdigit() and len(char) == 1:
+            event.stop()
+            event.prevent_default()
+            self.value = char
+            self.post_message(self.Answer(char))
+            return
+        await super()._on_key(event)
+
+    async def action_submit(self) -> None:
+        self.post_message(self.Answer(self.value))
