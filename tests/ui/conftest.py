@@ -1,0 +1,76 @@
+"""Headless Pilot tests of the TUI. The UI language is fixed before the UI is imported."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from asi_tui.store import crypto
+from asi_tui.ui.lang import set_language
+
+set_language("sv")
+
+from asi_tui.ui.app import AsiApp, create_app  # noqa: E402
+from asi_tui.ui.services import Services  # noqa: E402
+
+ADMIN_PW = "admin-lösenfras-1"
+ANNA_PW = "anna-lösenfras-22"
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf():
+    crypto.allow_test_kdf()
+    yield
+    crypto.allow_test_kdf(False)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    from asi_tui.store.service import Store
+
+    root = tmp_path / "data"
+    store, _ = Store.init(root, "admin", "Admin", ADMIN_PW)
+    admin = store.unlock("admin", ADMIN_PW)
+    admin.add_user("anna", "Anna A", "interviewer", ANNA_PW, certified=True)
+    admin.close()
+    return root
+
+
+@pytest.fixture
+def make_app(data_dir, tmp_path):
+    def factory(user: str = "anna", idle_lock_s: float = 300.0) -> AsiApp:
+        return create_app(
+            Services(
+                data_dir=data_dir,
+                today=lambda: TODAY,
+                idle_lock_s=idle_lock_s,
+                default_user=user,
+                export_dir=tmp_path / "export",
+            )
+        )
+
+    return factory
+
+
+async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
+    """Let the app run until `predicate()` holds (worker threads, screen switches)."""
+    waited = 0.0
+    while not predicate():
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError("condition not reached in time")
+
+
+async def login(pilot, app, passphrase: str = ANNA_PW) -> None:
+    await pilot.press(*passphrase, "enter")
+    await wait_for(pilot, lambda: app.session is not None and type(app.screen).__name__ == "HomeScreen")
+
+
+def screen_text(app) -> list[str]:
+    """The 80x24 screen as plain text lines, as the terminal shows it (modals included)."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(seg.text for seg in strip) for strip in strips]

@@ -1,0 +1,181 @@
+"""The interviewer's whole path through the TUI, driven by keys only."""
+
+from __future__ import annotations
+
+from asi_tui.engine.values import N
+from asi_tui.store.service import Store
+from asi_tui.ui.dialogs.soft_check import SoftCheckDialog
+from asi_tui.ui.screens.feedback import FeedbackScreen
+from asi_tui.ui.screens.home import HomeScreen
+from asi_tui.ui.screens.interview import InterviewScreen
+from asi_tui.ui.screens.login import LoginScreen
+from asi_tui.ui.screens.ratings import RatingsScreen
+from asi_tui.ui.screens.review import ReviewScreen
+
+from .conftest import ANNA_PW, login, wait_for
+
+
+async def goto(pilot, screen, item_id: str) -> None:
+    await pilot.press("ctrl+g", *item_id, "enter")
+    await wait_for(pilot, lambda: screen.item is not None and screen.item.id == item_id)
+
+
+async def type_answer(pilot, text: str) -> None:
+    await pilot.press(*text, "enter")
+    await pilot.pause()
+
+
+def journal_items(data_dir, rid):
+    """Item ids in the record's journal, read through a separate session (what is on disk)."""
+    session = Store.open(data_dir).unlock("anna", ANNA_PW)
+    handle = session.open_record(rid, readonly=True)
+    try:
+        return dict(handle.interview.answers), set(handle.interview.deferred), handle.status
+    finally:
+        handle.close(log=False)
+
+
+async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data_dir, tmp_path):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NewInterviewScreen")
+        await pilot.press(*"K-TEST-1", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        screen = app.screen
+        rid = screen.handle.rid
+        # contact mode came from the form; the first item asked is the unit
+        assert screen.interview.value("G9") == 1
+        assert screen.item.id == "G3"
+        await type_answer(pilot, "Enhet Nord")
+        assert screen.item.id == "G4"
+        # skip logic: no hospital stays hides M2, the next item shown is M3
+        await goto(pilot, screen, "M1")
+        await type_answer(pilot, "0")
+        assert screen.item.id == "M3"
+        assert screen.interview.value("M2") is N
+        # a single-key answer (yes/no) moves on without Enter
+        await pilot.press("0")
+        await pilot.pause()
+        assert screen.item.id == "M4"
+        # a soft check: income from work but no days worked -> defer it
+        await goto(pilot, screen, "E11")
+        await type_answer(pilot, "0")
+        await type_answer(pilot, "5000")
+        await wait_for(pilot, lambda: isinstance(app.screen, SoftCheckDialog))
+        await pilot.press("u")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert any(k.startswith("E12#") for k in screen.interview.deferred)
+        # a hard check rejects in place and keeps the item
+        await goto(pilot, screen, "D1a")
+        await type_answer(pilot, "4")
+        await type_answer(pilot, "2")  # D1b
+        await type_answer(pilot, "9")  # D2a > D1a
+        assert screen.item.id == "D2a"
+        assert "kan inte vara fler" in str(screen.query_one("#message").render())
+        # pause: back home, everything on disk
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+    answers, deferred, status = journal_items(data_dir, rid)
+    assert answers["G3"] == "Enhet Nord" and answers["M1"] == 0 and answers["M2"] is N and answers["E12"] == 5000
+    assert "D2a" not in answers and status == "paused"
+    assert any(k.startswith("E12#") for k in deferred)
+
+    # a new app instance resumes the paused interview where it was left
+    app2 = make_app()
+    async with app2.run_test() as pilot:
+        await login(pilot, app2)
+        await pilot.press("enter")  # the paused interview is the first entry
+        await wait_for(pilot, lambda: isinstance(app2.screen, InterviewScreen))
+        screen = app2.screen
+        assert screen.handle.rid == rid
+        assert screen.item.id == screen.interview.first_unanswered().id
+        assert screen.interview.value("E12") == 5000
+        # fill the rest through the same store path the keys use, then rate by keys
+        from asi_tui.demo import fill
+        import random
+
+        fill(screen.handle, random.Random(1), heavy=False, upto=0.999)
+        for item in screen.interview.flow_items():
+            if screen.interview.value(item.id) is None:
+                screen.handle.answer(item.id, "X" if "X" in item.missing else 0)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app2.screen, RatingsScreen))
+        await pilot.press(*"3456123")
+        assert screen.interview.missing() == ([], [])
+        await pilot.press("escape")
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app2.screen, ReviewScreen))
+        review_text = " ".join(str(o.prompt) for o in app2.screen.query_one("#review-list").options)
+        assert "E12" in review_text and "uppskjuten" in review_text
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app2.screen, FeedbackScreen))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: type(app2.screen).__name__ == "CommentDialog")
+        await pilot.press(*"Har ett stabilt boende", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app2.screen, FeedbackScreen))
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app2.screen, HomeScreen))
+    answers, _deferred, status = journal_items(data_dir, rid)
+    assert status == "completed" and answers["M9"] == 3 and answers["P21"] == 3
+    export = tmp_path / "export" / f"aterkoppling-{rid}.md"
+    text = export.read_text(encoding="utf-8")
+    assert "Har ett stabilt boende" in text and "K-TEST-1" in text
+    assert oct(export.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_wrong_passphrase_shows_message_and_keeps_login(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press(*"fel-lösenfras", "enter")
+        await wait_for(pilot, lambda: "Fel användare" in str(app.screen.query_one("#login-error").render()))
+        assert app.session is None and isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#passphrase").value == ""
+        await login(pilot, app)
+        assert app.session.user.id == "anna"
+
+
+async def test_idle_auto_lock_and_unlock_resumes_same_item(make_app):
+    from asi_tui.ui.screens.lock import LockScreen
+
+    app = make_app(idle_lock_s=0.3)
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        await pilot.press("n", *"K-LOCK", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        screen = app.screen
+        await type_answer(pilot, "Enhet Syd")
+        item_before = screen.item.id
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), timeout=6)
+        # the lock screen covers everything: no item text is on it
+        assert not app.screen.query("#item-head")
+        await pilot.press(*"fel-lösenfras-xx", "enter")
+        await wait_for(pilot, lambda: "Fel" in str(app.screen.query_one("#unlock-error").render()))
+        app.services.idle_lock_s = 300
+        await pilot.press(*ANNA_PW, "enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.item.id == item_before and not app.locked
+        # explicit lock key
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen))
+
+
+async def test_second_instance_opens_the_record_read_only(make_app):
+    first, second = make_app(), make_app()
+    async with first.run_test() as p1:
+        await login(p1, first)
+        await p1.press("n", *"K-TWO", "ctrl+s")
+        await wait_for(p1, lambda: isinstance(first.screen, InterviewScreen))
+        await type_answer(p1, "Enhet Väst")
+        async with second.run_test() as p2:
+            await login(p2, second)
+            await p2.press("enter")
+            await wait_for(p2, lambda: isinstance(second.screen, InterviewScreen))
+            screen = second.screen
+            assert screen.handle.readonly
+            assert screen.interview.value("G3") == "Enhet Väst"
+            assert screen.query_one("#item-input").disabled
+            assert "skrivskyddad" in str(screen.query_one("#topbar").render())
