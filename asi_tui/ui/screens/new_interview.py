@@ -22,7 +22,7 @@ IN_PERSON, PHONE = 1, 2
 
 class NewInterviewScreen(ModalScreen[Any]):
     BINDINGS = [
-        Binding("ctrl+s", "start", t("ui.key.start"), id="new.start", priority=True),
+        Binding("ctrl+s", "start", t("ui.key.start"), id="new.start"),
         Binding("escape", "cancel", t("ui.key.cancel"), id="new.cancel"),
     ]
     AUTO_FOCUS = "#client"
