@@ -106,7 +106,7 @@ class AuditLog:
             except (ValueError, KeyError, TypeError, C.CryptoError):
                 continue
 
-    def verify(self, ak: bytes, admin_pub: bytes | None = None) -> VerifyResult:
+    def verify(self, ak: bytes, admin_pub: bytes | None = None, decrypt: bool = True) -> VerifyResult:
         prev, expected, count = GENESIS, 1, 0
         for _f, _n, line in self._lines():
             try:
@@ -118,10 +118,11 @@ class AuditLog:
                 return VerifyResult(False, count, expected, "sequence")
             if hashlib.sha256(bytes.fromhex(prev) + ct).hexdigest() != h:
                 return VerifyResult(False, count, seq, "chain")
-            try:
-                C.open_sealed(ak, ct, _ad(seq))
-            except C.CryptoError:
-                return VerifyResult(False, count, seq, "altered")
+            if decrypt:
+                try:
+                    C.open_sealed(ak, ct, _ad(seq))
+                except C.CryptoError:
+                    return VerifyResult(False, count, seq, "altered")
             prev, expected, count = h, seq + 1, count + 1
         cp = self.read_checkpoint(admin_pub)
         if cp is not None:
@@ -171,7 +172,9 @@ class AuditLog:
 
     def record_pending(self, audit_pub: bytes, entry: dict[str, Any]) -> None:
         """Seal an event to the audit public key; no vault key needed."""
-        self.pending.mkdir(exist_ok=True)
+        if not self.pending.is_dir():
+            self.pending.mkdir(mode=0o2770, exist_ok=True)
+            os.chmod(self.pending, 0o2770)
         entry = {**entry, "ts": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         blob = C.box_seal(audit_pub, json.dumps(entry).encode(), b"asi-tui/audit-pending/v1")
         name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.evt"

@@ -70,6 +70,7 @@ class StorageIOError(StoreError):
     """A write did not reach the disk (disk full, read-only, no access)."""
 
     key = "store.error.io"
+    replaced = False
 
 
 class NotAuthorized(StoreError):

@@ -43,6 +43,7 @@ def write_all(fd: int, data: bytes) -> None:
 def atomic_write(target: Path, data: bytes, tmp_dir: Path) -> None:
     """Replace `target` with `data` so that a crash leaves the old or the new file."""
     tmp = tmp_dir / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    replaced = False
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
@@ -53,6 +54,7 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path) -> None:
             os.close(fd)
         faults.point("atomic.after_fsync_before_replace")
         os.replace(tmp, target)
+        replaced = True
         faults.point("atomic.after_replace_before_dir_fsync")
         fsync_dir(target.parent)
     except OSError as exc:
@@ -60,7 +62,9 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path) -> None:
             tmp.unlink()
         except OSError:
             pass
-        raise io_error(exc) from None
+        err = io_error(exc)
+        err.replaced = replaced  # the new content is in place, only its durability is unknown
+        raise err from None
 
 
 def ensure_dir(path: Path) -> None:

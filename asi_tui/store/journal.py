@@ -24,7 +24,12 @@ from .fsutil import FILE_MODE, fsync_dir, io_error, write_all
 
 MAGIC = b"ASIJNL\n"
 FMT = 1
-HEADER = MAGIC + bytes([FMT])
+_START = struct.Struct(">Q")
+HEADER_LEN = len(MAGIC) + 1 + _START.size  # magic, format, sequence number of the first frame
+
+
+def header_bytes(start_seq: int) -> bytes:
+    return MAGIC + bytes([FMT]) + _START.pack(start_seq)
 MAX_FRAME = 1 << 20
 _LEN = struct.Struct(">I")
 
@@ -46,7 +51,7 @@ class ReadResult:
 
 
 def read_journal(path: Path, rid: str, gen: int, dek: bytes, after_seq: int) -> ReadResult:
-    """Decode frames with seq > after_seq. Raises RecordDamaged for corruption
+    """Decode the frames with seq > after_seq. Raises RecordDamaged for corruption
     that is not a torn tail (a bad frame followed by valid ones)."""
     try:
         data = path.read_bytes()
@@ -54,28 +59,35 @@ def read_journal(path: Path, rid: str, gen: int, dek: bytes, after_seq: int) -> 
         return ReadResult([], after_seq, 0, False)
     if not data:
         return ReadResult([], after_seq, 0, False)
-    if len(data) < len(HEADER):
-        return ReadResult([], after_seq, 0, True) if HEADER.startswith(data) else _damaged()
+    if len(data) < HEADER_LEN:
+        return ReadResult([], after_seq, 0, True) if MAGIC.startswith(data[: len(MAGIC)]) else _damaged()
     if data[: len(MAGIC)] != MAGIC:
         _damaged()
     if data[len(MAGIC)] > FMT:
         raise NewerFormat(None, what="journal")
     if data[len(MAGIC)] != FMT:
         _damaged()
-    pos = len(HEADER)
-    seq = after_seq
+    (start,) = _START.unpack_from(data, len(MAGIC) + 1)
+    if start < 1 or start > after_seq + 1:
+        _damaged()  # frames missing between the snapshot and the journal
+    pos = HEADER_LEN
+    seq = start - 1
     ops: list[dict[str, Any]] = []
     while pos < len(data):
         op = _frame_at(data, pos, rid, gen, dek, seq + 1)
         if op is None:
-            if _valid_frame_later(data, pos + 1, rid, gen, dek, seq + 1):
+            # a torn tail is the end of the story; a bad frame followed by a good
+            # one (a frame deleted, reordered or altered) is damage
+            if _valid_frame_later(data, pos, rid, gen, dek, seq + 1):
                 _damaged()
             return ReadResult(ops, seq, pos, True)
         obj, end = op
-        ops.append(obj)
         seq += 1
+        if seq > after_seq:
+            ops.append(obj)
         pos = end
-    return ReadResult(ops, seq, pos, False)
+    return ReadResult(ops, max(seq, after_seq), pos, False)
+
 
 
 def _frame_at(data: bytes, pos: int, rid: str, gen: int, dek: bytes, seq: int) -> tuple[dict[str, Any], int] | None:
@@ -95,14 +107,21 @@ def _frame_at(data: bytes, pos: int, rid: str, gen: int, dek: bytes, seq: int) -
     return obj, end
 
 
+MIN_FRAME = _LEN.size + C.NONCE_LEN + 16
+
+
 def _valid_frame_later(data: bytes, start: int, rid: str, gen: int, dek: bytes, seq: int) -> bool:
-    """Is there a decodable frame (seq .. seq+3) anywhere after a bad one?"""
-    limit = min(len(data), start + 4 * MAX_FRAME)
-    for pos in range(start, limit - _LEN.size):
+    """Does any decodable frame with a sequence number >= `seq` start at or after `start`?
+
+    Only offsets whose length prefix fits the rest of the file are tried, so a
+    short torn tail or a zero-filled one costs next to nothing.
+    """
+    most_frames = (len(data) - start) // MIN_FRAME + 1
+    for pos in range(start, len(data) - MIN_FRAME + 1):
         (length,) = _LEN.unpack_from(data, pos)
-        if length < C.NONCE_LEN + 16 or pos + _LEN.size + length > len(data):
+        if length < C.NONCE_LEN + 16 or length > MAX_FRAME or pos + _LEN.size + length > len(data):
             continue
-        for s in range(seq, seq + 4):
+        for s in range(seq, seq + most_frames + 1):
             if _frame_at(data, pos, rid, gen, dek, s) is not None:
                 return True
     return False
@@ -124,6 +143,13 @@ class JournalWriter:
         self.size = good_size
         self.fd: int | None = None
 
+    def open(self) -> None:
+        """Open (creating or cutting back to the good size) now; StorageIOError on failure."""
+        try:
+            self._open()
+        except OSError as exc:
+            raise io_error(exc) from None
+
     def _open(self) -> int:
         if self.fd is None:
             new = not self.path.exists()
@@ -133,9 +159,9 @@ class JournalWriter:
                 if os.fstat(fd).st_size != self.size or self.size == 0:
                     os.ftruncate(fd, self.size)
                 if self.size == 0:
-                    os.pwrite(fd, HEADER, 0)
+                    os.pwrite(fd, header_bytes(self.seq + 1), 0)
                     os.fsync(fd)
-                    self.size = len(HEADER)
+                    self.size = HEADER_LEN
             except OSError:
                 os.close(fd)
                 raise
@@ -162,8 +188,15 @@ class JournalWriter:
             os.fsync(fd)
             faults.point("journal.after_fsync")
         except OSError as exc:
-            # after a failed write or fsync the file's state is unknown: reopen,
-            # truncate to the known-good size and write the whole frame next time
+            # after a failed write or fsync the file's state is unknown: cut it back
+            # to the known-good size now (so a refused answer never reappears), and
+            # reopen, truncate again and write the whole frame on the next attempt
+            if self.fd is not None:
+                try:
+                    os.ftruncate(self.fd, self.size)
+                    os.fsync(self.fd)
+                except OSError:
+                    pass
             self.close()
             raise io_error(exc) from None
         self.seq = seq

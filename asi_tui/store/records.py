@@ -79,7 +79,11 @@ def read_header(path: Path) -> tuple[dict[str, Any], bytes]:
         raise RecordDamaged() from None
     if not isinstance(header, dict) or not {"fmt", "rid", "gen", "seq", "vk_gen", "dek"} <= set(header):
         raise RecordDamaged()
-    if header["fmt"] != FMT or not isinstance(header["gen"], int) or not isinstance(header["seq"], int):
+    for field_name in ("gen", "seq", "vk_gen"):
+        value = header[field_name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise RecordDamaged()
+    if header["fmt"] != FMT or not isinstance(header["rid"], str) or not isinstance(header["dek"], str):
         raise RecordDamaged()
     return header, data[prefix + hlen :]
 

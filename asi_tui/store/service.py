@@ -36,7 +36,7 @@ from .errors import (
     UnsupportedFilesystem,
     WrongPassphrase,
 )
-from .fsutil import ensure_dir, is_network_fs
+from .fsutil import ensure_dir, io_error, is_network_fs
 from .index import Index
 from .journal import JournalWriter, journal_path, read_journal
 from .locks import RecordLock
@@ -90,7 +90,7 @@ class DataDir:
         try:
             ensure_dir(self.root)
             os.chmod(self.root, 0o2770)
-            for d in (self.records, self.journals, self.audit, self.locks, self.tmp):
+            for d in (self.records, self.journals, self.audit, self.audit / "pending", self.locks, self.tmp):
                 ensure_dir(d)
         finally:
             os.umask(old)
@@ -98,7 +98,7 @@ class DataDir:
     def check(self) -> None:
         if not self.vault.exists():
             raise NotInitialised(None, path=str(self.root))
-        for p in (self.root, self.records, self.journals, self.audit, self.locks, self.tmp, self.vault):
+        for p in (self.root, self.records, self.journals, self.audit, self.audit / "pending", self.locks, self.tmp, self.vault):
             try:
                 mode = p.stat().st_mode
             except FileNotFoundError:
@@ -185,7 +185,14 @@ class Session:
         self.audit.ingest_pending(self.keys.audit_sks[self.keys.current_gen], self.keys.ak)
         self.log("unlock")
         if self.keys.admin_sk is not None:
-            self.audit.write_checkpoint(self.keys.admin_sk)
+            # sign the head only over an intact chain, or a truncation would be blessed
+            if self.audit.verify(self.keys.ak, self.store.vault.admin_public(), decrypt=False).ok:
+                self.audit.write_checkpoint(self.keys.admin_sk)
+            else:
+                self.log("audit-broken")
+        if self.store.vault.index_rebuild_needed():
+            self.rebuild_index()
+            self.store.vault.clear_index_rebuild()
 
     @property
     def user(self) -> User:
@@ -250,6 +257,7 @@ class Session:
             "history": [{"status": IN_PROGRESS, "by": self.user.id, "at": _now()}],
         }
         dek = C.random_key()
+        self.ensure_fresh_keys()
         lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
         lock.acquire()
         try:
@@ -294,6 +302,12 @@ class Session:
         """After another admin rotated the vault key: load the new generation."""
         self.store.vault.refresh(self.keys)
         self.index.key = self.keys.ik
+
+    def ensure_fresh_keys(self) -> None:
+        """Before sealing anything under a vault key: never use a retired generation."""
+        current, rotating = self.store.vault.generations()
+        if (current, rotating) != (self.keys.current_gen, self.keys.rotating_to) or current not in self.keys.vks:
+            self.refresh_keys()
 
     def _read_snapshot(self, path: Path, rid: str) -> Snapshot:
         header, _ = read_header(path)
@@ -349,7 +363,7 @@ class Session:
                 snap = self._read_snapshot(path, rid)
                 docs.append(index_doc(snap))
             except StoreError:
-                damaged.append(rid)
+                damaged.append(rid)  # reported to the caller, kept out of the index
         n = self.index.replace_all(docs)
         self.log("index-rebuild", detail={"records": n, "damaged": len(damaged)})
         return n, damaged
@@ -397,7 +411,12 @@ class Session:
                 if reencrypt:
                     self._reencrypt_record(rid, new_gen)
                 else:
-                    rewrap_header(path, self.keys.vks, new_gen, self.store.dir.tmp)
+                    lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
+                    lock.acquire()  # an open editor keeps its record: skipped, rerun later
+                    try:
+                        rewrap_header(path, self.keys.vks, new_gen, self.store.dir.tmp)
+                    finally:
+                        lock.release()
             except StoreError:
                 skipped.append(rid)
             if progress:
@@ -406,12 +425,15 @@ class Session:
             self.log("key-rotate-incomplete", detail={"skipped": len(skipped)})
             return {"gen": new_gen, "records": len(paths), "skipped": skipped, "finished": False}
         faults.point("rotate.before_finish")
-        new_ik = None
-        if reencrypt:
-            new_ik = C.random_key()
-            self.index.rekey(new_ik)
+        new_ik = C.random_key() if reencrypt else None
+        # with a new index key the vault records "rebuild the index" first, so a
+        # crash before the index is rewritten is repaired by the next session
         self.store.vault.finish_rotation(self.keys, new_ik)
         self.index.key = self.keys.ik
+        if new_ik is not None:
+            faults.point("rotate.before_index")
+            self.rebuild_index()
+            self.store.vault.clear_index_rebuild()
         self.log("key-rotate", detail={"gen": new_gen, "records": len(paths), "reencrypt": reencrypt})
         return {"gen": new_gen, "records": len(paths), "skipped": [], "finished": True}
 
@@ -488,6 +510,7 @@ class RecordHandle:
         }
         self.writer: JournalWriter | None = None
         self.session_answers = 0
+        self.broken = False
         self._closed = False
 
     @property
@@ -505,21 +528,40 @@ class RecordHandle:
     # -------------------------------------------------------------- replay
 
     def _replay(self) -> None:
+        """Apply what the journals hold beyond the snapshot, oldest generation first.
+
+        An older generation normally holds nothing past the snapshot and is just
+        stale (a crash between snapshot and cleanup). It holds more only when a
+        pause wrote its snapshot but could not start the new journal: those
+        answers were acknowledged, so they are replayed and then compacted.
+        """
         d = self.session.store.dir
+        seq = self.snap.seq
+        carried = False
+        older = sorted((p for p in d.journals.glob(f"{self.rid}.*.jnl") if _gen_of(p) < self.snap.gen), key=_gen_of)
+        for p in older:
+            res = read_journal(p, self.rid, _gen_of(p), self.snap.dek, seq)
+            for op in res.ops:
+                self._apply(op, replay=True)
+            carried = carried or bool(res.ops)
+            seq = res.last_seq
         path = journal_path(d.journals, self.rid, self.snap.gen)
-        res = read_journal(path, self.rid, self.snap.gen, self.snap.dek, self.snap.seq)
+        res = read_journal(path, self.rid, self.snap.gen, self.snap.dek, seq)
         for op in res.ops:
             self._apply(op, replay=True)
         if res.torn:
             self.notices.append("store.notice.torn_tail")
-        if not self.readonly:
-            if res.torn:
-                self.session.log("journal-repair", self.rid, detail={"kept": len(res.ops)})
-            self.writer = JournalWriter(path, self.rid, self.snap.gen, self.snap.dek, res.last_seq, res.good_size)
-            if res.torn:
-                self.writer._open()  # truncate the torn tail now, with the notice
-        for p in d.journals.glob(f"{self.rid}.*.jnl"):
-            if _gen_of(p) < self.snap.gen and not self.readonly:
+        if self.readonly:
+            return
+        if res.torn:
+            self.session.log("journal-repair", self.rid, detail={"kept": len(res.ops)})
+        self.writer = JournalWriter(path, self.rid, self.snap.gen, self.snap.dek, res.last_seq, res.good_size)
+        if res.torn:
+            self.writer.open()  # truncate the torn tail now, with the notice
+        if carried:
+            self._compact(self.status)  # fold the carried answers into a snapshot
+        else:
+            for p in older:
                 p.unlink(missing_ok=True)  # stale generation left by a crash mid-compaction
 
     def _apply(self, op: dict[str, Any], replay: bool) -> Outcome | None:
@@ -552,6 +594,8 @@ class RecordHandle:
     # -------------------------------------------------------------- editing
 
     def _require_writable(self, allow_completed: bool = False) -> JournalWriter:
+        if self.broken:
+            raise StoreError("store.error.reopen")
         if self.writer is None or self._closed:
             raise ReadOnly()
         if self.status == COMPLETED and not allow_completed:
@@ -580,7 +624,11 @@ class RecordHandle:
         self.answer_meta[item_id] = {"by": self.session.user.id, "at": _now()}
         self.session_answers += 1
         if self.body.get("status") == PAUSED:
-            self.body["status"] = IN_PROGRESS
+            try:
+                self._journal({"op": "status", "status": IN_PROGRESS})
+                self.body["status"] = IN_PROGRESS
+            except StoreError:
+                pass  # the answer itself is saved; the status follows at the next pause
         return outcome
 
     def clear(self, item_id: str) -> Outcome:
@@ -634,28 +682,52 @@ class RecordHandle:
 
     def _compact(self, status: str, new_dek: bytes | None = None, vk_gen: int | None = None) -> None:
         """Pause/complete: snapshot gen+1 (temp, fsync, rename, dir fsync),
-        then a fresh journal, then remove the old one: crash-safe at each step."""
+        then a fresh journal, then remove the old ones: crash-safe at each step.
+
+        A write that fails before the rename changes nothing: the handle goes on
+        with its journal. Once the rename happened the new snapshot is the record;
+        if the new journal cannot be started, answers keep going to the old one,
+        which the next open replays past the snapshot.
+        """
         writer = self.writer
         if writer is None:
             raise ReadOnly()
         d = self.session.store.dir
+        self.session.ensure_fresh_keys()
         keys = self.session.keys
         gen = self.snap.gen + 1
         dek = new_dek or self.snap.dek
         gen_key = vk_gen or keys.write_gen
         header = new_header(self.rid, gen, writer.seq, gen_key, keys.vks[gen_key], dek)
         body = self._state_body(status)
-        write_snapshot(d.record_path(self.rid), header, body, dek, d.tmp)
+        failure: StoreError | None = None
+        try:
+            write_snapshot(d.record_path(self.rid), header, body, dek, d.tmp)
+        except StoreError as exc:
+            if not getattr(exc, "replaced", False):
+                raise  # nothing changed on disk
+            failure = exc
         faults.point("compact.after_snapshot")
-        old_path = writer.path
-        writer.close()
-        self.writer = JournalWriter(journal_path(d.journals, self.rid, gen), self.rid, gen, dek, writer.seq, 0)
-        self.writer._open()
-        faults.point("compact.after_new_journal")
-        old_path.unlink(missing_ok=True)
         self.snap = Snapshot(header, body, dek)
         self.body = body
+        new_writer = JournalWriter(journal_path(d.journals, self.rid, gen), self.rid, gen, dek, writer.seq, 0)
+        try:
+            new_writer.open()
+        except StoreError as exc:
+            if new_dek is not None:  # a re-encryption cannot go on in the old journal
+                writer.close()
+                self.writer = None
+                self.broken = True
+            raise exc from None
+        faults.point("compact.after_new_journal")
+        writer.close()
+        for p in d.journals.glob(f"{self.rid}.*.jnl"):
+            if _gen_of(p) < gen:
+                p.unlink(missing_ok=True)
+        self.writer = new_writer
         self.session.index.upsert(index_doc(self.snap))
+        if failure is not None:
+            raise failure
 
     def pause(self) -> None:
         self._require_writable()

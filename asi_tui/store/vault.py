@@ -530,11 +530,28 @@ class Vault:
             data["keys"].pop(old_gen, None)
             data["vk_gen"] = int(new_gen)
             data["rotating_to"] = None
+            if new_ik is not None:
+                data["index_rebuild"] = True  # the index is still sealed with the old key
             self._write(data)
         keys.current_gen = int(new_gen)
         keys.rotating_to = None
         if new_ik is not None:
             keys.iks[int(new_gen)] = new_ik
+
+    def generations(self) -> tuple[int, int | None]:
+        """(current key generation, generation being rotated to) as the file says now."""
+        data = self.read()
+        rotating = data.get("rotating_to")
+        return int(data["vk_gen"]), int(rotating) if rotating else None
+
+    def index_rebuild_needed(self) -> bool:
+        return bool(self.read().get("index_rebuild"))
+
+    def clear_index_rebuild(self) -> None:
+        with exclusive(self.lock_path):
+            data = self.read()
+            if data.pop("index_rebuild", None) is not None:
+                self._write(data)
 
     def vault_id(self) -> str:
         return str(self.read()["vault_id"])
