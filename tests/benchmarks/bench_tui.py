@@ -37,7 +37,7 @@ from asi_tui.ui.screens.interview import InterviewScreen  # noqa: E402
 from asi_tui.ui.services import Services  # noqa: E402
 from asi_tui.ui.widgets.item_input import ItemInput  # noqa: E402
 
-N_ANSWERS = 200
+N_ANSWERS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 PW = "bench-lösenfras-1"
 
 
@@ -91,13 +91,17 @@ async def bench_asi() -> list[float]:
                 await pilot.pause(0.05)
             screen = app.screen
             while len(probe.samples) < N_ANSWERS and screen.item is not None:
+                if app.screen is not screen:  # a soft-check or alert dialog: defer/acknowledge it
+                    await pilot.press("enter")
+                    await pilot.pause()
+                    continue
                 item = screen.item
                 widget = screen.query_one("#item-input", ItemInput)
                 if widget.single_key:
                     codes = screen.bank.codes_for(item).values
-                    await pilot.press(str(codes[0] if item.id != "G12" else 1))
+                    await pilot.press(str(codes[0]) if item.id != "G12" else "n")
                     await pilot.pause()
-                    if screen.item is item:  # rejected or end of flow
+                    if screen.item is item and app.screen is screen:  # rejected or end of flow
                         break
                 else:
                     value = "X" if "X" in item.missing else (0 if item.type != "text" else "abc")
@@ -109,8 +113,8 @@ async def bench_asi() -> list[float]:
                         break
                     screen.show(nxt)
                     await pilot.pause()
-            await pilot.press("ctrl+s")
             while type(app.screen).__name__ != "HomeScreen":
+                await pilot.press("escape" if app.screen is not screen else "ctrl+s")
                 await pilot.pause(0.05)
         del rng
     return probe.samples[:N_ANSWERS]

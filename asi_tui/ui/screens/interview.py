@@ -60,6 +60,7 @@ class InterviewScreen(Screen[None]):
         self.bank = handle.bank
         self.lang = current().lang
         self.item: Item | None = None
+        self._shown: dict[str, str] = {}
 
     # ------------------------------------------------------------------ layout
 
@@ -81,9 +82,18 @@ class InterviewScreen(Screen[None]):
         if item is not None:
             self.show(item)
         if self.handle.readonly:
-            self.query_one("#message", Static).update(t("ui.iv.readonly"))
+            self._set("message", t("ui.iv.readonly"))
 
     # ------------------------------------------------------------------ rendering
+
+    # widgets whose size never depends on their text (fixed in app.tcss): no layout pass
+    _FIXED_SIZE = frozenset({"topbar", "sections", "timeframe", "item-hint", "codes"})
+
+    def _set(self, widget_id: str, text: str) -> None:
+        """Update a Static only when its text changes, and re-layout only when its size can."""
+        if self._shown.get(widget_id) != text:
+            self._shown[widget_id] = text
+            self.query_one(f"#{widget_id}", Static).update(text, layout=widget_id not in self._FIXED_SIZE)
 
     def show(self, item: Item, message: str = "") -> None:
         self.item = item
@@ -92,20 +102,17 @@ class InterviewScreen(Screen[None]):
             iv.cursor = item.id
         codes = self.bank.codes_for(item)
         section = self.bank.section_of[item.id]
-        self.query_one("#item-head", Static).update(f"[b]{item.id}[/b]  {item.label.get(self.lang)}")
-        self.query_one("#timeframe", Static).update(iv.timeframe_label(item, self.lang) or "")
+        self._set("item-head", f"[b]{item.id}[/b]  {item.label.get(self.lang)}")
+        self._set("timeframe", iv.timeframe_label(item, self.lang) or "")
         allowed = set(item.missing)
         if item.type == "interviewer_rating" and iv.is_partial():
             allowed = {"X"}
         self.query_one("#item-input", ItemInput).configure(
             item, codes.values if codes else None, allowed, format_value(item, iv.value(item.id)), self.handle.readonly
         )
-        self.query_one("#item-hint", Static).update(self._hint(item, allowed))
-        if codes is not None:
-            self.query_one("#codes", Static).update(self._code_table(codes.codes))
-        else:
-            self.query_one("#codes", Static).update("")
-        self.query_one("#message", Static).update(message)
+        self._set("item-hint", self._hint(item, allowed))
+        self._set("codes", self._code_table(codes.codes) if codes is not None else "")
+        self._set("message", message)
         self._render_progress(section.id)
         self.query_one("#item-input", ItemInput).focus()
 
@@ -168,12 +175,12 @@ class InterviewScreen(Screen[None]):
         if iv.deferred or iv.warnings:
             lines.append("")
             lines.append(t("ui.iv.open_checks", n=len(iv.warnings)))
-        self.query_one("#sections", Static).update("\n".join(lines))
+        self._set("sections", "\n".join(lines))
         instrument = t(f"ui.instrument.{self.bank.id}")
         pct = round(100 * answered / total) if total else 100
         ro = f" · {t('ui.iv.ro')}" if self.handle.readonly else ""
-        self.query_one("#topbar", Static).update(
-            f"{instrument} · {self.handle.client_ref} · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
+        self._set(
+            "topbar", f"{instrument} · {self.handle.client_ref} · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
         )
 
     # ------------------------------------------------------------------ answering
@@ -192,7 +199,7 @@ class InterviewScreen(Screen[None]):
             return
         if not outcome.ok:
             text = message_text(self.bank, current(), outcome.message or "", outcome.params)
-            self.query_one("#message", Static).update(f"[b]✗[/b] {text}")
+            self._set("message", f"[b]✗[/b] {text}")
             self.query_one("#item-input", ItemInput).add_class("-invalid")
             return
         self.query_one("#item-input", ItemInput).remove_class("-invalid")
