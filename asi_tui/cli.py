@@ -56,17 +56,24 @@ class AsiGroup(click.Group):
 
 
 @click.group(cls=AsiGroup, invoke_without_command=True)
-@click.option("--lang", type=click.Choice(LANGUAGES), default="sv", show_default=True, help="UI language.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="UI language (default sv, or `lang` in the config file).")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data directory (default: $ASI_TUI_DATA or the per-user data dir).")
 @click.option("--user", "user_id", help="Your user id (default: your login name).")
 @click.version_option(package_name="asi-tui")
 @click.pass_context
 def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | None) -> None:
     """asi-tui: conduct and manage ASI interviews in the terminal."""
+    from .config import load_settings
     from .hygiene import prepare_process
 
     prepare_process()
+    settings = load_settings()
+    lang = lang or settings.lang or "sv"
+    data_dir = data_dir or settings.data
+    if settings.problem:
+        click.echo(Translator(lang)("cli.config.ignored", problem=settings.problem), err=True)
     ctx.ensure_object(dict)
+    ctx.obj["settings"] = settings
     ctx.obj["t"] = Translator(lang)
     ctx.obj["lang"] = lang
     ctx.obj["data"] = data_dir
@@ -89,7 +96,7 @@ def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = 
     services = Services(
         data_dir=data_dir,
         lang=ctx.find_root().obj["lang"],
-        idle_lock_s=idle_minutes * 60 if idle_minutes else DEFAULT_IDLE_LOCK_S,
+        idle_lock_s=(idle_minutes or ctx.find_root().obj["settings"].idle_lock_minutes or DEFAULT_IDLE_LOCK_S / 60) * 60,
         default_user=default_user or ctx.find_root().obj["user"],
     )
     create_app(services).run()  # full-screen (alternate screen); never inline
