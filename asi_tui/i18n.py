@@ -30,13 +30,22 @@ def _flatten(prefix: str, node: Any, out: dict[str, str]) -> None:
 
 @cache
 def catalog(lang: str, directory: Path | None = None) -> dict[str, str]:
+    """`locales/<lang>.yaml` plus every `locales/<lang>/*.yaml` (one file per
+    feature area); a key defined twice is an error, not a silent override."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-    path = (directory or bundled_dir("locales")) / f"{lang}.yaml"
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    root = directory or bundled_dir("locales")
+    paths = [root / f"{lang}.yaml", *sorted((root / lang).glob("*.yaml"))]
     out: dict[str, str] = {}
-    _flatten("", data, out)
+    for path in paths:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+        part: dict[str, str] = {}
+        _flatten("", data, part)
+        clash = set(part) & set(out)
+        if clash:
+            raise ValueError(f"{path}: keys already defined elsewhere: {', '.join(sorted(clash)[:5])}")
+        out.update(part)
     return out
 
 

@@ -75,8 +75,8 @@ class RatingsScreen(Screen[None]):
         lines = [f"[b]{item.id}[/b] {item.label.get(self.lang)}", ""]
         for i in section.items:
             if (i.critical or i.type == "client_rating") and self.iv.is_visible(i.id):
-                lines.append(f"{i.id:<8} {format_value(i, self.iv.value(i.id)) or '·':>6}  {i.label.get(self.lang)[:34]}")
-        self.query_one("#critical", Static).update("\n".join(lines[:16]))
+                lines.append(f"{i.id:<7}{format_value(i, self.iv.value(i.id)) or '·':>6}  {i.label.get(self.lang)[:30]}")
+        self.query_one("#critical", Static).update("\n".join(lines[:14]))
 
     async def on_key(self, event: events.Key) -> None:
         char = (event.character or "").lower()
