@@ -280,6 +280,9 @@ def _parse_date(value: str | None, t: Translator) -> date | None:
 
 
 from . import cli_store  # noqa: E402,F401 - registers the store commands on `main`
+from . import cli_reports  # noqa: E402,F401 - statistics, follow-ups, exports
+from . import cli_banks  # noqa: E402,F401 - publishing bank versions, migrations
+from . import cli_train  # noqa: E402,F401 - coding exercises
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

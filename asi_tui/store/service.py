@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..bank.loader import QuestionBank
 from ..engine.interview import COMPLETED, IN_PROGRESS, EngineError, Interview, Outcome
@@ -330,6 +330,62 @@ class Session:
                 docs = [d for d in docs if d.get(key) == value]
         return sorted(docs, key=lambda d: (d.get("updated") or "", d["rid"]), reverse=True)
 
+    def read_bodies(
+        self,
+        statuses: tuple[str, ...] | None = (COMPLETED,),
+        include_practice: bool = False,
+        damaged: list[str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Decrypted snapshot bodies, for reports: no lock, no engine, no journal.
+
+        A completed record's snapshot holds every answer (hidden items as N);
+        only Återkoppling texts can follow in its journal. Damaged records are
+        skipped and their ids appended to `damaged`. The caller audits what it
+        does with the data (statistics, export).
+        """
+        wanted = {d["rid"] for d in self.index.all() if (statuses is None or d.get("status") in statuses)
+                  and (include_practice or not d.get("practice"))}
+        for rid in sorted(wanted):
+            path = self.store.dir.record_path(rid)
+            try:
+                snap = self._read_snapshot(path, rid)
+            except (StoreError, FileNotFoundError):
+                if damaged is not None:
+                    damaged.append(rid)
+                continue
+            yield snap.body
+
+    # -------------------------------------------------------------- small documents
+
+    def save_doc(self, kind: str, doc_id: str, data: dict[str, Any]) -> None:
+        """An encrypted document beside the records (training groups, settings).
+
+        Same format and keys as a record snapshot; `kind` and `doc_id` are
+        short identifiers ([a-z0-9_-]), never client data."""
+        path = self._doc_path(kind, doc_id)
+        path.parent.mkdir(mode=0o2770, parents=True, exist_ok=True)
+        self.ensure_fresh_keys()
+        rid = f"{kind}.{doc_id}"
+        dek = C.random_key()
+        header = new_header(rid, 0, 0, self.keys.write_gen, self.keys.vk, dek)
+        write_snapshot(path, header, {"rid": rid, "data": data, "updated": _now(), "by": self.user.id}, dek, self.store.dir.tmp)
+
+    def load_docs(self, kind: str) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        directory = self.store.dir.root / "docs" / _safe_name(kind)
+        for path in sorted(directory.glob("*.doc")):
+            try:
+                out[path.stem] = self._read_snapshot(path, f"{kind}.{path.stem}").body["data"]
+            except (StoreError, KeyError):
+                continue
+        return out
+
+    def delete_doc(self, kind: str, doc_id: str) -> None:
+        self._doc_path(kind, doc_id).unlink(missing_ok=True)
+
+    def _doc_path(self, kind: str, doc_id: str) -> Path:
+        return self.store.dir.root / "docs" / _safe_name(kind) / f"{_safe_name(doc_id)}.doc"
+
     def delete_record(self, rid: str) -> None:
         """Crypto-shred: overwrite and remove the snapshot (the only copy of its
         key), its journals and its index entry."""
@@ -456,6 +512,12 @@ class Session:
         ]
         self.log("audit-read", detail={"user": user, "client": bool(client)})
         return out
+
+
+def _safe_name(name: str) -> str:
+    if not name or len(name) > 64 or not all(c.isalnum() and c.isascii() or c in "_-" for c in name):
+        raise StoreError("store.error.user")
+    return name
 
 
 def _gen_of(path: Path) -> int:

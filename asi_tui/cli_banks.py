@@ -1,0 +1,1 @@
+"""CLI commands: banks (registered on `main` by importing this module)."""

@@ -1,0 +1,1 @@
+"""CLI commands: reports (registered on `main` by importing this module)."""

@@ -1,0 +1,1 @@
+"""CLI commands: train (registered on `main` by importing this module)."""
