@@ -40,7 +40,20 @@ class HomeScreen(Screen[None]):
         Binding("r", "open_readonly", t("ui.key.readonly"), id="home.readonly"),
         Binding("b", "dropout", t("ui.key.dropout"), id="home.dropout"),
         Binding("f5", "refresh", t("ui.key.refresh"), id="home.refresh"),
+        Binding("a", "admin", t("ui.key.admin"), id="home.admin"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Admin-only keys are hidden from everyone else (the store refuses them anyway)."""
+        if action == "admin":
+            session = self.app.session  # type: ignore[attr-defined]
+            return session is not None and session.user.is_admin
+        return True
+
+    def action_admin(self) -> None:
+        from .admin import AdminScreen
+
+        self.app.push_screen(AdminScreen())
     AUTO_FOCUS = "#records"
 
     def compose(self) -> ComposeResult:

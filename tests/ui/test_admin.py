@@ -1,0 +1,51 @@
+"""The admin screen: users are managed by keys; non-admins never see it."""
+
+from __future__ import annotations
+
+from asi_tui.store.service import Store
+from asi_tui.ui.screens.admin import AddUserDialog, AdminScreen, AuditScreen
+from asi_tui.ui.screens.home import HomeScreen
+
+from .conftest import ADMIN_PW, login, wait_for
+
+
+async def test_admin_adds_certifies_and_disables_a_user(make_app, data_dir):
+    app = make_app(user="admin")
+    async with app.run_test() as pilot:
+        await login(pilot, app, ADMIN_PW)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AdminScreen))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddUserDialog))
+        await pilot.press(*"bo", "tab", *"Bo Berg", "tab", "tab", *"bos-lösenfras-1", "tab", *"bos-lösenfras-1", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, AdminScreen))
+        users = {u.id: u for u in app.session.list_users()}
+        assert users["bo"].role == "interviewer" and not users["bo"].certified
+        olist = app.screen.query_one("#users")
+        olist.highlighted = [o.id for o in olist.options].index("bo")
+        await pilot.press("c")
+        await pilot.pause()
+        assert {u.id: u for u in app.session.list_users()}["bo"].certified
+        await pilot.press("d")
+        await pilot.pause()
+        assert {u.id: u for u in app.session.list_users()}["bo"].disabled
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
+        text = " ".join(str(o.prompt) for o in app.screen.query_one("#audit-list").options)
+        assert "user-add" in text and "user-update" in text
+    # the new user really cannot sign in any more
+    store = Store.open(data_dir)
+    try:
+        store.unlock("bo", "bos-lösenfras-1")
+        raise AssertionError("a disabled user signed in")
+    except Exception as exc:  # noqa: BLE001
+        assert type(exc).__name__ == "WrongPassphrase"
+
+
+async def test_interviewer_has_no_admin_key(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
