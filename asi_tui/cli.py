@@ -146,14 +146,19 @@ def _default_bank_paths() -> list[Path]:
 
 @bank.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Also fail when a Swedish or English text is missing.")
 @click.pass_context
-def bank_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Check banks and code lists; one line per problem, exit 1 if any."""
+def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = False) -> None:
+    """Check banks, code lists and exercises; one line per problem, exit 1 if any."""
     from .bank.loader import iter_bank_files, validate_paths
 
     t = _translator(ctx)
     targets = list(paths) or _default_bank_paths()
     banks, problems = validate_paths(targets)
+    if strict:
+        from .cli_banks import strict_coverage
+
+        problems = problems + strict_coverage(ctx, targets)
     for p in problems:
         click.echo(str(p))
     if problems:
@@ -219,8 +224,9 @@ def bank_list(ctx: click.Context, as_json: bool) -> None:
 @click.argument("old")
 @click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--suggest-map", is_flag=True, help="Print a migration map skeleton instead.")
 @click.pass_context
-def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
+def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool, suggest_map: bool = False) -> None:
     """Items added, removed and changed between two bank versions.
 
     Changes that break comparability of data (type, codes, range, time frame,
@@ -229,6 +235,11 @@ def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
     from .bank.diff import diff_banks
 
     t = _translator(ctx)
+    if suggest_map:
+        from .cli_banks import suggest_map_text
+
+        click.echo(suggest_map_text(ctx, old, new), nl=False)
+        return
     result = diff_banks(_resolve_bank(old, t), _resolve_bank(new, t))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -279,10 +290,13 @@ def _parse_date(value: str | None, t: Translator) -> date | None:
         raise click.ClickException(t("error.date", value=value)) from None
 
 
-from . import cli_store  # noqa: E402,F401 - registers the store commands on `main`
-from . import cli_reports  # noqa: E402,F401 - statistics, follow-ups, exports
-from . import cli_banks  # noqa: E402,F401 - publishing bank versions, migrations
-from . import cli_train  # noqa: E402,F401 - coding exercises
+if __name__ != "__main__":  # under `python -m` the package's own copy registers them
+    from . import cli_store  # noqa: E402,F401 - registers the store commands on `main`
+    from . import cli_reports  # noqa: E402,F401 - statistics, follow-ups, exports
+    from . import cli_banks  # noqa: E402,F401 - publishing bank versions, migrations
+    from . import cli_train  # noqa: E402,F401 - coding exercises
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    from asi_tui.cli import main as _main
+
+    sys.exit(_main())

@@ -255,3 +255,107 @@ def _build_dependents(bank: QuestionBank) -> None:
             for ref in alert.expr.refs:
                 if ref != item_id:
                     bank.alert_dependents.setdefault(ref, []).append(alert)
+
+
+# ----------------------------------------------------------------------------- locale coverage
+
+_LANG_NAMES = {"sv": "Swedish", "en": "English"}
+UNTRANSLATED_MIN_WORDS = 4
+
+
+def _text_problems(file: str, line: int, owner: str, what: str, text: Any) -> tuple[list[Problem], list[Problem]]:
+    missing: list[Problem] = []
+    suspicious: list[Problem] = []
+    if text is None:
+        return missing, suspicious
+    for lang in ("sv", "en"):
+        if not str(getattr(text, lang, "") or "").strip():
+            missing.append(Problem(file, line, owner, f"{what}: the {_LANG_NAMES[lang]} text is missing"))
+    sv, en = str(text.sv).strip(), str(text.en).strip()
+    if sv and sv == en and len(sv.split()) >= UNTRANSLATED_MIN_WORDS:
+        suspicious.append(Problem(file, line, owner, f"{what}: the Swedish and English texts are identical (not translated?)"))
+    return missing, suspicious
+
+
+def codelist_coverage(codelist: Any, file: str, src: YamlSource | None = None,
+                      base: tuple[Any, ...] = ()) -> tuple[list[Problem], list[Problem]]:
+    """Missing or untranslated texts of one code list (its label and every code's label and help)."""
+    line = (lambda *p: src.line_of(base + p)) if src is not None else (lambda *p: 1)
+    missing: list[Problem] = []
+    suspicious: list[Problem] = []
+
+    def add(result: tuple[list[Problem], list[Problem]]) -> None:
+        missing.extend(result[0])
+        suspicious.extend(result[1])
+
+    add(_text_problems(file, line("label"), codelist.id, "label", codelist.label))
+    for ci, code in enumerate(codelist.codes):
+        add(_text_problems(file, line("codes", ci, "label"), codelist.id, f"code {code.code} label", code.label))
+        add(_text_problems(file, line("codes", ci, "help"), codelist.id, f"code {code.code} help", code.help))
+    return missing, suspicious
+
+
+def locale_coverage(bank: QuestionBank, src: YamlSource | None = None) -> tuple[list[Problem], list[Problem]]:
+    """Texts a bank lacks in Swedish or English, as (missing, suspicious).
+
+    The schema already requires both languages, so "missing" means a text that
+    is empty once blanks are stripped; "suspicious" is a longer text identical
+    in both languages (likely left untranslated). Covers the bank's titles,
+    messages, sections, items, inline codes and every code list it uses.
+    """
+    from .yamlsrc import YamlReadError, read_yaml
+
+    if src is None and bank.path is not None:
+        found = _coverage(bank, None)
+        if not (found[0] or found[1]):
+            return found  # the usual case: no need to read the file again for line numbers
+        try:
+            src = read_yaml(bank.path)
+        except YamlReadError:
+            return found
+    return _coverage(bank, src)
+
+
+def _coverage(bank: QuestionBank, src: YamlSource | None) -> tuple[list[Problem], list[Problem]]:
+    from .loader import default_codes_dir
+    from .yamlsrc import YamlReadError, read_yaml
+
+    file = str(bank.path or "-")
+    line = (lambda *p: src.line_of(p)) if src is not None else (lambda *p: 1)
+    missing: list[Problem] = []
+    suspicious: list[Problem] = []
+
+    def add(result: tuple[list[Problem], list[Problem]]) -> None:
+        missing.extend(result[0])
+        suspicious.extend(result[1])
+
+    model = bank.model
+    add(_text_problems(file, line("title"), model.id, "title", model.title))
+    add(_text_problems(file, line("description"), model.id, "description", model.description))
+    for key, text in model.messages.items():
+        add(_text_problems(file, line("messages", key), key, "message", text))
+    for si, section in enumerate(model.sections):
+        add(_text_problems(file, line("sections", si, "title"), section.id, "title", section.title))
+        add(_text_problems(file, line("sections", si, "help"), section.id, "help", section.help))
+        for ii, item in enumerate(section.items):
+            base = ("sections", si, "items", ii)
+            add(_text_problems(file, line(*base, "label"), item.id, "label", item.label))
+            add(_text_problems(file, line(*base, "help"), item.id, "help", item.help))
+            if isinstance(item.codes, list):
+                for ci, code in enumerate(item.codes):
+                    add(_text_problems(file, line(*base, "codes", ci, "label"), item.id, f"code {code.code} label", code.label))
+                    add(_text_problems(file, line(*base, "codes", ci, "help"), item.id, f"code {code.code} help", code.help))
+    local = {cl.id for cl in model.codelists}
+    for ci, cl in enumerate(model.codelists):
+        add(codelist_coverage(cl, file, src, ("codelists", ci)))
+    codes_dir = default_codes_dir(bank.path) if bank.path is not None else None
+    for name in sorted(set(bank.codelists) - local):
+        cl_file = codes_dir / f"{name}.yaml" if codes_dir is not None else None
+        cl_src = None
+        if src is not None and cl_file is not None and cl_file.is_file():
+            try:
+                cl_src = read_yaml(cl_file)
+            except YamlReadError:
+                cl_src = None
+        add(codelist_coverage(bank.codelists[name], str(cl_file or name), cl_src))
+    return missing, suspicious

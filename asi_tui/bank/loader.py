@@ -286,7 +286,7 @@ def iter_bank_files(paths: Iterable[Path]) -> Iterable[tuple[str, Path]]:
         p = Path(p)
         files = sorted(p.rglob("*.yaml")) + sorted(p.rglob("*.yml")) if p.is_dir() else [p]
         for f in files:
-            kind = "codes" if f.parent.name == "codes" else "bank"
+            kind = "codes" if f.parent.name == "codes" else "exercise" if "exercises" in f.parts else "bank"
             yield kind, f
 
 
@@ -294,6 +294,7 @@ def validate_paths(paths: Iterable[Path]) -> tuple[list[QuestionBank], list[Prob
     """Validate every bank and code list under `paths`; collect all problems."""
     banks: list[QuestionBank] = []
     problems: list[Problem] = []
+    exercises: list[Path] = []
     for kind, f in iter_bank_files(paths):
         if not f.exists():
             problems.append(Problem(str(f), 1, "-", "no such file or directory"))
@@ -301,8 +302,19 @@ def validate_paths(paths: Iterable[Path]) -> tuple[list[QuestionBank], list[Prob
         try:
             if kind == "codes":
                 load_codelist(f)
+            elif kind == "exercise":
+                exercises.append(f)
             else:
                 banks.append(load_bank(f))
         except BankError as exc:
             problems.extend(exc.problems)
+    if exercises:
+        problems.extend(_validate_exercises(exercises, banks))
     return banks, problems
+
+
+def _validate_exercises(paths: list[Path], banks: list[QuestionBank]) -> list[Problem]:
+    """Exercises are checked by the training package (keyed items exist, values fit)."""
+    from ..training.exercises import validate_exercise_files
+
+    return validate_exercise_files(paths, banks)

@@ -126,10 +126,14 @@ class DataDir:
 
 
 class Store:
-    def __init__(self, root: Path, resolver: BankResolver = bundled_resolver) -> None:
+    def __init__(self, root: Path, resolver: BankResolver | None = None) -> None:
         self.dir = DataDir(root)
         self.vault = Vault(self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp)
         self.audit_log = AuditLog(self.dir.audit, self.dir.locks / "audit.lock", self.dir.tmp)
+        if resolver is None:  # published versions in the data dir first, then the bundled ones
+            from ..bank.store import resolver_for
+
+            resolver = resolver_for(self.dir.root)
         self.resolver = resolver
 
     @classmethod
@@ -226,6 +230,9 @@ class Session:
         practice: bool = False,
         meta: dict[str, Any] | None = None,
     ) -> "RecordHandle":
+        from ..bank.store import BankStore
+
+        BankStore.for_store(self.store).check_new_interview(bank)  # retired versions take no new interviews
         dropout = bank.instrument == "bortfall"
         if not practice and not dropout and self.user.role == "interviewer" and not self.user.certified:
             raise NotAuthorized("store.error.not_certified")

@@ -141,13 +141,14 @@ async def test_wrong_passphrase_shows_message_and_keeps_login(make_app):
 async def test_idle_auto_lock_and_unlock_resumes_same_item(make_app):
     from asi_tui.ui.screens.lock import LockScreen
 
-    app = make_app(idle_lock_s=0.3)
+    app = make_app()
     async with app.run_test() as pilot:
         await login(pilot, app)
         await pilot.press("n", *"K-LOCK", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
         screen = app.screen
         await type_answer(pilot, "Enhet Syd")
+        app.services.idle_lock_s = 0.3  # now leave the keyboard alone
         item_before = screen.item.id
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), timeout=6)
         # the lock screen covers everything: no item text is on it
