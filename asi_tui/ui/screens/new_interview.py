@@ -12,7 +12,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...bank.registry import bundled_banks
 from ...engine.interview import EngineError
 from ...store.errors import StoreError
 from ..lang import t
@@ -32,11 +31,21 @@ class NewInterviewScreen(ModalScreen[Any]):
         self.followup_of = followup_of
         self.practice = practice
         self.dropout = dropout
-        # newest version per id wins; dropout registrations use only the bortfall bank
-        self.banks = {b.id: b for b in bundled_banks() if (b.instrument == "bortfall") == dropout}
+        self.banks: dict[str, Any] = {}
+
+    def _load_banks(self) -> None:
+        """The active version of each instrument (published in the data dir, else bundled);
+        dropout registrations use only the bortfall bank."""
+        from ...bank.store import BankStore
+
+        active = BankStore.for_store(self.app.store).active_banks()  # type: ignore[attr-defined]
+        order = ["grund", "uppfoljning", "spel/grund", "spel/uppfoljning", "bortfall"]
+        keys = sorted(active, key=lambda k: order.index(k) if k in order else len(order))
+        self.banks = {active[k].id: active[k] for k in keys if (k == "bortfall") == self.dropout}
         self.grund_records: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
+        self._load_banks()
         today = self.app.services.today()  # type: ignore[attr-defined]
         with Vertical(id="new-box"):
             yield Static(t("ui.new.dropout_title" if self.dropout else "ui.new.title"), id="new-title")
@@ -63,9 +72,9 @@ class NewInterviewScreen(ModalScreen[Any]):
             doc = next((d for d in session.list_records() if d["rid"] == self.followup_of), None)
             if doc is not None:
                 self.query_one("#client", Input).value = doc.get("client_ref", "")
-                ids = list(self.banks)
-                if "asi-uppfoljning" in ids:
-                    self.query_one("#instrument", OptionList).highlighted = ids.index("asi-uppfoljning")
+                followup = next((i for i, b in enumerate(self.banks.values()) if b.instrument == "uppfoljning"), None)
+                if followup is not None:
+                    self.query_one("#instrument", OptionList).highlighted = followup
                 self._load_grund(doc.get("client_ref", ""), select=self.followup_of)
                 self.query_one("#date", Input).focus()
         self._sync()
