@@ -49,3 +49,31 @@ async def test_interviewer_has_no_admin_key(make_app):
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_admin_sees_bank_versions_and_publishes_one(make_app, tmp_path):
+    from asi_tui.bank.registry import bundled_bank
+    from asi_tui.ui.screens.admin import BankVersionsScreen, PathDialog
+
+    source = bundled_bank("asi-grund").path.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1)
+    new = tmp_path / "q" / "grund" / "asi-grund-1.1.0.yaml"
+    new.parent.mkdir(parents=True)
+    (tmp_path / "q" / "codes").symlink_to(bundled_bank("asi-grund").path.parent.parent / "codes")
+    new.write_text(source, encoding="utf-8")
+    app = make_app(user="admin")
+    async with app.run_test() as pilot:
+        await login(pilot, app, ADMIN_PW)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AdminScreen))
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BankVersionsScreen))
+        before = [str(o.prompt) for o in app.screen.query_one("#bank-list").options]
+        assert any("asi-grund" in line and "1.0.0" in line for line in before)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+        await pilot.press(*str(new), "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BankVersionsScreen))
+        await wait_for(pilot, lambda: any("1.1.0" in str(o.prompt) for o in app.screen.query_one("#bank-list").options))
+        from asi_tui.bank.store import BankStore
+
+        assert BankStore.for_store(app.store).active_bank("grund").version == "1.1.0"
