@@ -285,10 +285,10 @@ class BankVersionsScreen(Screen[None]):
     """Bank versions: which is active per instrument, which are retired, how many records use each."""
 
     BINDINGS = [
-        Binding("enter", "activate", t("ui.banks.key.activate"), id="banks.activate"),
-        Binding("r", "retire", t("ui.banks.key.retire"), id="banks.retire"),
-        Binding("p", "publish", t("ui.banks.key.publish"), id="banks.publish"),
-        Binding("escape", "back", t("ui.key.back"), id="banks.back"),
+        Binding("enter", "activate", t("ui.banks.key.activate"), id="bankversions.activate"),
+        Binding("r", "retire", t("ui.banks.key.retire"), id="bankversions.retire"),
+        Binding("p", "publish", t("ui.banks.key.publish"), id="bankversions.publish"),
+        Binding("escape", "back", t("ui.key.back"), id="bankversions.back"),
     ]
     AUTO_FOCUS = "#bank-list"
 
