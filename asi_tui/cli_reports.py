@@ -1,1 +1,214 @@
-"""CLI commands: reports (registered on `main` by importing this module)."""
+"""CLI commands: reports (registered on `main` by importing this module).
+
+`asi-tui stats`     de-identified group statistics, change and dropout (audited)
+`asi-tui followups` the follow-up planning list (names clients; audited)
+`asi-tui export`    de-identified CSV/XLSX export of completed interviews (audited)
+
+None of them imports Textual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import click
+
+from .cli import _parse_date, _translator, main
+from .cli_store import _obj, _unlock, passphrase_options
+from .i18n import Translator
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (only on a terminal: scripts get clean output)."""
+    hidden = not sys.stderr.isatty()
+    with click.progressbar(length=1, label=label, file=sys.stderr, hidden=hidden) as bar:
+        state = {"pos": 0}
+
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - state["pos"])
+            state["pos"] = done
+
+        yield update
+
+
+def _gender_code(value: str | None, t: Translator) -> int | str | None:
+    """A gender code from a code ("2") or a label in either language ("man", "Kvinna")."""
+    if value is None:
+        return None
+    from .bank.registry import bundled_banks
+
+    wanted = value.strip().casefold()
+    for bank in reversed(bundled_banks()):
+        codes = bank.codelists.get("gender")
+        if codes is None:
+            continue
+        for c in codes.codes:
+            if wanted == str(c.code).casefold() or wanted in (c.label.sv.casefold(), c.label.en.casefold()):
+                return c.code
+        break
+    raise click.ClickException(t("reports.error.gender", value=value))
+
+
+def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, unit: str | None, group: str | None,
+             gender: str | None, instrument: str):  # noqa: ANN202
+    from .reports import Filters, parse_age_group
+
+    t = _translator(ctx)
+    lo, hi = parse_age_group(group) if group else (None, None)
+    return Filters(
+        date_from=_parse_date(date_from, t),
+        date_to=_parse_date(date_to, t),
+        unit=unit,
+        age_min=lo,
+        age_max=hi,
+        gender=_gender_code(gender, t),
+        instrument=None if instrument == "all" else instrument,
+    )
+
+
+@main.command("stats")
+@click.option("--from", "date_from", help="First interview date of the period, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Last interview date of the period, YYYY-MM-DD.")
+@click.option("--unit", help="Only interviews of this unit (the G3 answer; case and spaces ignored).")
+@click.option("--group", help="Age group: 18-30, 50- or 65+.")
+@click.option("--gender", help="Gender: a code or a name from the code list (1/kvinna/woman, 2/man, 3).")
+@click.option("--instrument", type=click.Choice(["grund", "uppfoljning", "all"]), default="grund", show_default=True,
+              help="Interviews described by the group compilation.")
+@click.option("--section", "sections", multiple=True, type=click.Choice(["groups", "change", "dropout"]),
+              help="Only these parts (repeatable; default all).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@passphrase_options()
+@click.pass_context
+def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: str | None, group: str | None,
+          gender: str | None, instrument: str, sections: tuple[str, ...], fmt: str, passphrase_file: Path | None,
+          passphrase_fd: int | None) -> None:
+    """De-identified statistics: group compilation, change Grund -> Uppföljning, dropout.
+
+    Cells with 1-4 clients are shown as <5; a table of fewer than 10 clients
+    carries a note that it allows no conclusions. The run is audited.
+    """
+    from .reports import run_stats
+    from .reports.stats import SECTIONS
+
+    t = _translator(ctx)
+    f = _filters(ctx, date_from, date_to, unit, group, gender, instrument)
+    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    try:
+        with _progress(t("reports.cli.reading")) as progress:
+            report = run_stats(session, f, _obj(ctx)["lang"], progress, sections=sections or SECTIONS)
+    finally:
+        session.close()
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerows(report.csv_rows())
+    else:
+        for line in report.text_lines(t):
+            click.echo(line)
+
+
+@main.command("followups")
+@click.option("--as-of", "as_of", help="Plan as of this date, YYYY-MM-DD (default today).")
+@click.option("--all", "include_upcoming", is_flag=True, help="Also list Grund interviews under 6 months old.")
+@click.option("--mine", is_flag=True, help="Only clients whose Grund I did.")
+@click.option("--json", "as_json", is_flag=True)
+@passphrase_options()
+@click.pass_context
+def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool, mine: bool, as_json: bool,
+                  passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Clients whose ASI Uppföljning is due (Grund 6-12 months old), overdue
+    (over 12 months) or replaced by a new Grund (over 2 years). Names clients:
+    a working list for staff, not a statistic. Audited."""
+    from .reports import followups
+
+    t = _translator(ctx)
+    today = _parse_date(as_of, t) or date.today()
+    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    try:
+        result = followups(session, today, include_upcoming, session.user.id if mine else None)
+    finally:
+        session.close()
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in result], ensure_ascii=False, indent=2))
+        return
+    click.echo(t("reports.followup.header", today=today.isoformat()))
+    if not result:
+        click.echo(t("reports.followup.none"))
+        return
+    cols = [t(f"reports.followup.col.{c}") for c in ("client", "grund", "months", "due_by", "interviewer")]
+    widths = [max(len(cols[0]), *(len(f.client_ref) for f in result)), 10, max(len(cols[2]), 3), 10,
+              max(len(cols[4]), *(len(f.interviewer or "") for f in result))]
+    status = None
+    for f in result:
+        if f.status != status:
+            status = f.status
+            click.echo("")
+            click.echo(f"{t(f'reports.followup.status.{status}')}:")
+            click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+        cells = [f.client_ref, f.grund_date.isoformat(), str(f.months), f.due_by.isoformat(), f.interviewer or ""]
+        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
+    counts: dict[str, Any] = {s: sum(1 for f in result if f.status == s) for s in ("due", "overdue", "new_grund")}
+    click.echo("")
+    click.echo(t("reports.followup.counts", **counts))
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write (mode 0600).")
+@click.option("--from", "date_from", help="First interview date, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Last interview date, YYYY-MM-DD.")
+@click.option("--unit", help="Only interviews of this unit (the G3 answer).")
+@click.option("--instrument", type=click.Choice(["grund", "uppfoljning", "spel", "all"]), default="all", show_default=True)
+@click.option("--dropouts", is_flag=True, help="Also export dropout registrations, to <name>.dropouts.<format>.")
+@click.option("--full-dates", is_flag=True, help="Full dates instead of year and month.")
+@click.option("--with-interviewer", is_flag=True, help="Add the interviewer's user id.")
+@passphrase_options()
+@click.pass_context
+def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, date_to: str | None, unit: str | None,
+               instrument: str, dropouts: bool, full_dates: bool, with_interviewer: bool, passphrase_file: Path | None,
+               passphrase_fd: int | None) -> None:
+    """De-identified export of completed interviews: one row per interview,
+    one column per item id (stable across bank versions), value labels beside.
+    No client reference and no free text. Audited."""
+    from .bank.store import BankStore
+    from .reports import export_records
+
+    t = _translator(ctx)
+    start, end = _parse_date(date_from, t), _parse_date(date_to, t)
+    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    migrate = BankStore.for_store(session.store).migrator()  # published maps line older versions up
+    try:
+        with _progress(t("reports.cli.exporting")) as progress:
+            result = export_records(
+                session,
+                out,
+                fmt,
+                date_from=start,
+                date_to=end,
+                unit=unit,
+                instruments=None if instrument == "all" else (instrument,),
+                dropouts=dropouts,
+                full_dates=full_dates,
+                with_interviewer=with_interviewer,
+                migrate=migrate,
+                lang=_obj(ctx)["lang"],
+                progress=progress,
+            )
+    finally:
+        session.close()
+    click.echo(t("reports.export.done", rows=result.rows, path=result.path, columns=len(result.columns)))
+    if result.labels_path:
+        click.echo(t("reports.export.labels", path=result.labels_path))
+    if result.banks:
+        click.echo(t("reports.export.banks", banks=", ".join(result.banks)))
+    if result.dropouts is not None:
+        click.echo(t("reports.export.dropouts_done", rows=result.dropouts.rows, path=result.dropouts.path))

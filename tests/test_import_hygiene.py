@@ -13,6 +13,9 @@ HEADLESS = [
     "asi_tui.engine.interview",
     "asi_tui.scoring.composite",
     "asi_tui.i18n",
+    "asi_tui.reports",
+    "asi_tui.cli_reports",
+    "asi_tui.bank.store",
     "asi_tui.cli",
 ]
 

@@ -317,10 +317,16 @@ class Session:
             self.refresh_keys()
 
     def _read_snapshot(self, path: Path, rid: str) -> Snapshot:
-        header, _ = read_header(path)
-        if header.get("vk_gen") not in self.keys.vks:
+        try:
+            return read_snapshot(path, rid, self.keys.vks)
+        except RecordDamaged:
+            # perhaps only a newer key generation than this session knows (another
+            # admin rotated): refresh once and retry; real damage raises again
+            header, _ = read_header(path)
+            if header.get("vk_gen") in self.keys.vks:
+                raise
             self.refresh_keys()
-        return read_snapshot(path, rid, self.keys.vks)
+            return read_snapshot(path, rid, self.keys.vks)
 
     def _check_rollback(self, snap: Snapshot) -> None:
         doc = self.index.get(snap.rid)

@@ -1,0 +1,83 @@
+"""Independent counting for the report tests (no code from asi_tui.reports)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+import pytest
+
+from asi_tui.engine.values import MissingCode
+
+
+def age_band(age: Any) -> str:
+    if not isinstance(age, int):
+        return "missing"
+    if age < 18:
+        return "<18"
+    if age <= 24:
+        return "18-24"
+    if age <= 34:
+        return "25-34"
+    if age <= 44:
+        return "35-44"
+    if age <= 54:
+        return "45-54"
+    if age <= 64:
+        return "55-64"
+    return "65+"
+
+
+def code(v: Any) -> Any:
+    """A background value as the tables key it: the code, or 'missing' for X/N/none."""
+    return "missing" if v is None or isinstance(v, MissingCode) else v
+
+
+def is_x(v: Any) -> bool:
+    return isinstance(v, MissingCode) and v.code == "X"
+
+
+def number(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def in_period(day: date, start: date | None, end: date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def assert_count(cell, expected: int) -> None:
+    """A count cell shows the count, or '<5' (value removed) for 1-4."""
+    if 1 <= expected <= 4:
+        assert cell.suppressed and cell.value is None, (cell, expected)
+    else:
+        assert not cell.suppressed and cell.value == expected, (cell, expected)
+
+
+def assert_share(cell, count: int, n: int) -> None:
+    if 1 <= count <= 4:
+        assert cell.suppressed and cell.value is None
+    elif n == 0:
+        assert cell.value is None
+    else:
+        assert not cell.suppressed and cell.value == pytest.approx(count / n)
+
+
+def assert_stat(cell, values: Iterable[float], fn) -> None:  # noqa: ANN001
+    """A mean/median cell: the value over >= 5 clients, else suppressed (or empty for none)."""
+    values = list(values)
+    if not values:
+        assert cell.value is None
+    elif len(values) < 5:
+        assert cell.suppressed and cell.value is None
+    else:
+        assert not cell.suppressed and cell.value == pytest.approx(fn(values))
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def median(values: list[float]) -> float:
+    s = sorted(values)
+    mid = len(s) // 2
+    return float(s[mid]) if len(s) % 2 else (s[mid - 1] + s[mid]) / 2

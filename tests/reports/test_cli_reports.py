@@ -1,0 +1,85 @@
+"""`asi-tui stats`, `followups` and `export` through click's test runner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import stat
+
+from click.testing import CliRunner
+
+from asi_tui.cli import main
+from asi_tui.reports.tables import CSV_HEADER
+
+from .conftest import ANNA
+
+
+def run(world, *args: str, lang: str = "sv"):
+    result = CliRunner().invoke(main, ["--lang", lang, "--data", str(world.root), "--user", ANNA, *args,
+                                       "--passphrase-file", str(world.pwfile)])
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_stats_text(world):
+    r = run(world, "stats", "--instrument", "all")
+    assert r.exit_code == 0, r.output
+    out = r.stdout
+    assert "ASI-statistik (avidentifierad)" in out and "Gruppsammanställning" in out and "Bortfall" in out
+    assert "Ålder och kön  (n = 43)" in out
+    assert "<5" in out
+    assert "K-0" not in out and "B-0" not in out
+
+
+def test_stats_json_with_filters(world):
+    r = run(world, "stats", "--format", "json", "--group", "18-30", "--gender", "Kvinna", "--from", "2024-01-01",
+            "--to", "2026-12-31", "--unit", "enhet a", lang="en")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["filters"] == {"from": "2024-01-01", "to": "2026-12-31", "unit": "enhet a", "age_min": 18, "age_max": 30,
+                               "gender": 1, "instrument": "grund"}
+    tables = {t["key"]: t for s in data["sections"] for t in s["tables"]}
+    n = sum(1 for k in world.completed("interview", "grund")
+            if k.get("G10") == 1 and 18 <= k.get("G16") <= 30 and " ".join(k.get("G3").split()).casefold() == "enhet a")
+    assert 5 <= n < 10
+    assert tables["groups.age_gender"]["n"] == n
+    assert tables["groups.age_gender"]["note"] == "Fewer than 10 clients: no conclusions"
+
+
+def test_stats_csv_and_sections(world):
+    r = run(world, "stats", "--format", "csv", "--section", "dropout")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0] == CSV_HEADER
+    assert {row[0] for row in rows[1:]} == {"dropout"}
+    assert {"dropout.reasons", "dropout.rate", "dropout.gender"} <= {row[1] for row in rows[1:]}
+
+
+def test_bad_filters_are_one_line(world):
+    for args, text in ((("--group", "unga"), "Ogiltig grupp unga"), (("--gender", "x"), "Okänt kön x"),
+                       (("--from", "2026-01-01", "--to", "2025-01-01"), "Perioden börjar")):
+        r = run(world, "stats", *args)
+        lines = [ln for ln in r.output.splitlines() if ln.strip()]
+        assert r.exit_code != 0 and len(lines) == 1 and text in lines[0], r.output
+
+
+def test_followups(world):
+    r = run(world, "followups", "--as-of", "2026-11-23")
+    assert r.exit_code == 0, r.output
+    assert "Dags för uppföljning (6–12 mån)" in r.stdout and "Ny ASI Grund behövs" in r.stdout
+    assert "K-0" in r.stdout  # a working list names the clients
+    r = run(world, "followups", "--as-of", "2026-11-23", "--json", "--all")
+    listed = json.loads(r.stdout)
+    assert {f["status"] for f in listed} == {"due", "overdue", "new_grund", "upcoming"}
+
+
+def test_export_command(world, tmp_path):
+    out = tmp_path / "asi.xlsx"
+    r = run(world, "export", "--format", "xlsx", "--out", str(out), "--dropouts", lang="en")
+    assert r.exit_code == 0, r.output
+    assert "44 interviews exported" in r.stdout and "10 dropouts exported" in r.stdout
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    r = run(world, "export", "--format", "csv", "--out", str(tmp_path / "nodir" / "a.csv"), lang="en")
+    assert r.exit_code != 0 and "Could not write" in r.output
