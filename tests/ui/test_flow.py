@@ -180,3 +180,34 @@ async def test_second_instance_opens_the_record_read_only(make_app):
             assert screen.interview.value("G3") == "Enhet Väst"
             assert screen.query_one("#item-input").disabled
             assert "skrivskyddad" in str(screen.query_one("#topbar").render())
+
+
+async def test_home_lists_follow_ups_due_from_the_grund_date(make_app, data_dir):
+    import random
+    from datetime import timedelta
+
+    from asi_tui.bank.registry import bundled_bank
+    from asi_tui.demo import fill
+
+    from .conftest import TODAY
+
+    session = Store.open(data_dir).unlock("anna", ANNA_PW)
+    for client, days in (("K-DUE", 240), ("K-RECENT", 30), ("K-OLD", 500)):
+        handle = session.create_record(bundled_bank("asi-grund"), client, TODAY - timedelta(days=days))
+        fill(handle, random.Random(days), heavy=False)
+        handle.complete()
+        handle.close()
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        lines = [str(o.prompt) for o in app.screen.query_one("#records").options]
+        text = "\n".join(lines)
+        due_at = next(i for i, ln in enumerate(lines) if "Uppföljning att göra" in ln)
+        assert "(1)" in lines[due_at] and "K-DUE" in lines[due_at + 1]
+        assert "försenad" in text and "K-OLD" in text.split("försenad")[1].split("──")[0]
+        # choosing the due follow-up starts an Uppföljning linked to that Grund
+        olist = app.screen.query_one("#records")
+        olist.highlighted = due_at + 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NewInterviewScreen")
+        assert app.screen.query_one("#client").value == "K-DUE"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from textual.app import ComposeResult
@@ -11,27 +10,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...reports.followups import plan_followups
 from ...store.errors import RecordLocked, StoreError
 from ..lang import t
-
-FOLLOWUP_FROM_DAYS = 182
-FOLLOWUP_TO_DAYS = 365
-
-
-def followups(docs: list[dict[str, Any]], today: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Completed Grund interviews without an Uppföljning: (due 6-12 months, overdue > 12 months)."""
-    linked = {d.get("linked_rid") for d in docs if d.get("linked_rid")}
-    due, overdue = [], []
-    for d in docs:
-        if d.get("instrument") != "grund" or d.get("status") != "completed" or d.get("practice") or d["rid"] in linked:
-            continue
-        age = (today - date.fromisoformat(d["interview_date"])).days
-        if FOLLOWUP_FROM_DAYS <= age <= FOLLOWUP_TO_DAYS:
-            due.append(d)
-        elif age > FOLLOWUP_TO_DAYS:
-            overdue.append(d)
-    return due, overdue
-
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
@@ -76,7 +57,10 @@ class HomeScreen(Screen[None]):
         docs = [d for d in session.list_records() if not d.get("practice")]
         mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
-        due, overdue = followups(docs, today)
+        plan = plan_followups(docs, today)  # the timing rules live in reports, not here
+        by_rid = {d["rid"]: d for d in docs}
+        due = [by_rid[f.grund_rid] for f in plan if f.status == "due"]
+        overdue = [by_rid[f.grund_rid] for f in plan if f.status in ("overdue", "new_grund")]
         options: list[Option | None] = []
 
         def header(key: str, n: int) -> None:
