@@ -115,4 +115,28 @@ def create_demo(root: Path, today: date | None = None) -> bool:
     h.complete()
     h.close()
     anna.close()
+    _demo_training(store)
     return True
+
+
+def _demo_training(store: Store) -> None:
+    """Ulla's course group with Tove and Anna, and one scored attempt by Tove."""
+    from .training.exercises import bundled_exercise
+    from .training.results import add_member, create_group, start_attempt
+
+    ulla = store.unlock("ulla", DEMO_USERS["ulla"][3])
+    create_group(ulla, "demo-kurs")
+    add_member(ulla, "demo-kurs", "tove")
+    add_member(ulla, "demo-kurs", "anna")
+    ulla.close()
+    tove = store.unlock("tove", DEMO_USERS["tove"][3])
+    ex = bundled_exercise("grund-01-lena")
+    answers = {k: e.value for k, e in ex.model.key.items()} | {k: e.value for k, e in ex.model.ratings.items()}
+    answers |= {"E11": 15, "D17": 1, "D32": 5}  # three coding mistakes to discuss
+    h = start_attempt(tove, ex)
+    for item in ex.bank.items:
+        if item.id in answers and h.interview.is_visible(item.id):
+            h.answer(item.id, answers[item.id])
+    h.complete()
+    h.close()
+    tove.close()

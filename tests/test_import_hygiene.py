@@ -16,6 +16,7 @@ HEADLESS = [
     "asi_tui.reports",
     "asi_tui.cli_reports",
     "asi_tui.bank.store",
+    "asi_tui.training.results",
     "asi_tui.cli",
 ]
 

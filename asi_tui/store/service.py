@@ -348,6 +348,7 @@ class Session:
         statuses: tuple[str, ...] | None = (COMPLETED,),
         include_practice: bool = False,
         damaged: list[str] | None = None,
+        practice_only: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Decrypted snapshot bodies, for reports: no lock, no engine, no journal.
 
@@ -357,7 +358,8 @@ class Session:
         does with the data (statistics, export).
         """
         wanted = {d["rid"] for d in self.index.all() if (statuses is None or d.get("status") in statuses)
-                  and (include_practice or not d.get("practice"))}
+                  and (include_practice or practice_only or not d.get("practice"))
+                  and (not practice_only or d.get("practice"))}
         for rid in sorted(wanted):
             path = self.store.dir.record_path(rid)
             try:

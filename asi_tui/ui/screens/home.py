@@ -22,13 +22,33 @@ class HomeScreen(Screen[None]):
         Binding("b", "dropout", t("ui.key.dropout"), id="home.dropout"),
         Binding("f5", "refresh", t("ui.key.refresh"), id="home.refresh"),
         Binding("a", "admin", t("ui.key.admin"), id="home.admin"),
+        Binding("s", "statistics", t("ui.key.statistics"), id="home.statistics"),
+        Binding("t", "training", t("train.ui.key.training"), id="home.training"),
+        Binding("g", "trainer", t("train.ui.key.trainer"), id="home.trainer"),
     ]
+
+    def action_training(self) -> None:
+        from .training import ExercisePickerScreen
+
+        self.app.push_screen(ExercisePickerScreen())
+
+    def action_trainer(self) -> None:
+        from .trainer import TrainerScreen
+
+        self.app.push_screen(TrainerScreen())
+
+    def action_statistics(self) -> None:
+        from .statistics import StatisticsScreen
+
+        self.app.push_screen(StatisticsScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Admin-only keys are hidden from everyone else (the store refuses them anyway)."""
+        session = self.app.session  # type: ignore[attr-defined]
         if action == "admin":
-            session = self.app.session  # type: ignore[attr-defined]
             return session is not None and session.user.is_admin
+        if action == "trainer":
+            return session is not None and session.user.role in ("trainer", "admin")
         return True
 
     def action_admin(self) -> None:

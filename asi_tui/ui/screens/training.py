@@ -1,0 +1,310 @@
+"""Coding exercises for trainees: choose an exercise, then code the written case
+in the same interview screen as a real interview, with the case text beside
+the item.
+
+Practice records are created by `training.results.start_attempt` (practice=True,
+client "övning:<id>"): the store lets uncertified interviewers create them, the
+home screen and every report of client data leave them out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...bank.model import Item
+from ...store.errors import RecordLocked, StoreError
+from ...store.service import RecordHandle
+from ...training.exercises import Exercise, ExerciseError, bundled_exercises
+from ...training.results import practice_bodies, start_attempt, unfinished_attempts
+from ...training.scoring import display_value, score_attempt
+from ..lang import current, t
+from .interview import InterviewScreen
+
+CASE_WIDTH = 34  # columns of the case panel at 80x24; the item pane keeps 46
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class ExercisePickerScreen(Screen[None]):
+    """The trainee's list of exercises, with their own attempts and latest score."""
+
+    DEFAULT_CSS = """
+    ExercisePickerScreen #exercise-list { width: 36; height: 1fr; border: none; border-right: solid $primary; }
+    ExercisePickerScreen #exercise-detail { width: 1fr; padding: 0 1; }
+    ExercisePickerScreen #train-status { height: auto; padding: 0 1; color: $warning; }
+    """
+    BINDINGS = [
+        Binding("enter", "start", t("train.ui.key.start"), id="exercise.start"),
+        Binding("n", "new", t("train.ui.key.new"), id="exercise.new"),
+        Binding("s", "scorecard", t("train.ui.key.scorecard"), id="exercise.scorecard"),
+        Binding("escape", "back", t("ui.key.back"), id="exercise.back"),
+    ]
+    AUTO_FOCUS = "#exercise-list"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exercises: list[Exercise] = []
+        self.mine: dict[str, list[dict[str, Any]]] = {}  # exercise id -> my completed practice bodies, oldest first
+        self.lang = current().lang
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("train.ui.picker_title"), id="topbar")
+        with Horizontal(id="body"):
+            yield OptionList(id="exercise-list")
+            yield Static("", id="exercise-detail")
+        yield Static("", id="train-status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        try:
+            self.exercises = list(bundled_exercises())
+        except ExerciseError:
+            self._status(t("train.error.broken_exercises"))
+            self.exercises = []
+        olist = self.query_one("#exercise-list", OptionList)
+        olist.add_options([Option(_short(e.title(self.lang), 33), id=e.id) for e in self.exercises])
+        if self.exercises:
+            olist.highlighted = 0
+        self.refresh_attempts()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_attempts()
+
+    def refresh_attempts(self) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        self.mine = {}
+        for body in practice_bodies(session):
+            if body.get("interviewer") == session.user.id:
+                ex_id = (body.get("meta") or {}).get("exercise")
+                if ex_id:
+                    self.mine.setdefault(ex_id, []).append(body)
+        for bodies in self.mine.values():
+            bodies.sort(key=lambda b: b.get("updated") or "")
+        self._detail()
+
+    def selected(self) -> Exercise | None:
+        olist = self.query_one("#exercise-list", OptionList)
+        if olist.highlighted is None or not self.exercises:
+            return None
+        return self.exercises[olist.highlighted]
+
+    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self._detail()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_start()
+
+    def _detail(self) -> None:
+        ex = self.selected()
+        if ex is None:
+            return
+        bodies = self.mine.get(ex.id, [])
+        lines = [f"[b]{escape(ex.title(self.lang))}[/b]", t(f"ui.instrument.{ex.bank.id}") + f" {ex.bank.version} · {ex.interview_date.isoformat()}", ""]
+        if ex.summary(self.lang):
+            lines += [escape(ex.summary(self.lang)), ""]
+        if bodies:
+            from ...engine.values import decode
+
+            latest = bodies[-1]
+            card = score_attempt(ex, {k: decode(v["v"]) for k, v in (latest.get("answers") or {}).items()})
+            pct = card.overall.pct or 0.0
+            lines.append(t("train.ui.my_attempts", n=len(bodies), pct=f"{pct:.0f}"))
+        else:
+            lines.append(t("train.ui.no_attempts"))
+        session = self.app.session  # type: ignore[attr-defined]
+        if unfinished_attempts(session, ex.id):
+            lines.append(t("train.ui.unfinished"))
+        lines += ["", t("train.ui.picker_hint")]
+        self.query_one("#exercise-detail", Static).update("\n".join(lines))
+
+    def _status(self, text: str) -> None:
+        self.query_one("#train-status", Static).update(text)
+
+    def action_start(self, new: bool = False) -> None:
+        ex = self.selected()
+        if ex is None:
+            return
+        session = self.app.session  # type: ignore[attr-defined]
+        try:
+            unfinished = [] if new else unfinished_attempts(session, ex.id)
+            handle = session.open_record(unfinished[0]["rid"]) if unfinished else start_attempt(session, ex)
+        except RecordLocked as exc:
+            self._status(t(exc.key, **exc.params))
+            return
+        except StoreError as exc:
+            self._status(t(exc.key, **exc.params))
+            return
+        self._status("")
+        self.app.push_screen(TrainingInterviewScreen(handle, ex))
+
+    def action_new(self) -> None:
+        self.action_start(new=True)
+
+    def action_scorecard(self) -> None:
+        ex = self.selected()
+        bodies = self.mine.get(ex.id, []) if ex else []
+        if ex is None or not bodies:
+            self._status(t("train.ui.no_attempts"))
+            return
+        session = self.app.session  # type: ignore[attr-defined]
+        try:
+            handle = session.open_record(bodies[-1]["rid"], readonly=True)
+        except StoreError as exc:
+            self._status(t(exc.key, **exc.params))
+            return
+        from .scorecard import ScorecardScreen
+
+        self.app.push_screen(ScorecardScreen(handle, ex))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class TrainingInterviewScreen(InterviewScreen):
+    """The interview screen of a real interview, with the case text in a panel.
+
+    F4 switches the left panel between the case text (the transcript excerpt
+    for the item, then the narrative of the item's section) and the usual
+    section list. Ctrl+Up / Ctrl+Down scroll the case text while the answer
+    field keeps the focus. With `review_item` (from the scorecard) the record
+    is read-only and the panel starts with the key's value and explanation.
+    """
+
+    DEFAULT_CSS = f"""
+    TrainingInterviewScreen #case-panel {{ width: {CASE_WIDTH}; height: 1fr; padding: 0 1; border-right: solid $primary; }}
+    TrainingInterviewScreen #case-text {{ height: auto; }}
+    """
+    BINDINGS = [
+        Binding("f4", "toggle_case", t("train.ui.key.case"), id="exercise.case", show=False),  # named in the top bar: the footer is full at 80 columns
+        Binding("ctrl+down", "case_scroll(1)", t("train.ui.key.case_down"), id="exercise.case_down", show=False),
+        Binding("ctrl+up", "case_scroll(-1)", t("train.ui.key.case_up"), id="exercise.case_up", show=False),
+    ]
+
+    # the code table shrinks to its codes here, so the message under it stays on screen beside the case panel
+    _FIXED_SIZE = InterviewScreen._FIXED_SIZE - {"codes"}
+
+    def __init__(self, handle: RecordHandle, exercise: Exercise, review_item: str | None = None, owns_handle: bool = True) -> None:
+        super().__init__(handle)
+        self.exercise = exercise
+        self.review_item = review_item
+        self.owns_handle = owns_handle
+        self.case_shown = True
+
+    async def _on_mount(self, _event: object) -> None:
+        """Runs before InterviewScreen.on_mount (Textual calls the handlers of every
+        class in the MRO, subclass first): the case panel exists when the first item is shown."""
+        await self.query_one("#body", Horizontal).mount(
+            VerticalScroll(Static("", id="case-text"), id="case-panel", can_focus=False), before="#item-pane"
+        )
+        self.query_one("#sections").display = False
+        codes = self.query_one("#codes")
+        codes.styles.height = "auto"  # inline: wins over app.tcss
+        codes.styles.max_height = 9
+        if self.review_item and self.review_item in self.bank.by_id:
+            self.call_after_refresh(self._show_review_item)
+
+    def _show_review_item(self) -> None:
+        """From the scorecard: the item even if the trainee's answers hid it."""
+        self.show(self.bank.by_id[self.review_item or ""], t("ui.iv.readonly"))
+
+    # ------------------------------------------------------------------ the case panel
+
+    def _set(self, widget_id: str, text: str) -> None:
+        if widget_id == "topbar":  # the exercise instead of the practice client ref, and the F4 key
+            text = text.replace(self.handle.client_ref, self.exercise.id, 1)
+            text = f"{t('train.ui.practice')} (F4 {t('train.ui.key.case')}) · {text}"
+        super()._set(widget_id, text)
+
+    def show(self, item: Item, message: str = "") -> None:
+        super().show(item, message)
+        self._render_case(item)
+
+    def _render_case(self, item: Item) -> None:
+        panel = self.query("#case-text")
+        if not panel:
+            return
+        lang = self.lang
+        ex = self.exercise
+        section = self.bank.section_of[item.id]
+        lines: list[str] = []
+        if self.review_item is not None:
+            key = display_value(item, ex.key_values.get(item.id))
+            mine = display_value(item, self.interview.value(item.id))
+            hidden = "" if self.interview.is_visible(item.id) else f" ({t('train.ui.hidden')})"
+            key_hidden = "" if item.id in ex.visible else f" ({t('train.ui.hidden')})"
+            lines.append(f"[b]{t('train.ui.key_value')}:[/b] {escape(key)}{key_hidden}")
+            lines.append(f"[b]{t('train.ui.your_value')}:[/b] {escape(mine)}{hidden}")
+            explanation = ex.explanation(item.id, lang)
+            if explanation:
+                lines.append(escape(explanation))
+            lines.append("")
+        excerpts = ex.excerpts(item.id)
+        if excerpts:
+            lines.append(f"[b]{t('train.ui.excerpt')}[/b]")
+            lines += [escape(e.get(lang)) for e in excerpts]
+            lines.append("")
+        lines.append(f"[b]{t('train.ui.case')}: {escape(section.title.get(lang))}[/b]")
+        if section.id == self.bank.sections[0].id:
+            lines.append(escape(ex.model.case.intro.get(lang).strip()))
+        lines.append(escape(ex.narrative(section.id, lang).strip() or t("train.ui.no_narrative")))
+        panel.first(Static).update("\n".join(lines))
+        self.query_one("#case-panel", VerticalScroll).scroll_home(animate=False)
+
+    def _code_table(self, codes: list[Any]) -> str:
+        """Narrower code columns while the case panel takes the left side."""
+        if not self.case_shown:
+            return super()._code_table(codes)
+        labels = [(str(c.code), c.label.get(self.lang)) for c in codes]
+        if len(labels) <= 6:
+            return "\n".join(f"[b]{code:>2}[/b] {escape(label[:40])}" for code, label in labels)
+        half = (len(labels) + 1) // 2
+        width = 21
+        rows = []
+        for i in range(half):
+            code, label = labels[i]
+            row = f"[b]{code:>2}[/b] " + escape(label[: width - 4].ljust(width - 4))
+            if i + half < len(labels):
+                code, label = labels[i + half]
+                row += f" [b]{code:>2}[/b] {escape(label[: width - 4])}"
+            rows.append(row)
+        return "\n".join(rows)
+
+    def action_toggle_case(self) -> None:
+        self.case_shown = not self.case_shown
+        self.query_one("#case-panel").display = self.case_shown
+        self.query_one("#sections").display = not self.case_shown
+        self._shown.pop("codes", None)
+        if self.item is not None:
+            self.show(self.item, str(self._shown.get("message", "")))
+
+    def action_case_scroll(self, step: int) -> None:
+        panel = self.query_one("#case-panel", VerticalScroll)
+        if step > 0:
+            panel.scroll_down(animate=False)
+        else:
+            panel.scroll_up(animate=False)
+
+    # ------------------------------------------------------------------ completion and closing
+
+    def _review_done(self, result: Any) -> None:
+        if result == "completed":
+            from .scorecard import ScorecardScreen
+
+            self.app.switch_screen(ScorecardScreen(self.handle, self.exercise))
+            return
+        super()._review_done(result)
+
+    def close_record(self) -> None:
+        if self.owns_handle:
+            super().close_record()

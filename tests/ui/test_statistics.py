@@ -1,0 +1,38 @@
+"""The statistics screen shows the report tables, with suppression, and filters them."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from asi_tui.bank.registry import bundled_bank
+from asi_tui.demo import fill
+from asi_tui.store.service import Store
+from asi_tui.ui.screens.statistics import StatisticsScreen, parse_filter_text
+
+from .conftest import ANNA_PW, TODAY, login, wait_for
+
+
+def test_filter_text_is_parsed():
+    f = parse_filter_text("från:2026-01-01 till:2026-06-30 enhet:Nord grupp:18-30")
+    assert (f.date_from.isoformat(), f.date_to.isoformat(), f.unit, f.age_min, f.age_max) == ("2026-01-01", "2026-06-30", "Nord", 18, 30)
+
+
+async def test_statistics_screen_shows_tables_with_suppression(make_app, data_dir):
+    session = Store.open(data_dir).unlock("anna", ANNA_PW)
+    for i in range(3):  # three clients: every count is under 5
+        handle = session.create_record(bundled_bank("asi-grund"), f"K-S{i}", TODAY - timedelta(days=10 + i))
+        fill(handle, random.Random(i), heavy=True)
+        handle.complete()
+        handle.close()
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, StatisticsScreen))
+        await wait_for(pilot, lambda: app.screen.tables != [])
+        text = str(app.screen.query_one("#stats-table").render())
+        assert "n = <5" in text and "Färre än 10" in text
+        assert "K-S0" not in text  # no client refs in statistics
+        audit = [e["action"] for e in Store.open(data_dir).unlock("admin", "admin-lösenfras-1").audit_entries()]
+        assert "stats" in audit
