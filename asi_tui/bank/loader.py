@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from pydantic import ValidationError
 
@@ -129,19 +129,29 @@ class QuestionBank:
 # ----------------------------------------------------------------------------- helpers
 
 
+def validation_errors(exc: ValidationError) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
+    """(location, message, about_a_field_name) for each pydantic error, in our wording.
+
+    Unknown and missing fields are said plainly (the flag is True); other
+    messages lose pydantic's "Value error, " prefix and are left for the caller
+    to prefix with where they apply.
+    """
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") == "extra_forbidden":
+            yield loc, f"unknown field {loc[-1]!r}", True
+        elif err.get("type") == "missing":
+            yield loc, f"missing field {loc[-1]!r}", True
+        else:
+            msg = err.get("msg", "invalid value")
+            yield loc, msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg, False
+
+
 def _pydantic_problems(src: YamlSource, exc: ValidationError) -> list[Problem]:
     problems = []
     data = src.data if isinstance(src.data, dict) else {}
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = tuple(err.get("loc", ()))
-        msg = err.get("msg", "invalid value")
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        if err.get("type") == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}"
-        elif err.get("type") == "missing":
-            msg = f"missing field {loc[-1]!r}"
-        else:
+    for loc, msg, plain in validation_errors(exc):
+        if not plain:
             field_name = next((str(p) for p in reversed(loc) if isinstance(p, str) and p in _FIELD_NAMES), None)
             if field_name:
                 msg = f"{field_name}: {msg}"

@@ -44,7 +44,7 @@ from typing import Any, Iterable
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..bank.loader import BankError, Problem, QuestionBank
+from ..bank.loader import BankError, Problem, QuestionBank, validation_errors
 from ..bank.model import NUMERIC_TYPES, Text
 from ..bank.yamlsrc import YamlReadError, YamlSource, read_yaml
 from ..engine.answers_file import _AnswersLoader
@@ -209,16 +209,8 @@ class Exercise:
 
 def _problems_from_pydantic(src: YamlSource, exc: ValidationError) -> list[Problem]:
     out = []
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = tuple(err.get("loc", ()))
-        msg = err.get("msg", "invalid value")
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        if err.get("type") == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}"
-        elif err.get("type") == "missing":
-            msg = f"missing field {loc[-1]!r}"
-        else:
+    for loc, msg, plain in validation_errors(exc):
+        if not plain:
             msg = f"{'.'.join(str(p) for p in loc)}: {msg}"
         item = str(loc[1]) if len(loc) >= 2 and loc[0] in ("key", "ratings") else "-"
         out.append(Problem(str(src.path), src.line_of(loc), item, msg))
