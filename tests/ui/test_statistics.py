@@ -36,3 +36,19 @@ async def test_statistics_screen_shows_tables_with_suppression(make_app, data_di
         assert "K-S0" not in text  # no client refs in statistics
         audit = [e["action"] for e in Store.open(data_dir).unlock("admin", "admin-lösenfras-1").audit_entries()]
         assert "stats" in audit
+
+
+def test_change_table_is_drawn_as_before_and_after_bars():
+    from asi_tui.reports.tables import DIFF, MEAN, MEDIAN, N, Column, Table
+    from asi_tui.ui.screens.statistics import render_table
+
+    cols = [Column("pairs", "Par", N), Column("before_mean", "Före", MEAN, ref=0), Column("after_mean", "Efter", MEAN, ref=0),
+            Column("change", "Förändring", DIFF, ref=0), Column("before_median", "Md före", MEDIAN, ref=0),
+            Column("after_median", "Md efter", MEDIAN, ref=0)]
+    table = Table("change.composites", "Index före och efter", cols, n=12)
+    table.add("medical", "Fysisk hälsa", [12, 0.5, 0.25, -0.25, 0.5, 0.25])
+    text = render_table(table, "sv")
+    lines = text.splitlines()
+    before = next(ln for ln in lines if ln.strip().startswith("före"))
+    after = next(ln for ln in lines if ln.strip().startswith("efter"))
+    assert before.count("█") == 6 and after.count("█") == 3  # 0.5 and 0.25 of a 12-wide bar

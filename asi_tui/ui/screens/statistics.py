@@ -12,7 +12,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -45,8 +45,36 @@ def parse_filter_text(text: str) -> Filters:
     return Filters(**values)
 
 
+def _bar(value: float, top: float) -> str:
+    filled = max(0, min(BAR_WIDTH, round(BAR_WIDTH * value / top)))
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def render_change(table: Table, lang: str) -> str:
+    """Before and after per area as two bars (composite 0-1, interviewer rating 0-9)."""
+    top = 9.0 if table.key.endswith("ratings") else 1.0
+    cols = {c.key: i for i, c in enumerate(table.columns)}
+    lines = [f"[b]{table.title}[/b]"]
+    if table.note:
+        lines.append(f"[i]{table.note}[/i]")
+    for row in table.rows:
+        pairs = row.cells[cols["pairs"]]
+        n_text = format_cell(table.columns[cols["pairs"]], pairs, lang)
+        lines.append(f"{row.label[:28]}  (n = {n_text or 0})")
+        for key, word in (("before_mean", t("ui.stats.before")), ("after_mean", t("ui.stats.after"))):
+            cell = row.cells[cols[key]]
+            if cell.value is None or cell.suppressed:
+                lines.append(f"  {word:<6} {'·' * BAR_WIDTH}  –")
+            else:
+                lines.append(f"  {word:<6} {_bar(float(cell.value), top)}  {format_cell(table.columns[cols[key]], cell, lang)}")
+    lines.extend(f"[i]{n}[/i]" for n in table.notes)
+    return "\n".join(lines)
+
+
 def render_table(table: Table, lang: str) -> str:
     """A table as text, with a bar beside every share (suppressed shares get none)."""
+    if {"before_mean", "after_mean", "pairs"} <= {c.key for c in table.columns}:
+        return render_change(table, lang)
     lines = [f"[b]{table.title}[/b]  (n = {'<5' if table.n_suppressed else table.n})"]
     if table.note:
         lines.append(f"[i]{table.note}[/i]")
@@ -85,7 +113,7 @@ class StatisticsScreen(Screen[None]):
         yield Input(id="stats-filter", placeholder=t("ui.stats.filter_hint"))
         with Horizontal(id="body"):
             yield OptionList(id="stats-tables")
-            with VerticalScroll(id="stats-view"):
+            with ScrollableContainer(id="stats-view"):  # wide tables scroll sideways
                 yield Static(t("ui.stats.loading"), id="stats-table")
         yield Footer(show_command_palette=False)
 
