@@ -211,3 +211,26 @@ async def test_home_lists_follow_ups_due_from_the_grund_date(make_app, data_dir)
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NewInterviewScreen")
         assert app.screen.query_one("#client").value == "K-DUE"
+
+
+async def test_dropout_registration_by_keys(make_app, data_dir):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NewInterviewScreen")
+        await pilot.press(*"K-DROP", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        screen = app.screen
+        assert screen.bank.id == "asi-bortfall" and screen.item.id == "SE.B.instrument"
+        await pilot.press("1")  # ASI Grund, one key
+        await wait_for(pilot, lambda: screen.item.id == "SE.B.orsak")
+        codes = screen.bank.codes_for(screen.item).codes
+        assert "3 " + codes[2].label.get("sv")[:10] in str(screen.query_one("#codes").render())
+        await pilot.press("3")  # the third reason, chosen by its number
+        await wait_for(pilot, lambda: screen.interview.value("SE.B.orsak") == codes[2].code)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+    session = Store.open(data_dir).unlock("anna", ANNA_PW)
+    (doc,) = session.list_records(client_ref="K-DROP")
+    assert doc["kind"] == "dropout" and doc["instrument"] == "bortfall"

@@ -116,9 +116,17 @@ class InterviewScreen(Screen[None]):
         self._render_progress(section.id)
         self.query_one("#item-input", ItemInput).focus()
 
+    @staticmethod
+    def _numbered(codes: list[Any]) -> bool:
+        """Text codes (like `declined`) are chosen by their position, 1-9."""
+        return bool(codes) and all(isinstance(c.code, str) for c in codes) and len(codes) <= 9
+
     def _code_table(self, codes: list[Any]) -> str:
         """Codes in one column, or two columns of shortened labels when there are many."""
-        labels = [(str(c.code), c.label.get(self.lang)) for c in codes]
+        if self._numbered(codes):
+            labels = [(str(n), c.label.get(self.lang)) for n, c in enumerate(codes, 1)]
+        else:
+            labels = [(str(c.code), c.label.get(self.lang)) for c in codes]
         if len(labels) <= 6:
             return "\n".join(f"[b]{code}[/b] {label[:52]}" for code, label in labels)
         half = (len(labels) + 1) // 2
@@ -190,8 +198,14 @@ class InterviewScreen(Screen[None]):
         if self.item is None or self.handle.readonly:
             return
         item = self.item
+        raw = message.raw
+        codes = self.bank.codes_for(item)
+        if codes is not None and self._numbered(codes.codes) and raw.strip().isdigit():
+            position = int(raw.strip())
+            if 1 <= position <= len(codes.codes):
+                raw = str(codes.codes[position - 1].code)
         try:
-            outcome = self.handle.answer(item.id, message.raw)
+            outcome = self.handle.answer(item.id, raw)
         except StoreError as exc:  # not saved: say so and stay on the item
             from ..dialogs.error import ErrorDialog
 

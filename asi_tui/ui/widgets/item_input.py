@@ -47,8 +47,11 @@ class ItemInput(Input):
         """Set up for `item`: restriction, max length, single-key codes."""
         self.item = item
         self.missing_keys = {m.lower() for m in missing}
-        self.single_key = item.type in ("yes_no", "single", "client_rating", "interviewer_rating") and bool(codes) and all(
-            isinstance(c, int) and 0 <= c <= 9 for c in codes or ()
+        coded = item.type in ("yes_no", "single", "client_rating", "interviewer_rating") and bool(codes)
+        # one-digit codes are typed as themselves; text codes (e.g. dropout reasons) by their number 1-9
+        self.single_key = coded and (
+            all(isinstance(c, int) and 0 <= c <= 9 for c in codes or ())
+            or (all(isinstance(c, str) for c in codes or ()) and len(codes or ()) <= 9)
         )
         self.restrict = None if item.type in ("text", "comment") else _RESTRICT.get(item.type)
         self.max_length = _MAX_LENGTH.get(item.type, 0)
