@@ -281,6 +281,8 @@ def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_
     except AnswersFileError as exc:
         raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
     session = _unlock(ctx, passphrase_file, passphrase_fd)
+    # a record must be reopenable: only bundled or published versions may hold one
+    session.store.resolver(qbank.id, qbank.version, qbank.sha256)
     linked = None
     if linked_rid:
         earlier = session.open_record(linked_rid, readonly=True)

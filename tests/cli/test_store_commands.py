@@ -228,3 +228,19 @@ def test_unexpected_error_leaves_scrubbed_report(env, monkeypatch, tmp_path):
     text = report.read_text()
     assert "RuntimeError" in text and "SECRET" not in text
     assert oct(report.stat().st_mode & 0o777) == "0o600"
+
+
+def test_import_refuses_an_unpublished_bank_file(env):
+    from asi_tui.bank.registry import bundled_bank
+
+    source = bundled_bank("asi-grund").path
+    copy = env["tmp"] / "q" / "grund" / "asi-grund-9.9.9.yaml"
+    copy.parent.mkdir(parents=True)
+    (env["tmp"] / "q" / "codes").symlink_to(source.parent.parent / "codes")
+    copy.write_text(source.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 9.9.9", 1), encoding="utf-8")
+    f = env["tmp"] / "a.yaml"
+    f.write_text("G16: 30\n")
+    r = env["run"]("record", "import", str(f), "--bank", str(copy), "--client", "K-9", "--date", "2026-11-20",
+                   "--passphrase-file", str(env["pw2"]), user="anna")
+    assert "9.9.9" in one_error_line(r)
+    assert env["run"]("record", "list", "--json", "--passphrase-file", str(env["pw2"]), user="anna").output.strip() == "[]"
