@@ -44,7 +44,7 @@ def _unlock(ctx: click.Context, file: Path | None, fd: int | None):  # noqa: ANN
 
 
 def _bank_store(ctx: click.Context):  # noqa: ANN202
-    from .bank.store import BankStore
+    from .store.banks import BankStore
     from .store.service import Store
 
     return BankStore.for_store(Store.open(_data_dir(ctx)))
@@ -71,7 +71,7 @@ def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
     """A bank by file, bundled id, or `id@version` (published in the data directory, verified)."""
     path = Path(ref)
     if "@" in ref and not path.exists():
-        from .bank.store import BankStore
+        from .store.banks import BankStore
 
         bank_id, _, version = ref.partition("@")
         return BankStore(_data_dir(ctx)).load(bank_id, version)
@@ -248,7 +248,7 @@ def bank_publish_map(ctx: click.Context, map_file: Path, replace: bool, passphra
 @click.pass_context
 def bank_activate(ctx: click.Context, bank_id: str, version: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """New interviews of this version's instrument start on it (admin); a retired version comes back."""
-    from .bank.store import instrument_key
+    from .store.banks import instrument_key
 
     t = _translator(ctx)
     session = _unlock(ctx, passphrase_file, passphrase_fd)

@@ -179,7 +179,7 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
     """De-identified export of completed interviews: one row per interview,
     one column per item id (stable across bank versions), value labels beside.
     No client reference and no free text. Audited."""
-    from .bank.store import BankStore
+    from .store.banks import BankStore
     from .reports import export_records
 
     t = _translator(ctx)

@@ -15,7 +15,7 @@ HEADLESS = [
     "asi_tui.i18n",
     "asi_tui.reports",
     "asi_tui.cli_reports",
-    "asi_tui.bank.store",
+    "asi_tui.store.banks",
     "asi_tui.training.results",
     "asi_tui.cli",
 ]

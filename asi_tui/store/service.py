@@ -131,7 +131,7 @@ class Store:
         self.vault = Vault(self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp)
         self.audit_log = AuditLog(self.dir.audit, self.dir.locks / "audit.lock", self.dir.tmp)
         if resolver is None:  # published versions in the data dir first, then the bundled ones
-            from ..bank.store import resolver_for
+            from .banks import resolver_for
 
             resolver = resolver_for(self.dir.root)
         self.resolver = resolver
@@ -230,7 +230,7 @@ class Session:
         practice: bool = False,
         meta: dict[str, Any] | None = None,
     ) -> "RecordHandle":
-        from ..bank.store import BankStore
+        from .banks import BankStore
 
         BankStore.for_store(self.store).check_new_interview(bank)  # retired versions take no new interviews
         dropout = bank.instrument == "bortfall"

@@ -9,7 +9,7 @@ import pytest
 
 from asi_tui.bank.loader import QuestionBank, load_bank
 from asi_tui.bank.registry import bundled_bank
-from asi_tui.bank.store import BankStore, resolver_for
+from asi_tui.store.banks import BankStore, resolver_for
 from asi_tui.store import crypto
 from asi_tui.store.service import Session, Store
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import csv
 
-from asi_tui.bank.store import BankStore
+from asi_tui.store.banks import BankStore
 from asi_tui.reports.export import export_records
 from asi_tui.demo import fill
 from asi_tui.engine.values import decode

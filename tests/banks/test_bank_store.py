@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from asi_tui.bank.loader import BankError
-from asi_tui.bank.store import (
+from asi_tui.store.banks import (
     BankAltered,
     BankStore,
     NoActiveVersion,

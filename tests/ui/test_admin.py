@@ -74,6 +74,6 @@ async def test_admin_sees_bank_versions_and_publishes_one(make_app, tmp_path):
         await pilot.press(*str(new), "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, BankVersionsScreen))
         await wait_for(pilot, lambda: any("1.1.0" in str(o.prompt) for o in app.screen.query_one("#bank-list").options))
-        from asi_tui.bank.store import BankStore
+        from asi_tui.store.banks import BankStore
 
         assert BankStore.for_store(app.store).active_bank("grund").version == "1.1.0"

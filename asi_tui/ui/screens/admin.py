@@ -299,7 +299,7 @@ class BankVersionsScreen(Screen[None]):
         yield Footer(show_command_palette=False)
 
     def _store(self):  # noqa: ANN202
-        from ...bank.store import BankStore
+        from ...store.banks import BankStore
 
         return BankStore.for_store(self.app.store)  # type: ignore[attr-defined]
 

@@ -36,7 +36,7 @@ class NewInterviewScreen(ModalScreen[Any]):
     def _load_banks(self) -> None:
         """The active version of each instrument (published in the data dir, else bundled);
         dropout registrations use only the bortfall bank."""
-        from ...bank.store import BankStore
+        from ...store.banks import BankStore
 
         active = BankStore.for_store(self.app.store).active_banks()  # type: ignore[attr-defined]
         order = ["grund", "uppfoljning", "spel/grund", "spel/uppfoljning", "bortfall"]

@@ -27,15 +27,15 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
-from ..store import crypto as C
-from ..store.errors import StoreError
-from ..store.fsutil import atomic_write, ensure_dir
-from ..store.locks import exclusive
-from ..store.vault import Vault, canonical
-from .lint import locale_coverage
-from .loader import BankError, QuestionBank, load_bank
-from .migration import LoadedMap, MapReport, Migrator, load_map, version_key
-from .model import SEMVER_RE
+from ..bank.lint import locale_coverage
+from ..bank.loader import BankError, QuestionBank, load_bank
+from ..bank.migration import LoadedMap, MapReport, Migrator, load_map, version_key
+from ..bank.model import SEMVER_RE
+from . import crypto as C
+from .errors import StoreError
+from .fsutil import atomic_write, ensure_dir
+from .locks import exclusive
+from .vault import Vault, canonical
 
 FMT = 1
 BANK_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -313,7 +313,7 @@ class BankStore:
             if sha256 and bank.sha256 != sha256:
                 raise StoreError("store.error.bank_changed", bank=ref(bank_id, version))
             return bank
-        from ..store.service import bundled_resolver
+        from .service import bundled_resolver
 
         try:
             return bundled_resolver(bank_id, version, sha256)
@@ -352,7 +352,7 @@ class BankStore:
         self._write_json(self.state_path, self._sign(session, payload))
 
     def bundled(self) -> tuple[QuestionBank, ...]:
-        from .registry import bundled_banks
+        from ..bank.registry import bundled_banks
 
         return bundled_banks()
 
@@ -491,7 +491,7 @@ class BankStore:
         return lmap, report
 
     def _load_or_problem(self, lmap: LoadedMap, bank_id: str, version: str, where: str) -> QuestionBank:
-        from .loader import Problem
+        from ..bank.loader import Problem
 
         try:
             return self.load(bank_id, version)
