@@ -234,3 +234,38 @@ async def test_dropout_registration_by_keys(make_app, data_dir):
     session = Store.open(data_dir).unlock("anna", ANNA_PW)
     (doc,) = session.list_records(client_ref="K-DROP")
     assert doc["kind"] == "dropout" and doc["instrument"] == "bortfall"
+
+
+async def test_completed_interview_opens_on_feedback_and_answers_are_read_only(make_app, data_dir):
+    import random
+
+    from asi_tui.bank.registry import bundled_bank
+    from asi_tui.demo import fill
+    from asi_tui.ui.screens.feedback import FeedbackScreen
+
+    from .conftest import TODAY
+
+    session = Store.open(data_dir).unlock("anna", ANNA_PW)
+    handle = session.create_record(bundled_bank("asi-grund"), "K-DONE", TODAY)
+    fill(handle, random.Random(5), heavy=False)
+    handle.complete()
+    handle.close()
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        olist = app.screen.query_one("#records")
+        olist.highlighted = next(i for i, o in enumerate(olist.options) if "K-DONE" in str(o.prompt))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        screen = app.screen
+        assert screen.locked_for_edit and screen.query_one("#item-input").disabled
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        # the record is still open for the feedback texts
+        await pilot.press("r")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommentDialog")
+        await pilot.press(*"Stöd från syster", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        assert "Stöd från syster" in str(app.screen.query_one("#fb-texts").render())

@@ -23,6 +23,7 @@ class FeedbackScreen(Screen[None]):
         Binding("r", "edit('resources')", t("ui.key.resources"), id="fb.resources"),
         Binding("p", "edit('problems')", t("ui.key.problems"), id="fb.problems"),
         Binding("e", "export", t("ui.key.export"), id="fb.export"),
+        Binding("v", "answers", t("ui.key.answers"), id="fb.answers"),
         Binding("escape", "leave", t("ui.key.home"), id="fb.home"),
     ]
     AUTO_FOCUS = "#fb-areas"
@@ -92,6 +93,12 @@ class FeedbackScreen(Screen[None]):
     def action_export(self) -> None:
         path = export_feedback(self.handle, Path(self.app.services.export_dir), self.lang)  # type: ignore[attr-defined]
         self.notify(t("ui.fb.exported", path=path), timeout=10)
+
+    def action_answers(self) -> None:
+        """Look through the answers (read-only: the interview is completed)."""
+        from .interview import InterviewScreen
+
+        self.app.push_screen(InterviewScreen(self.handle, owns_record=False))
 
     def action_leave(self) -> None:
         self.close_record()

@@ -155,6 +155,11 @@ class HomeScreen(Screen[None]):
 
         for notice in handle.notices:
             self.notify(t(notice), severity="warning", timeout=10)
+        if handle.status == "completed" and handle.body.get("kind") == "interview" and not handle.readonly:
+            from .feedback import FeedbackScreen
+
+            self.app.push_screen(FeedbackScreen(handle))  # a completed interview opens on its Återkoppling
+            return
         self.app.push_screen(InterviewScreen(handle))
 
     def action_dropout(self) -> None:

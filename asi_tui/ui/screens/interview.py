@@ -53,9 +53,10 @@ class InterviewScreen(Screen[None]):
         Binding("escape", "pause", t("ui.key.pause"), id="iv.escape", show=False),
     ]
 
-    def __init__(self, handle: RecordHandle) -> None:
+    def __init__(self, handle: RecordHandle, owns_record: bool = True) -> None:
         super().__init__(id="interview")
         self.handle = handle
+        self.owns_record = owns_record  # False when a screen below keeps the record open
         self.interview = handle.interview
         self.bank = handle.bank
         self.lang = current().lang
@@ -81,8 +82,13 @@ class InterviewScreen(Screen[None]):
         item = self.interview.current_item() or (self.interview.flow_items() or [None])[-1]
         if item is not None:
             self.show(item)
-        if self.handle.readonly:
+        if self.locked_for_edit:
             self._set("message", t("ui.iv.readonly"))
+
+    @property
+    def locked_for_edit(self) -> bool:
+        """Open elsewhere (read-only) or completed: answers can be looked at, not changed."""
+        return self.handle.readonly or self.handle.status == "completed"
 
     # ------------------------------------------------------------------ rendering
 
@@ -108,7 +114,7 @@ class InterviewScreen(Screen[None]):
         if item.type == "interviewer_rating" and iv.is_partial():
             allowed = {"X"}
         self.query_one("#item-input", ItemInput).configure(
-            item, codes.values if codes else None, allowed, format_value(item, iv.value(item.id)), self.handle.readonly
+            item, codes.values if codes else None, allowed, format_value(item, iv.value(item.id)), self.locked_for_edit
         )
         self._set("item-hint", self._hint(item, allowed))
         self._set("codes", self._code_table(codes.codes) if codes is not None else "")
@@ -186,7 +192,7 @@ class InterviewScreen(Screen[None]):
         self._set("sections", "\n".join(lines))
         instrument = t(f"ui.instrument.{self.bank.id}")
         pct = round(100 * answered / total) if total else 100
-        ro = f" · {t('ui.iv.ro')}" if self.handle.readonly else ""
+        ro = f" · {t('ui.iv.ro')}" if self.locked_for_edit else ""
         self._set(
             "topbar", f"{instrument} · {self.handle.client_ref} · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
         )
@@ -195,7 +201,7 @@ class InterviewScreen(Screen[None]):
 
     def on_item_input_answer(self, message: ItemInput.Answer) -> None:
         message.stop()
-        if self.item is None or self.handle.readonly:
+        if self.item is None or self.locked_for_edit:
             return
         item = self.item
         raw = message.raw
@@ -383,4 +389,5 @@ class InterviewScreen(Screen[None]):
         self.app.pop_screen()
 
     def close_record(self) -> None:
-        self.handle.close()
+        if self.owns_record:
+            self.handle.close()
