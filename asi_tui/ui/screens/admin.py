@@ -64,9 +64,13 @@ class AdminScreen(Screen[None]):
     def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
         self._detail()
 
-    def _detail(self) -> None:
+    def _selected_user(self):  # noqa: ANN202 - a vault User or None
+        """The highlighted user, read from the (signed) user table."""
         uid = self._user_id()
-        user = next((u for u in self.app.session.list_users() if u.id == uid), None)  # type: ignore[attr-defined]
+        return next((u for u in self.app.session.list_users() if u.id == uid), None)  # type: ignore[attr-defined]
+
+    def _detail(self) -> None:
+        user = self._selected_user()
         if user is None:
             return
         self.query_one("#admin-detail", Static).update(
@@ -105,14 +109,12 @@ class AdminScreen(Screen[None]):
             self._do(lambda: self.app.session.update_user(uid, disabled=True), "cli.user.disabled_done", user=uid)  # type: ignore[attr-defined]
 
     def action_certify(self) -> None:
-        uid = self._user_id()
-        user = next((u for u in self.app.session.list_users() if u.id == uid), None)  # type: ignore[attr-defined]
+        user = self._selected_user()
         if user is not None:
             self._do(lambda: self.app.session.update_user(user.id, certified=not user.certified), "cli.user.updated", user=user.id)  # type: ignore[attr-defined]
 
     def action_role(self) -> None:
-        uid = self._user_id()
-        user = next((u for u in self.app.session.list_users() if u.id == uid), None)  # type: ignore[attr-defined]
+        user = self._selected_user()
         if user is not None:
             role = ROLES[(ROLES.index(user.role) + 1) % len(ROLES)]
             self._do(lambda: self.app.session.update_user(user.id, role=role), "cli.user.updated", user=user.id)  # type: ignore[attr-defined]
