@@ -6,13 +6,9 @@ from functools import cache
 
 from ..resources import bundled_dir
 from .loader import QuestionBank, load_bank
+from .migration import version_key
 
 INSTRUMENT_DIRS = ("grund", "uppfoljning", "spelmodul", "bortfall")
-
-
-def _version_key(bank: QuestionBank) -> tuple[int, ...]:
-    core = bank.version.split("-")[0]
-    return tuple(int(p) for p in core.split("."))
 
 
 @cache
@@ -20,7 +16,7 @@ def bundled_banks() -> tuple[QuestionBank, ...]:
     """Every bundled bank, sorted by id and version (oldest first)."""
     root = bundled_dir("question_bank")
     banks = [load_bank(f) for d in INSTRUMENT_DIRS for f in sorted((root / d).glob("*.yaml"))]
-    return tuple(sorted(banks, key=lambda b: (b.id, _version_key(b))))
+    return tuple(sorted(banks, key=lambda b: (b.id, version_key(b.version))))
 
 
 def bundled_bank(bank_id: str) -> QuestionBank:
