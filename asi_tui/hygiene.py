@@ -1,8 +1,9 @@
 """Process and terminal hygiene (storage-design §2).
 
 * no core dumps, and other processes of the same user cannot attach;
-* the Textual debugging hooks (TEXTUAL, TEXTUAL_LOG, TEXTUAL_SCREENSHOT*) are
-  removed from the environment before Textual can read them;
+* every TEXTUAL* variable (debug hooks such as TEXTUAL, TEXTUAL_LOG,
+  TEXTUAL_SCREENSHOT*, and any later ones) is removed from the environment
+  before Textual can read it: none of them is needed in production;
 * SIGHUP (SSH dropped) and SIGTERM end the process through SystemExit, so
   `finally` blocks close journals and release locks;
 * a crash leaves a report with exception type and code locations only: no
@@ -20,7 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 PR_SET_DUMPABLE = 4
-_TEXTUAL_VARS = ("TEXTUAL", "TEXTUAL_LOG", "TEXTUAL_DEVTOOLS_HOST", "TEXTUAL_DEVTOOLS_PORT")
 
 
 def harden_process() -> None:
@@ -37,7 +37,7 @@ def harden_process() -> None:
 
 def scrub_environment() -> None:
     for name in list(os.environ):
-        if name in _TEXTUAL_VARS or name.startswith("TEXTUAL_SCREENSHOT"):
+        if name.startswith("TEXTUAL"):
             del os.environ[name]
 
 
