@@ -14,3 +14,20 @@ def mini_bank():
     from asi_tui.bank.loader import load_bank
 
     return load_bank(FIXTURES / "mini-bank.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _restore_process_state():
+    """CLI tests run `main()` in this process, and `main()` hardens the
+    process (scrubs TEXTUAL* variables, sets the umask): undo that after each
+    test so one test cannot change another's environment (pytest-textual-
+    snapshot needs its TEXTUAL_SNAPSHOT_TEMPDIR until the session ends)."""
+    import os
+
+    env = dict(os.environ)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.environ.clear()
+    os.environ.update(env)
+    os.umask(umask)
