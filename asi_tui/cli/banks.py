@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from .cli import _resolve_bank, _translator
-from .cli import bank as bank_group
+from . import _resolve_bank, _translator
+from . import bank as bank_group
 
 
 def passphrase_options():  # noqa: ANN201
@@ -32,20 +32,20 @@ def passphrase_options():  # noqa: ANN201
 
 
 def _data_dir(ctx: click.Context) -> Path:
-    from .cli_store import _data_dir as data_dir
+    from .store import _data_dir as data_dir
 
     return data_dir(ctx)
 
 
 def _unlock(ctx: click.Context, file: Path | None, fd: int | None):  # noqa: ANN202
-    from .cli_store import _unlock as unlock
+    from .store import _unlock as unlock
 
     return unlock(ctx, file, fd)
 
 
 def _bank_store(ctx: click.Context):  # noqa: ANN202
-    from .store.banks import BankStore
-    from .store.service import Store
+    from ..store.banks import BankStore
+    from ..store.service import Store
 
     return BankStore.for_store(Store.open(_data_dir(ctx)))
 
@@ -71,7 +71,7 @@ def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
     """A bank by file, bundled id, or `id@version` (published in the data directory, verified)."""
     path = Path(ref)
     if "@" in ref and not path.exists():
-        from .store.banks import BankStore
+        from ..store.banks import BankStore
 
         bank_id, _, version = ref.partition("@")
         return BankStore(_data_dir(ctx)).load(bank_id, version)
@@ -87,7 +87,7 @@ def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
 @click.pass_context
 def bank_coverage(ctx: click.Context, paths: tuple[Path, ...], strict: bool) -> None:
     """Texts missing in Swedish or English (and long texts identical in both: untranslated?)."""
-    from .cli import _default_bank_paths
+    from . import _default_bank_paths
 
     t = _translator(ctx)
     missing, suspicious, broken = coverage_of(list(paths) or _default_bank_paths())
@@ -116,9 +116,9 @@ def coverage_of(paths: list[Path]) -> tuple[list[Any], list[Any], list[Any]]:
     """(missing, suspicious, broken) for every bank and code list under `paths`, without duplicates.
 
     `bank validate --strict` can call this on the same paths."""
-    from .bank.lint import codelist_coverage, locale_coverage
-    from .bank.loader import BankError, iter_bank_files, load_bank, load_codelist
-    from .bank.yamlsrc import YamlReadError, read_yaml
+    from ..bank.lint import codelist_coverage, locale_coverage
+    from ..bank.loader import BankError, iter_bank_files, load_bank, load_codelist
+    from ..bank.yamlsrc import YamlReadError, read_yaml
 
     missing: dict[str, Any] = {}
     suspicious: dict[str, Any] = {}
@@ -197,7 +197,7 @@ def bank_publish(ctx: click.Context, file: Path, maps: tuple[Path, ...], no_acti
 
     The version becomes immutable and signed; by default new interviews of
     its instrument start on it, while interviews already begun stay on theirs."""
-    from .bank.loader import BankError
+    from ..bank.loader import BankError
 
     t = _translator(ctx)
     session = _unlock(ctx, passphrase_file, passphrase_fd)
@@ -226,7 +226,7 @@ def bank_publish(ctx: click.Context, file: Path, maps: tuple[Path, ...], no_acti
 def bank_publish_map(ctx: click.Context, map_file: Path, replace: bool, passphrase_file: Path | None,
                      passphrase_fd: int | None) -> None:
     """Publish a migration map between two available versions (admin)."""
-    from .bank.loader import BankError
+    from ..bank.loader import BankError
 
     t = _translator(ctx)
     session = _unlock(ctx, passphrase_file, passphrase_fd)
@@ -248,7 +248,7 @@ def bank_publish_map(ctx: click.Context, map_file: Path, replace: bool, passphra
 @click.pass_context
 def bank_activate(ctx: click.Context, bank_id: str, version: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """New interviews of this version's instrument start on it (admin); a retired version comes back."""
-    from .store.banks import instrument_key
+    from ..store.banks import instrument_key
 
     t = _translator(ctx)
     session = _unlock(ctx, passphrase_file, passphrase_fd)
@@ -298,7 +298,7 @@ def bank_suggest_map(ctx: click.Context, old: str, new: str, output: Path | None
 
 def suggest_map_text(ctx: click.Context, old: str, new: str) -> str:
     """For `bank diff OLD NEW --suggest-map`."""
-    from .bank.migration import suggest
+    from ..bank.migration import suggest
 
     return suggest(_resolve_any(ctx, old), _resolve_any(ctx, new))
 
@@ -310,8 +310,8 @@ def suggest_map_text(ctx: click.Context, old: str, new: str) -> str:
 @click.pass_context
 def bank_check_map(ctx: click.Context, map_file: Path, old_ref: str | None, new_ref: str | None) -> None:
     """Validate a migration map against both banks; one line per problem."""
-    from .bank.loader import BankError
-    from .bank.migration import load_map
+    from ..bank.loader import BankError
+    from ..bank.migration import load_map
 
     t = _translator(ctx)
     try:

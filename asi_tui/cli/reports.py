@@ -19,9 +19,9 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from .cli import _parse_date, _translator, main
-from .cli_store import _obj, _unlock, passphrase_options
-from .i18n import Translator
+from . import _parse_date, _translator, main
+from .store import _obj, _unlock, passphrase_options
+from ..i18n import Translator
 
 
 @contextlib.contextmanager
@@ -43,7 +43,7 @@ def _gender_code(value: str | None, t: Translator) -> int | str | None:
     """A gender code from a code ("2") or a label in either language ("man", "Kvinna")."""
     if value is None:
         return None
-    from .bank.registry import bundled_banks
+    from ..bank.registry import bundled_banks
 
     wanted = value.strip().casefold()
     for bank in reversed(bundled_banks()):
@@ -59,7 +59,7 @@ def _gender_code(value: str | None, t: Translator) -> int | str | None:
 
 def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, unit: str | None, group: str | None,
              gender: str | None, instrument: str):  # noqa: ANN202
-    from .reports import Filters, parse_age_group
+    from ..reports import Filters, parse_age_group
 
     t = _translator(ctx)
     lo, hi = parse_age_group(group) if group else (None, None)
@@ -95,8 +95,8 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
     Cells with 1-4 clients are shown as <5; a table of fewer than 10 clients
     carries a note that it allows no conclusions. The run is audited.
     """
-    from .reports import run_stats
-    from .reports.stats import SECTIONS
+    from ..reports import run_stats
+    from ..reports.stats import SECTIONS
 
     t = _translator(ctx)
     f = _filters(ctx, date_from, date_to, unit, group, gender, instrument)
@@ -128,7 +128,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
     """Clients whose ASI Uppföljning is due (Grund 6-12 months old), overdue
     (over 12 months) or replaced by a new Grund (over 2 years). Names clients:
     a working list for staff, not a statistic. Audited."""
-    from .reports import followups
+    from ..reports import followups
 
     t = _translator(ctx)
     today = _parse_date(as_of, t) or date.today()
@@ -179,8 +179,8 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
     """De-identified export of completed interviews: one row per interview,
     one column per item id (stable across bank versions), value labels beside.
     No client reference and no free text. Audited."""
-    from .store.banks import BankStore
-    from .reports import export_records
+    from ..store.banks import BankStore
+    from ..reports import export_records
 
     t = _translator(ctx)
     start, end = _parse_date(date_from, t), _parse_date(date_to, t)

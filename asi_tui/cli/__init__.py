@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .i18n import LANGUAGES, Translator
+from ..i18n import LANGUAGES, Translator
 
 
 def _translator(ctx: click.Context) -> Translator:
@@ -28,8 +28,8 @@ class AsiGroup(click.Group):
     """Turns typed errors into one translated line and bugs into a scrubbed report."""
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
-        from .engine.interview import EngineError
-        from .store.errors import StoreError
+        from ..engine.interview import EngineError
+        from ..store.errors import StoreError
 
         try:
             return super().invoke(ctx)
@@ -45,7 +45,7 @@ class AsiGroup(click.Group):
             t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
             raise click.ClickException(t(exc.key, **exc.params)) from None
         except Exception as exc:  # a bug: no traceback on screen, no values anywhere
-            from .hygiene import write_crash_report
+            from ..hygiene import write_crash_report
 
             t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
             try:
@@ -63,8 +63,8 @@ class AsiGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | None) -> None:
     """asi-tui: conduct and manage ASI interviews in the terminal."""
-    from .config import load_settings
-    from .hygiene import prepare_process
+    from ..config import load_settings
+    from ..hygiene import prepare_process
 
     prepare_process()
     settings = load_settings()
@@ -84,14 +84,14 @@ def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | No
 
 def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None) -> None:
     """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
-    from .store.service import Store
+    from ..store.service import Store
 
     Store.open(data_dir)
-    from .ui.lang import set_language
+    from ..ui.lang import set_language
 
     set_language(ctx.find_root().obj["lang"])  # before the UI classes are created
-    from .ui.app import create_app
-    from .ui.services import DEFAULT_IDLE_LOCK_S, Services
+    from ..ui.app import create_app
+    from ..ui.services import DEFAULT_IDLE_LOCK_S, Services
 
     services = Services(
         data_dir=data_dir,
@@ -107,7 +107,7 @@ def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = 
 @click.pass_context
 def run(ctx: click.Context, idle_minutes: float | None = None) -> None:
     """Open the interview program (the default when no command is given)."""
-    from .store.service import default_data_dir
+    from ..store.service import default_data_dir
 
     _start_tui(ctx, ctx.find_root().obj["data"] or default_data_dir(), idle_minutes)
 
@@ -120,7 +120,7 @@ def demo(ctx: click.Context, idle_minutes: float | None, no_run: bool) -> None:
     """Create (once) a demo data directory with synthetic users and records, and open it."""
     import platformdirs
 
-    from .demo import create_demo
+    from ..demo import create_demo
 
     t = _translator(ctx)
     root = ctx.find_root().obj["data"] or Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
@@ -139,7 +139,7 @@ def bank() -> None:
 
 
 def _default_bank_paths() -> list[Path]:
-    from .resources import bundled_dir
+    from ..resources import bundled_dir
 
     return [bundled_dir("question_bank")]
 
@@ -150,13 +150,13 @@ def _default_bank_paths() -> list[Path]:
 @click.pass_context
 def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = False) -> None:
     """Check banks, code lists and exercises; one line per problem, exit 1 if any."""
-    from .bank.loader import iter_bank_files, validate_paths
+    from ..bank.loader import iter_bank_files, validate_paths
 
     t = _translator(ctx)
     targets = list(paths) or _default_bank_paths()
     banks, problems = validate_paths(targets)
     if strict:
-        from .cli_banks import strict_coverage
+        from .banks import strict_coverage
 
         problems = problems + strict_coverage(ctx, targets)
     for p in problems:
@@ -173,8 +173,8 @@ def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = Fa
 
 def _resolve_bank(ref: str, t: Translator):
     """A bank by file path, or by id (newest bundled version)."""
-    from .bank.loader import BankError, load_bank
-    from .bank.registry import bundled_banks
+    from ..bank.loader import BankError, load_bank
+    from ..bank.registry import bundled_banks
 
     path = Path(ref)
     try:
@@ -195,7 +195,7 @@ def _resolve_bank(ref: str, t: Translator):
 @click.pass_context
 def bank_list(ctx: click.Context, as_json: bool) -> None:
     """List the bundled question banks."""
-    from .bank.registry import bundled_banks
+    from ..bank.registry import bundled_banks
 
     t = _translator(ctx)
     lang = ctx.find_root().obj["lang"]
@@ -232,11 +232,11 @@ def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool, suggest_map
     Changes that break comparability of data (type, codes, range, time frame,
     unit) are flagged.
     """
-    from .bank.diff import diff_banks
+    from ..bank.diff import diff_banks
 
     t = _translator(ctx)
     if suggest_map:
-        from .cli_banks import suggest_map_text
+        from .banks import suggest_map_text
 
         click.echo(suggest_map_text(ctx, old, new), nl=False)
         return
@@ -259,8 +259,8 @@ def bank_simulate(
     ctx: click.Context, bank_ref: str, answers_path: Path, date_str: str | None, linked_str: str | None, as_json: bool
 ) -> None:
     """Run the engine over an answers file and report what it did."""
-    from .engine.interview import EngineError
-    from .scoring.simulate import AnswersFileError, read_answers, simulate
+    from ..engine.interview import EngineError
+    from ..scoring.simulate import AnswersFileError, read_answers, simulate
 
     t = _translator(ctx)
     lang = ctx.find_root().obj["lang"]
@@ -290,13 +290,7 @@ def _parse_date(value: str | None, t: Translator) -> date | None:
         raise click.ClickException(t("error.date", value=value)) from None
 
 
-if __name__ != "__main__":  # under `python -m` the package's own copy registers them
-    from . import cli_store  # noqa: E402,F401 - registers the store commands on `main`
-    from . import cli_reports  # noqa: E402,F401 - statistics, follow-ups, exports
-    from . import cli_banks  # noqa: E402,F401 - publishing bank versions, migrations
-    from . import cli_train  # noqa: E402,F401 - coding exercises
-
-if __name__ == "__main__":  # pragma: no cover
-    from asi_tui.cli import main as _main
-
-    sys.exit(_main())
+from . import store  # noqa: E402,F401 - registers the store commands on `main`
+from . import reports  # noqa: E402,F401 - statistics, follow-ups, exports
+from . import banks  # noqa: E402,F401 - publishing bank versions, migrations
+from . import train  # noqa: E402,F401 - coding exercises

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 
-from .cli import _translator, main
-from .cli_store import _obj, _unlock, passphrase_options
+from . import _translator, main
+from .store import _obj, _unlock, passphrase_options
 
 
 def _exercises(ctx: click.Context):  # noqa: ANN202
-    from .training.exercises import ExerciseError, bundled_exercises
+    from ..training.exercises import ExerciseError, bundled_exercises
 
     try:
         return bundled_exercises()
@@ -66,8 +66,8 @@ def train_results(ctx: click.Context, exercise_id: str, group: str | None, csv_p
     """Per-item error rates, kappa per trainee, ICC across trainees, progress per trainee.
 
     Trainers see the members of their groups, trainees only themselves."""
-    from .training.exercises import bundled_exercise
-    from .training.results import exercise_results, load_attempts, result_lines, write_csv
+    from ..training.exercises import bundled_exercise
+    from ..training.results import exercise_results, load_attempts, result_lines, write_csv
 
     t = _translator(ctx)
     _exercises(ctx)  # broken bundled exercises: one clear message
@@ -100,7 +100,7 @@ def train_group() -> None:
 @click.pass_context
 def group_create(ctx: click.Context, name: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Create a training group led by you."""
-    from .training.results import create_group
+    from ..training.results import create_group
 
     session = _unlock(ctx, passphrase_file, passphrase_fd)
     try:
@@ -117,7 +117,7 @@ def group_create(ctx: click.Context, name: str, passphrase_file: Path | None, pa
 @click.pass_context
 def group_add(ctx: click.Context, name: str, user_id: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Add a trainee to a group you lead."""
-    from .training.results import add_member
+    from ..training.results import add_member
 
     session = _unlock(ctx, passphrase_file, passphrase_fd)
     try:
@@ -134,7 +134,7 @@ def group_add(ctx: click.Context, name: str, user_id: str, passphrase_file: Path
 @click.pass_context
 def group_remove(ctx: click.Context, name: str, user_id: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Remove a trainee from a group you lead."""
-    from .training.results import remove_member
+    from ..training.results import remove_member
 
     session = _unlock(ctx, passphrase_file, passphrase_fd)
     try:
@@ -149,7 +149,7 @@ def group_remove(ctx: click.Context, name: str, user_id: str, passphrase_file: P
 @click.pass_context
 def group_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """The groups you may see and their members."""
-    from .training.results import list_groups
+    from ..training.results import list_groups
 
     t = _translator(ctx)
     session = _unlock(ctx, passphrase_file, passphrase_fd)

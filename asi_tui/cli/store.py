@@ -16,8 +16,8 @@ from typing import Any, Callable, TextIO
 
 import click
 
-from .cli import _parse_date, _resolve_bank, _translator, main
-from .i18n import Translator
+from . import _parse_date, _resolve_bank, _translator, main
+from ..i18n import Translator
 
 _FD_FILES: dict[int, TextIO] = {}
 
@@ -27,7 +27,7 @@ def _obj(ctx: click.Context) -> dict[str, Any]:
 
 
 def _data_dir(ctx: click.Context) -> Path:
-    from .store.service import default_data_dir
+    from ..store.service import default_data_dir
 
     return _obj(ctx)["data"] or default_data_dir()
 
@@ -69,7 +69,7 @@ def passphrase_options(prefix: str = "") -> Callable[[Callable[..., Any]], Calla
 
 
 def _open_store(ctx: click.Context):  # noqa: ANN202
-    from .store.service import Store
+    from ..store.service import Store
 
     return Store.open(_data_dir(ctx))
 
@@ -92,7 +92,7 @@ def _unlock(ctx: click.Context, file: Path | None, fd: int | None):  # noqa: ANN
 @click.pass_context
 def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Create a data directory and its first admin; prints a one-time recovery code."""
-    from .store.service import Store
+    from ..store.service import Store
 
     t = _translator(ctx)
     admin_id = admin_id or _user_id(ctx)
@@ -268,9 +268,9 @@ def record() -> None:
 def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_ref: str, date_str: str, linked_rid: str | None,
                   complete: bool, practice: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Enter an interview from an answers file (e.g. one coded on paper)."""
-    from .engine.answers_file import AnswersFileError, read_answers
-    from .engine.interview import CompletionRefused
-    from .scoring.simulate import message_text
+    from ..engine.answers_file import AnswersFileError, read_answers
+    from ..engine.interview import CompletionRefused
+    from ..scoring.simulate import message_text
 
     t = _translator(ctx)
     qbank = _resolve_bank(bank_ref, t)
@@ -357,8 +357,8 @@ def record_list(ctx: click.Context, status: str | None, client_ref: str | None, 
 @click.pass_context
 def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Show a record read-only (opening it is audited)."""
-    from .engine.values import encode
-    from .scoring.composite import composites
+    from ..engine.values import encode
+    from ..scoring.composite import composites
 
     t = _translator(ctx)
     lang = _obj(ctx)["lang"]
