@@ -7,52 +7,13 @@ tracebacks are for bugs only, and even then no values are shown.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
 from ..i18n import LANGUAGES, Translator
-
-
-def _translator(ctx: click.Context) -> Translator:
-    return ctx.find_root().obj["t"]
-
-
-class UnexpectedError(click.ClickException):
-    exit_code = 70
-
-
-class AsiGroup(click.Group):
-    """Turns typed errors into one translated line and bugs into a scrubbed report."""
-
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
-        from ..engine.interview import EngineError
-        from ..store.errors import StoreError
-
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
-        except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
-            import os
-
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise SystemExit(1) from None
-        except (StoreError, EngineError) as exc:
-            t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
-            raise click.ClickException(t(exc.key, **exc.params)) from None
-        except Exception as exc:  # a bug: no traceback on screen, no values anywhere
-            from ..hygiene import write_crash_report
-
-            t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
-            try:
-                path = str(write_crash_report(exc))
-            except OSError:
-                path = "-"
-            raise UnexpectedError(t("error.unexpected", path=path)) from None
+from .common import AsiGroup, ctx_obj, default_bank_paths, parse_date, resolve_bank, resolve_data_dir, translator
 
 
 @click.group(cls=AsiGroup, invoke_without_command=True)
@@ -89,15 +50,15 @@ def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = 
     Store.open(data_dir)
     from ..ui.lang import set_language
 
-    set_language(ctx.find_root().obj["lang"])  # before the UI classes are created
+    set_language(ctx_obj(ctx)["lang"])  # before the UI classes are created
     from ..ui.app import create_app
     from ..ui.services import DEFAULT_IDLE_LOCK_S, Services
 
     services = Services(
         data_dir=data_dir,
-        lang=ctx.find_root().obj["lang"],
-        idle_lock_s=(idle_minutes or ctx.find_root().obj["settings"].idle_lock_minutes or DEFAULT_IDLE_LOCK_S / 60) * 60,
-        default_user=default_user or ctx.find_root().obj["user"],
+        lang=ctx_obj(ctx)["lang"],
+        idle_lock_s=(idle_minutes or ctx_obj(ctx)["settings"].idle_lock_minutes or DEFAULT_IDLE_LOCK_S / 60) * 60,
+        default_user=default_user or ctx_obj(ctx)["user"],
     )
     create_app(services).run()  # full-screen (alternate screen); never inline
 
@@ -107,9 +68,7 @@ def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = 
 @click.pass_context
 def run(ctx: click.Context, idle_minutes: float | None = None) -> None:
     """Open the interview program (the default when no command is given)."""
-    from ..store.service import default_data_dir
-
-    _start_tui(ctx, ctx.find_root().obj["data"] or default_data_dir(), idle_minutes)
+    _start_tui(ctx, resolve_data_dir(ctx), idle_minutes)
 
 
 @main.command("demo")
@@ -122,8 +81,8 @@ def demo(ctx: click.Context, idle_minutes: float | None, no_run: bool) -> None:
 
     from ..demo import create_demo
 
-    t = _translator(ctx)
-    root = ctx.find_root().obj["data"] or Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
+    t = translator(ctx)
+    root = ctx_obj(ctx)["data"] or Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
     if create_demo(root):
         click.echo(t("cli.demo.created", path=root), err=True)
     if not no_run:
@@ -138,12 +97,6 @@ def bank() -> None:
     """Question banks: validate, list, diff, simulate."""
 
 
-def _default_bank_paths() -> list[Path]:
-    from ..resources import bundled_dir
-
-    return [bundled_dir("question_bank")]
-
-
 @bank.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Also fail when a Swedish or English text is missing.")
@@ -152,8 +105,8 @@ def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = Fa
     """Check banks, code lists and exercises; one line per problem, exit 1 if any."""
     from ..bank.loader import iter_bank_files, validate_paths
 
-    t = _translator(ctx)
-    targets = list(paths) or _default_bank_paths()
+    t = translator(ctx)
+    targets = list(paths) or default_bank_paths()
     banks, problems = validate_paths(targets)
     if strict:
         from .banks import strict_coverage
@@ -171,25 +124,6 @@ def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = Fa
     click.echo(t("cli.bank.clean", n=n))
 
 
-def _resolve_bank(ref: str, t: Translator):
-    """A bank by file path, or by id (newest bundled version)."""
-    from ..bank.loader import BankError, load_bank
-    from ..bank.registry import bundled_banks
-
-    path = Path(ref)
-    try:
-        if path.suffix in (".yaml", ".yml") or path.exists():
-            return load_bank(path)
-        matches = [b for b in bundled_banks() if b.id == ref]
-    except BankError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise click.ClickException(t("cli.bank.broken", bank=ref)) from None
-    if not matches:
-        raise click.ClickException(t("cli.bank.not_found", bank=ref))
-    return matches[-1]
-
-
 @bank.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
@@ -197,8 +131,8 @@ def bank_list(ctx: click.Context, as_json: bool) -> None:
     """List the bundled question banks."""
     from ..bank.registry import bundled_banks
 
-    t = _translator(ctx)
-    lang = ctx.find_root().obj["lang"]
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
     rows = [
         {
             "id": b.id,
@@ -234,13 +168,13 @@ def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool, suggest_map
     """
     from ..bank.diff import diff_banks
 
-    t = _translator(ctx)
+    t = translator(ctx)
     if suggest_map:
         from .banks import suggest_map_text
 
         click.echo(suggest_map_text(ctx, old, new), nl=False)
         return
-    result = diff_banks(_resolve_bank(old, t), _resolve_bank(new, t))
+    result = diff_banks(resolve_bank(old, t), resolve_bank(new, t))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -262,11 +196,11 @@ def bank_simulate(
     from ..engine.interview import EngineError
     from ..scoring.simulate import AnswersFileError, read_answers, simulate
 
-    t = _translator(ctx)
-    lang = ctx.find_root().obj["lang"]
-    qbank = _resolve_bank(bank_ref, t)
-    interview_date = _parse_date(date_str, t) or date.today()
-    linked = _parse_date(linked_str, t)
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
+    qbank = resolve_bank(bank_ref, t)
+    interview_date = parse_date(date_str, t) or date.today()
+    linked = parse_date(linked_str, t)
     try:
         answers = read_answers(answers_path)
         report = simulate(qbank, answers, interview_date, linked, lang)
@@ -279,16 +213,6 @@ def bank_simulate(
     else:
         for line in report.lines(t):
             click.echo(line)
-
-
-def _parse_date(value: str | None, t: Translator) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.ClickException(t("error.date", value=value)) from None
-
 
 from . import store  # noqa: E402,F401 - registers the store commands on `main`
 from . import reports  # noqa: E402,F401 - statistics, follow-ups, exports

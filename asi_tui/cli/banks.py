@@ -12,59 +12,30 @@ from typing import Any
 
 import click
 
-from . import _resolve_bank, _translator
 from . import bank as bank_group
-
-
-def passphrase_options():  # noqa: ANN201
-    """The same options as `cli_store.passphrase_options()`.
-
-    Not imported from there: under `python -m asi_tui.cli`, cli_store is still
-    half-imported when this module loads, so its names do not exist yet."""
-
-    def deco(f):  # noqa: ANN001, ANN202
-        f = click.option("--passphrase-fd", "passphrase_fd", type=int, help="Read the passphrase from this file descriptor.")(f)
-        f = click.option("--passphrase-file", "passphrase_file", type=click.Path(path_type=Path),
-                         help="Read the passphrase from the first line of this file.")(f)
-        return f
-
-    return deco
-
-
-def _data_dir(ctx: click.Context) -> Path:
-    from .store import _data_dir as data_dir
-
-    return data_dir(ctx)
-
-
-def _unlock(ctx: click.Context, file: Path | None, fd: int | None):  # noqa: ANN202
-    from .store import _unlock as unlock
-
-    return unlock(ctx, file, fd)
+from .common import (
+    default_bank_paths,
+    open_store,
+    passphrase_options,
+    print_problems,
+    print_warnings,
+    resolve_bank,
+    resolve_data_dir,
+    translator,
+    unlock,
+)
 
 
 def _bank_store(ctx: click.Context):  # noqa: ANN202
     from ..store.banks import BankStore
-    from ..store.service import Store
 
-    return BankStore.for_store(Store.open(_data_dir(ctx)))
-
-
-def _print_problems(problems: list[Any], err: bool = False) -> None:
-    for p in problems:
-        click.echo(str(p), err=err)
+    return BankStore.for_store(open_store(ctx))
 
 
 def _refused(ctx: click.Context, exc: Any, what: str) -> click.ClickException:
-    t = _translator(ctx)
-    _print_problems(exc.problems)
+    t = translator(ctx)
+    print_problems(exc.problems)
     return click.ClickException(t("banks.cli.refused", what=what, n=len(exc.problems)))
-
-
-def _warnings(ctx: click.Context, problems: list[Any]) -> None:
-    t = _translator(ctx)
-    for p in problems:
-        click.echo(f"{p.file}:{p.line}: {p.item}: {t('banks.cli.warning')}: {p.message}", err=True)
 
 
 def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
@@ -74,8 +45,8 @@ def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
         from ..store.banks import BankStore
 
         bank_id, _, version = ref.partition("@")
-        return BankStore(_data_dir(ctx)).load(bank_id, version)
-    return _resolve_bank(ref, _translator(ctx))
+        return BankStore(resolve_data_dir(ctx)).load(bank_id, version)
+    return resolve_bank(ref, translator(ctx))
 
 
 # ----------------------------------------------------------------------------- coverage
@@ -87,13 +58,11 @@ def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
 @click.pass_context
 def bank_coverage(ctx: click.Context, paths: tuple[Path, ...], strict: bool) -> None:
     """Texts missing in Swedish or English (and long texts identical in both: untranslated?)."""
-    from . import _default_bank_paths
-
-    t = _translator(ctx)
-    missing, suspicious, broken = coverage_of(list(paths) or _default_bank_paths())
-    _print_problems(broken)
-    _print_problems(missing)
-    _warnings(ctx, suspicious)
+    t = translator(ctx)
+    missing, suspicious, broken = coverage_of(list(paths) or default_bank_paths())
+    print_problems(broken)
+    print_problems(missing)
+    print_warnings(ctx, suspicious)
     if broken:
         raise click.ClickException(t("cli.bank.problems", n=len(broken)))
     if missing:
@@ -108,7 +77,7 @@ def strict_coverage(ctx: click.Context, paths: list[Path]) -> list[Any]:
     """For `bank validate --strict`: prints the untranslated-text warnings and
     returns the missing texts as problems (printed and counted by validate)."""
     missing, suspicious, _broken = coverage_of(paths)  # broken banks: validate reports them itself
-    _warnings(ctx, suspicious)
+    print_warnings(ctx, suspicious)
     return missing
 
 
@@ -148,8 +117,8 @@ def coverage_of(paths: list[Path]) -> tuple[list[Any], list[Any], list[Any]]:
 @click.pass_context
 def bank_versions(ctx: click.Context, as_json: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Bundled and published versions: which is active, which retired, how many records use each."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         bs = _bank_store(ctx)
         rows = bs.versions(session)
@@ -199,8 +168,8 @@ def bank_publish(ctx: click.Context, file: Path, maps: tuple[Path, ...], no_acti
     its instrument start on it, while interviews already begun stay on theirs."""
     from ..bank.loader import BankError
 
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         bs = _bank_store(ctx)
         try:
@@ -210,7 +179,7 @@ def bank_publish(ctx: click.Context, file: Path, maps: tuple[Path, ...], no_acti
     finally:
         session.close()
     for report in reports:
-        _warnings(ctx, report.warnings)
+        print_warnings(ctx, report.warnings)
     click.echo(t("banks.cli.published", bank=info.bank_id, version=info.version, sha=info.sha256[:16]))
     if info.active:
         click.echo(t("banks.cli.now_active", bank=info.bank_id, version=info.version, instrument=info.instrument_key))
@@ -228,8 +197,8 @@ def bank_publish_map(ctx: click.Context, map_file: Path, replace: bool, passphra
     """Publish a migration map between two available versions (admin)."""
     from ..bank.loader import BankError
 
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         try:
             _info, report = _bank_store(ctx).publish_map(session, map_file, replace=replace)
@@ -237,7 +206,7 @@ def bank_publish_map(ctx: click.Context, map_file: Path, replace: bool, passphra
             raise _refused(ctx, exc, str(map_file)) from None
     finally:
         session.close()
-    _warnings(ctx, report.warnings)
+    print_warnings(ctx, report.warnings)
     click.echo(t("banks.cli.map_published", path=map_file))
 
 
@@ -250,8 +219,8 @@ def bank_activate(ctx: click.Context, bank_id: str, version: str, passphrase_fil
     """New interviews of this version's instrument start on it (admin); a retired version comes back."""
     from ..store.banks import instrument_key
 
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         bank = _bank_store(ctx).activate(session, bank_id, version)
     finally:
@@ -266,8 +235,8 @@ def bank_activate(ctx: click.Context, bank_id: str, version: str, passphrase_fil
 @click.pass_context
 def bank_retire(ctx: click.Context, bank_id: str, version: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """No new interviews on this version (admin); its records stay readable."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         _bank_store(ctx).retire(session, bank_id, version)
     finally:
@@ -285,7 +254,7 @@ def bank_retire(ctx: click.Context, bank_id: str, version: str, passphrase_file:
 @click.pass_context
 def bank_suggest_map(ctx: click.Context, old: str, new: str, output: Path | None) -> None:
     """A migration map skeleton from OLD to NEW (files, bundled ids or ID@VERSION): check every line."""
-    t = _translator(ctx)
+    t = translator(ctx)
     text = suggest_map_text(ctx, old, new)
     if output is None:
         click.echo(text, nl=False)
@@ -313,17 +282,17 @@ def bank_check_map(ctx: click.Context, map_file: Path, old_ref: str | None, new_
     from ..bank.loader import BankError
     from ..bank.migration import load_map
 
-    t = _translator(ctx)
+    t = translator(ctx)
     try:
         lmap = load_map(map_file)
     except BankError as exc:
-        _print_problems(exc.problems)
+        print_problems(exc.problems)
         raise click.ClickException(t("banks.cli.map_problems", n=len(exc.problems))) from None
     old = _resolve_any(ctx, old_ref or "@".join(lmap.source))
     new = _resolve_any(ctx, new_ref or "@".join(lmap.target))
     report = lmap.validate(old, new)
-    _print_problems(report.errors)
-    _warnings(ctx, report.warnings)
+    print_problems(report.errors)
+    print_warnings(ctx, report.warnings)
     if report.errors:
         raise click.ClickException(t("banks.cli.map_problems", n=len(report.errors)))
     click.echo(t("banks.cli.map_ok", warnings=len(report.warnings)))

@@ -19,8 +19,8 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from . import _parse_date, _translator, main
-from .store import _obj, _unlock, passphrase_options
+from . import main
+from .common import ctx_obj, parse_date, passphrase_options, translator, unlock
 from ..i18n import Translator
 
 
@@ -61,11 +61,11 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
              gender: str | None, instrument: str):  # noqa: ANN202
     from ..reports import Filters, parse_age_group
 
-    t = _translator(ctx)
+    t = translator(ctx)
     lo, hi = parse_age_group(group) if group else (None, None)
     return Filters(
-        date_from=_parse_date(date_from, t),
-        date_to=_parse_date(date_to, t),
+        date_from=parse_date(date_from, t),
+        date_to=parse_date(date_to, t),
         unit=unit,
         age_min=lo,
         age_max=hi,
@@ -98,12 +98,12 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
     from ..reports import run_stats
     from ..reports.stats import SECTIONS
 
-    t = _translator(ctx)
+    t = translator(ctx)
     f = _filters(ctx, date_from, date_to, unit, group, gender, instrument)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         with _progress(t("reports.cli.reading")) as progress:
-            report = run_stats(session, f, _obj(ctx)["lang"], progress, sections=sections or SECTIONS)
+            report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=sections or SECTIONS)
     finally:
         session.close()
     if fmt == "json":
@@ -130,9 +130,9 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
     a working list for staff, not a statistic. Audited."""
     from ..reports import followups
 
-    t = _translator(ctx)
-    today = _parse_date(as_of, t) or date.today()
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    today = parse_date(as_of, t) or date.today()
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         result = followups(session, today, include_upcoming, session.user.id if mine else None)
     finally:
@@ -182,9 +182,9 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
     from ..store.banks import BankStore
     from ..reports import export_records
 
-    t = _translator(ctx)
-    start, end = _parse_date(date_from, t), _parse_date(date_to, t)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    start, end = parse_date(date_from, t), parse_date(date_to, t)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     migrate = BankStore.for_store(session.store).migrator()  # published maps line older versions up
     try:
         with _progress(t("reports.cli.exporting")) as progress:
@@ -200,7 +200,7 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
                 full_dates=full_dates,
                 with_interviewer=with_interviewer,
                 migrate=migrate,
-                lang=_obj(ctx)["lang"],
+                lang=ctx_obj(ctx)["lang"],
                 progress=progress,
             )
     finally:

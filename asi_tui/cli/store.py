@@ -7,79 +7,26 @@ environment, where other users of the machine could read them.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any
 
 import click
 
-from . import _parse_date, _resolve_bank, _translator, main
-from ..i18n import Translator
-
-_FD_FILES: dict[int, TextIO] = {}
-
-
-def _obj(ctx: click.Context) -> dict[str, Any]:
-    return ctx.find_root().obj
-
-
-def _data_dir(ctx: click.Context) -> Path:
-    from ..store.service import default_data_dir
-
-    return _obj(ctx)["data"] or default_data_dir()
-
-
-def _user_id(ctx: click.Context) -> str:
-    return _obj(ctx)["user"] or getpass.getuser()
-
-
-def _read_secret(file: Path | None, fd: int | None, prompt: str, t: Translator, confirm: bool = False) -> str:
-    if file is not None:
-        try:
-            with file.open(encoding="utf-8") as fh:
-                line = fh.readline()
-        except (OSError, UnicodeDecodeError):
-            raise click.ClickException(t("cli.secret.unreadable")) from None
-        return line.rstrip("\r\n")
-    if fd is not None:
-        try:
-            fh = _FD_FILES.get(fd) or os.fdopen(fd, "r", encoding="utf-8", closefd=False)
-        except OSError:
-            raise click.ClickException(t("cli.secret.unreadable")) from None
-        _FD_FILES[fd] = fh
-        return fh.readline().rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise click.ClickException(t("cli.secret.no_tty"))
-    value = click.prompt(prompt, hide_input=True, confirmation_prompt=t("cli.secret.again") if confirm else False)
-    return str(value)
-
-
-def passphrase_options(prefix: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    name = f"{prefix}passphrase"
-
-    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
-        f = click.option(f"--{prefix}passphrase-fd", f"{name.replace('-', '_')}_fd", type=int, help="Read the passphrase from this file descriptor.")(f)
-        f = click.option(f"--{prefix}passphrase-file", f"{name.replace('-', '_')}_file", type=click.Path(path_type=Path), help="Read the passphrase from the first line of this file.")(f)
-        return f
-
-    return deco
-
-
-def _open_store(ctx: click.Context):  # noqa: ANN202
-    from ..store.service import Store
-
-    return Store.open(_data_dir(ctx))
-
-
-def _unlock(ctx: click.Context, file: Path | None, fd: int | None):  # noqa: ANN202
-    t = _translator(ctx)
-    store = _open_store(ctx)
-    user = _user_id(ctx)
-    secret = _read_secret(file, fd, t("cli.secret.prompt", user=user), t)
-    return store.unlock(user, secret)
+from . import main
+from .common import (
+    ctx_obj,
+    current_user,
+    open_store,
+    parse_date,
+    passphrase_options,
+    read_secret,
+    resolve_bank,
+    resolve_data_dir,
+    translator,
+    unlock,
+)
 
 
 # ----------------------------------------------------------------------------- init
@@ -94,10 +41,10 @@ def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, p
     """Create a data directory and its first admin; prints a one-time recovery code."""
     from ..store.service import Store
 
-    t = _translator(ctx)
-    admin_id = admin_id or _user_id(ctx)
-    secret = _read_secret(passphrase_file, passphrase_fd, t("cli.secret.new", user=admin_id), t, confirm=True)
-    root = _data_dir(ctx)
+    t = translator(ctx)
+    admin_id = admin_id or current_user(ctx)
+    secret = read_secret(passphrase_file, passphrase_fd, t("cli.secret.new", user=admin_id), t, confirm=True)
+    root = resolve_data_dir(ctx)
     _store, code = Store.init(root, admin_id, admin_name or admin_id, secret)
     click.echo(t("cli.init.done", path=root, user=admin_id))
     click.echo(t("cli.init.recovery"))
@@ -116,8 +63,8 @@ def user() -> None:
 @passphrase_options()
 @click.pass_context
 def user_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     for u in session.list_users():
         flags = [t(f"role.{u.role}")]
         if u.certified:
@@ -139,9 +86,9 @@ def user_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: i
 def user_add(ctx: click.Context, user_id: str, name: str, role: str, certified: bool, passphrase_file: Path | None,
              passphrase_fd: int | None, new_passphrase_file: Path | None, new_passphrase_fd: int | None) -> None:
     """Add a user (admin). The new user's first passphrase is asked for twice."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
-    secret = _read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=user_id), t, confirm=True)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    secret = read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=user_id), t, confirm=True)
     session.add_user(user_id, name, role, secret, certified)
     session.close()
     click.echo(t("cli.user.added", user=user_id, role=t(f"role.{role}")))
@@ -155,13 +102,13 @@ def user_add(ctx: click.Context, user_id: str, name: str, role: str, certified: 
 def user_passwd(ctx: click.Context, user_id: str | None, passphrase_file: Path | None, passphrase_fd: int | None,
                 new_passphrase_file: Path | None, new_passphrase_fd: int | None) -> None:
     """Change your own passphrase, or (admin) set a new one for USER_ID."""
-    t = _translator(ctx)
-    me = _user_id(ctx)
-    store = _open_store(ctx)
-    old = _read_secret(passphrase_file, passphrase_fd, t("cli.secret.prompt", user=me), t)
+    t = translator(ctx)
+    me = current_user(ctx)
+    store = open_store(ctx)
+    old = read_secret(passphrase_file, passphrase_fd, t("cli.secret.prompt", user=me), t)
     session = store.unlock(me, old)
     target = user_id or me
-    new = _read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=target), t, confirm=True)
+    new = read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=target), t, confirm=True)
     if target == me:
         session.change_passphrase(old, new)
     else:
@@ -176,8 +123,8 @@ def user_passwd(ctx: click.Context, user_id: str | None, passphrase_file: Path |
 @click.pass_context
 def user_disable(ctx: click.Context, user_id: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Disable a user (admin): their key slot is removed. Consider `key rotate`."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     session.update_user(user_id, disabled=True)
     session.close()
     click.echo(t("cli.user.disabled_done", user=user_id))
@@ -193,9 +140,9 @@ def user_disable(ctx: click.Context, user_id: str, passphrase_file: Path | None,
 def user_update(ctx: click.Context, user_id: str, name: str | None, role: str | None, certified: bool | None,
                 passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Change a user's name, role or certified flag (admin)."""
-    t = _translator(ctx)
+    t = translator(ctx)
     changes = {k: v for k, v in {"name": name, "role": role, "certified": certified}.items() if v is not None}
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     session.update_user(user_id, **changes)
     session.close()
     click.echo(t("cli.user.updated", user=user_id))
@@ -208,11 +155,11 @@ def user_update(ctx: click.Context, user_id: str, name: str | None, role: str | 
 @click.pass_context
 def recover(ctx: click.Context, user_id: str, code_file: Path | None, new_passphrase_file: Path | None, new_passphrase_fd: int | None) -> None:
     """Set a new passphrase for USER_ID with the recovery code printed at init."""
-    t = _translator(ctx)
-    store = _open_store(ctx)
-    code = _read_secret(code_file, None, t("cli.secret.recovery"), t)
+    t = translator(ctx)
+    store = open_store(ctx)
+    code = read_secret(code_file, None, t("cli.secret.recovery"), t)
     session = store.unlock_recovery(code)
-    new = _read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=user_id), t, confirm=True)
+    new = read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=user_id), t, confirm=True)
     session.reset_passphrase(user_id, new)
     session.close()
     click.echo(t("cli.user.passwd", user=user_id))
@@ -232,8 +179,8 @@ def key() -> None:
 @click.pass_context
 def key_rotate(ctx: click.Context, reencrypt: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """New vault key for every record (admin). Safe to rerun if interrupted."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     with click.progressbar(length=1, label=t("cli.key.rotating"), file=sys.stderr) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
@@ -272,15 +219,15 @@ def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_
     from ..engine.interview import CompletionRefused
     from ..scoring.simulate import message_text
 
-    t = _translator(ctx)
-    qbank = _resolve_bank(bank_ref, t)
-    interview_date = _parse_date(date_str, t)
+    t = translator(ctx)
+    qbank = resolve_bank(bank_ref, t)
+    interview_date = parse_date(date_str, t)
     assert interview_date is not None
     try:
         answers = read_answers(answers_path)
     except AnswersFileError as exc:
         raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     # a record must be reopenable: only bundled or published versions may hold one
     session.store.resolver(qbank.id, qbank.version, qbank.sha256)
     linked = None
@@ -334,8 +281,8 @@ def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_
 @click.pass_context
 def record_list(ctx: click.Context, status: str | None, client_ref: str | None, mine: bool, as_json: bool,
                 passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     docs = session.list_records(status=status, client_ref=client_ref, interviewer=session.user.id if mine else None)
     session.close()
     if as_json:
@@ -360,9 +307,9 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
     from ..engine.values import encode
     from ..scoring.composite import composites
 
-    t = _translator(ctx)
-    lang = _obj(ctx)["lang"]
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     handle = session.open_record(rid, readonly=True)
     try:
         iv = handle.interview
@@ -419,8 +366,8 @@ def _show_value(v: Any) -> str:
 @click.pass_context
 def record_delete(ctx: click.Context, rid: str, yes: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Delete a record for good (admin): its key is destroyed with it."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     if not yes and not click.confirm(t("cli.record.confirm_delete", rid=rid)):
         session.close()
         raise click.Abort()
@@ -442,8 +389,8 @@ def index() -> None:
 @click.pass_context
 def index_rebuild(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Recreate the index from the record files."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     n, damaged = session.rebuild_index()
     session.close()
     click.echo(t("cli.index.rebuilt", n=n))
@@ -461,8 +408,8 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Check the hash chain; reports the first bad entry."""
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     result = session.verify_audit()
     if result.ok:
         click.echo(t("cli.audit.ok", n=result.entries))
@@ -479,7 +426,7 @@ def audit_verify(ctx: click.Context, passphrase_file: Path | None, passphrase_fd
 def audit_show(ctx: click.Context, user_filter: str | None, client_filter: str | None, as_json: bool,
                passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Audit entries for access reviews (admin)."""
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     entries = session.audit_entries(user_filter, client_filter)
     session.close()
     if as_json:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import _translator, main
-from .store import _obj, _unlock, passphrase_options
+from . import main
+from .common import ctx_obj, passphrase_options, print_problems, translator, unlock
 
 
 def _exercises(ctx: click.Context):  # noqa: ANN202
@@ -22,9 +22,8 @@ def _exercises(ctx: click.Context):  # noqa: ANN202
     try:
         return bundled_exercises()
     except ExerciseError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise click.ClickException(_translator(ctx)("train.error.broken_exercises")) from None
+        print_problems(exc.problems, err=True)
+        raise click.ClickException(translator(ctx)("train.error.broken_exercises")) from None
 
 
 @main.group()
@@ -37,8 +36,8 @@ def train() -> None:
 @click.pass_context
 def train_list(ctx: click.Context, as_json: bool) -> None:
     """List the bundled coding exercises."""
-    t = _translator(ctx)
-    lang = _obj(ctx)["lang"]
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
     rows = [
         {"id": e.id, "version": e.version, "bank": e.bank.id, "bank_version": e.bank.version,
          "interview_date": e.interview_date.isoformat(), "title": e.title(lang)}
@@ -69,10 +68,10 @@ def train_results(ctx: click.Context, exercise_id: str, group: str | None, csv_p
     from ..training.exercises import bundled_exercise
     from ..training.results import exercise_results, load_attempts, result_lines, write_csv
 
-    t = _translator(ctx)
+    t = translator(ctx)
     _exercises(ctx)  # broken bundled exercises: one clear message
     exercise = bundled_exercise(exercise_id)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         results = exercise_results(exercise, load_attempts(session, exercise, group))
         session.log("train-results", detail={"exercise": exercise.id, "group": group, "attempts": len(results.attempts)})
@@ -102,12 +101,12 @@ def group_create(ctx: click.Context, name: str, passphrase_file: Path | None, pa
     """Create a training group led by you."""
     from ..training.results import create_group
 
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         create_group(session, name)
     finally:
         session.close()
-    click.echo(_translator(ctx)("train.group.created", group=name))
+    click.echo(translator(ctx)("train.group.created", group=name))
 
 
 @train_group.command("add")
@@ -119,12 +118,12 @@ def group_add(ctx: click.Context, name: str, user_id: str, passphrase_file: Path
     """Add a trainee to a group you lead."""
     from ..training.results import add_member
 
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         add_member(session, name, user_id)
     finally:
         session.close()
-    click.echo(_translator(ctx)("train.group.added", group=name, user=user_id))
+    click.echo(translator(ctx)("train.group.added", group=name, user=user_id))
 
 
 @train_group.command("remove")
@@ -136,12 +135,12 @@ def group_remove(ctx: click.Context, name: str, user_id: str, passphrase_file: P
     """Remove a trainee from a group you lead."""
     from ..training.results import remove_member
 
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         remove_member(session, name, user_id)
     finally:
         session.close()
-    click.echo(_translator(ctx)("train.group.removed", group=name, user=user_id))
+    click.echo(translator(ctx)("train.group.removed", group=name, user=user_id))
 
 
 @train_group.command("list")
@@ -151,8 +150,8 @@ def group_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: 
     """The groups you may see and their members."""
     from ..training.results import list_groups
 
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         groups = list_groups(session)
     finally:
