@@ -1,19 +1,24 @@
 """Command line: `asi-tui` and its subcommands.
 
+This package holds the click group `main` (the `asi-tui` entry point) and its
+global options. Each command group has its own module (app, banks, bank_admin,
+store, records, reports, train), and what they share is in `common`. Command
+modules never import this package: they define their commands, and the loop at
+the end adds them to `main`, so the imports point one way.
+
 Errors a user can cause are printed as one line each with a non-zero exit;
 tracebacks are for bugs only, and even then no values are shown.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from pathlib import Path
 
 import click
 
 from ..i18n import LANGUAGES, Translator
-from .common import AsiGroup, ctx_obj, default_bank_paths, parse_date, resolve_bank, resolve_data_dir, translator
+from . import app, banks, records, reports, store, train
+from .common import AsiGroup
 
 
 @click.group(cls=AsiGroup, invoke_without_command=True)
@@ -40,181 +45,23 @@ def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | No
     ctx.obj["data"] = data_dir
     ctx.obj["user"] = user_id
     if ctx.invoked_subcommand is None:
-        ctx.invoke(run)
+        ctx.invoke(app.run)
 
 
-def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None) -> None:
-    """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
-    from ..store.service import Store
-
-    Store.open(data_dir)
-    from ..ui.lang import set_language
-
-    set_language(ctx_obj(ctx)["lang"])  # before the UI classes are created
-    from ..ui.app import create_app
-    from ..ui.services import DEFAULT_IDLE_LOCK_S, Services
-
-    services = Services(
-        data_dir=data_dir,
-        lang=ctx_obj(ctx)["lang"],
-        idle_lock_s=(idle_minutes or ctx_obj(ctx)["settings"].idle_lock_minutes or DEFAULT_IDLE_LOCK_S / 60) * 60,
-        default_user=default_user or ctx_obj(ctx)["user"],
-    )
-    create_app(services).run()  # full-screen (alternate screen); never inline
-
-
-@main.command("run")
-@click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
-@click.pass_context
-def run(ctx: click.Context, idle_minutes: float | None = None) -> None:
-    """Open the interview program (the default when no command is given)."""
-    _start_tui(ctx, resolve_data_dir(ctx), idle_minutes)
-
-
-@main.command("demo")
-@click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
-@click.option("--no-run", is_flag=True, help="Only create the demo data directory.")
-@click.pass_context
-def demo(ctx: click.Context, idle_minutes: float | None, no_run: bool) -> None:
-    """Create (once) a demo data directory with synthetic users and records, and open it."""
-    import platformdirs
-
-    from ..demo import create_demo
-
-    t = translator(ctx)
-    root = ctx_obj(ctx)["data"] or Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
-    if create_demo(root):
-        click.echo(t("cli.demo.created", path=root), err=True)
-    if not no_run:
-        _start_tui(ctx, root, idle_minutes, default_user="anna")
-
-
-# ----------------------------------------------------------------------------- bank
-
-
-@main.group()
-def bank() -> None:
-    """Question banks: validate, list, diff, simulate."""
-
-
-@bank.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--strict", is_flag=True, help="Also fail when a Swedish or English text is missing.")
-@click.pass_context
-def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = False) -> None:
-    """Check banks, code lists and exercises; one line per problem, exit 1 if any."""
-    from ..bank.loader import iter_bank_files, validate_paths
-
-    t = translator(ctx)
-    targets = list(paths) or default_bank_paths()
-    banks, problems = validate_paths(targets)
-    if strict:
-        from .banks import strict_coverage
-
-        problems = problems + strict_coverage(ctx, targets)
-    for p in problems:
-        click.echo(str(p))
-    if problems:
-        click.echo(t("cli.bank.problems", n=len(problems)), err=True)
-        ctx.exit(1)
-    n = sum(1 for _ in iter_bank_files(targets))
-    if n == 0:
-        click.echo(t("cli.bank.no_banks"), err=True)
-        ctx.exit(1)
-    click.echo(t("cli.bank.clean", n=n))
-
-
-@bank.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_context
-def bank_list(ctx: click.Context, as_json: bool) -> None:
-    """List the bundled question banks."""
-    from ..bank.registry import bundled_banks
-
-    t = translator(ctx)
-    lang = ctx_obj(ctx)["lang"]
-    rows = [
-        {
-            "id": b.id,
-            "version": b.version,
-            "instrument": b.model.variant and f"{b.instrument}/{b.model.variant}" or b.instrument,
-            "title": b.model.title.get(lang),
-            "sections": len(b.sections),
-            "items": len(b.items),
-            "sha256": b.sha256,
-            "path": str(b.path),
-        }
-        for b in bundled_banks()
-    ]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    click.echo(t("cli.bank.list_header"))
-    for r in rows:
-        click.echo(f"{r['id']:<24} {r['version']:<8} {r['instrument']:<18} {r['items']:>4}  {r['title']}")
-
-
-@bank.command("diff")
-@click.argument("old")
-@click.argument("new")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--suggest-map", is_flag=True, help="Print a migration map skeleton instead.")
-@click.pass_context
-def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool, suggest_map: bool = False) -> None:
-    """Items added, removed and changed between two bank versions.
-
-    Changes that break comparability of data (type, codes, range, time frame,
-    unit) are flagged.
-    """
-    from ..bank.diff import diff_banks
-
-    t = translator(ctx)
-    if suggest_map:
-        from .banks import suggest_map_text
-
-        click.echo(suggest_map_text(ctx, old, new), nl=False)
-        return
-    result = diff_banks(resolve_bank(old, t), resolve_bank(new, t))
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return
-    for line in result.lines(t):
-        click.echo(line)
-
-
-@bank.command("simulate")
-@click.argument("bank_ref", metavar="BANK")
-@click.option("--answers", "answers_path", required=True, type=click.Path(path_type=Path), help="YAML: item id -> value, X or N.")
-@click.option("--date", "date_str", help="Interview date YYYY-MM-DD (default today).")
-@click.option("--linked-date", "linked_str", help="Date of the linked earlier interview (follow-ups).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_context
-def bank_simulate(
-    ctx: click.Context, bank_ref: str, answers_path: Path, date_str: str | None, linked_str: str | None, as_json: bool
-) -> None:
-    """Run the engine over an answers file and report what it did."""
-    from ..engine.interview import EngineError
-    from ..scoring.simulate import AnswersFileError, read_answers, simulate
-
-    t = translator(ctx)
-    lang = ctx_obj(ctx)["lang"]
-    qbank = resolve_bank(bank_ref, t)
-    interview_date = parse_date(date_str, t) or date.today()
-    linked = parse_date(linked_str, t)
-    try:
-        answers = read_answers(answers_path)
-        report = simulate(qbank, answers, interview_date, linked, lang)
-    except AnswersFileError as exc:
-        raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
-    except EngineError as exc:
-        raise click.ClickException(t(exc.key, **exc.params)) from None
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        for line in report.lines(t):
-            click.echo(line)
-
-from . import store  # noqa: E402,F401 - registers the store commands on `main`
-from . import reports  # noqa: E402,F401 - statistics, follow-ups, exports
-from . import banks  # noqa: E402,F401 - publishing bank versions, migrations
-from . import train  # noqa: E402,F401 - coding exercises
+for _command in (
+    app.run,
+    app.demo,
+    banks.bank,
+    store.init_cmd,
+    store.user,
+    store.recover,
+    store.key,
+    records.record,
+    store.index,
+    store.audit,
+    reports.stats,
+    reports.followups_cmd,
+    reports.export_cmd,
+    train.train,
+):
+    main.add_command(_command)

@@ -1,41 +1,149 @@
-"""CLI commands: publishing bank versions, migration maps, locale coverage.
+"""CLI commands: `asi-tui bank ...` on bank files and bundled banks.
 
-Registered on the `bank` group of `asi_tui.cli` by importing this module.
-Admin commands never import the UI.
+validate, list, diff, simulate, coverage, suggest-map, check-map. The commands
+that publish versions into a data directory live in `bank_admin` and are
+added to this group here. Admin commands never import the UI.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from . import bank as bank_group
+from . import bank_admin
 from .common import (
+    ctx_obj,
     default_bank_paths,
-    open_store,
-    passphrase_options,
+    parse_date,
     print_problems,
     print_warnings,
     resolve_bank,
     resolve_data_dir,
     translator,
-    unlock,
 )
 
 
-def _bank_store(ctx: click.Context):  # noqa: ANN202
-    from ..store.banks import BankStore
+@click.group()
+def bank() -> None:
+    """Question banks: validate, list, diff, simulate."""
 
-    return BankStore.for_store(open_store(ctx))
 
+@bank.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Also fail when a Swedish or English text is missing.")
+@click.pass_context
+def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = False) -> None:
+    """Check banks, code lists and exercises; one line per problem, exit 1 if any."""
+    from ..bank.loader import iter_bank_files, validate_paths
 
-def _refused(ctx: click.Context, exc: Any, what: str) -> click.ClickException:
     t = translator(ctx)
-    print_problems(exc.problems)
-    return click.ClickException(t("banks.cli.refused", what=what, n=len(exc.problems)))
+    targets = list(paths) or default_bank_paths()
+    banks, problems = validate_paths(targets)
+    if strict:
+        problems = problems + strict_coverage(ctx, targets)
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        click.echo(t("cli.bank.problems", n=len(problems)), err=True)
+        ctx.exit(1)
+    n = sum(1 for _ in iter_bank_files(targets))
+    if n == 0:
+        click.echo(t("cli.bank.no_banks"), err=True)
+        ctx.exit(1)
+    click.echo(t("cli.bank.clean", n=n))
+
+
+@bank.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def bank_list(ctx: click.Context, as_json: bool) -> None:
+    """List the bundled question banks."""
+    from ..bank.registry import bundled_banks
+
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
+    rows = [
+        {
+            "id": b.id,
+            "version": b.version,
+            "instrument": b.model.variant and f"{b.instrument}/{b.model.variant}" or b.instrument,
+            "title": b.model.title.get(lang),
+            "sections": len(b.sections),
+            "items": len(b.items),
+            "sha256": b.sha256,
+            "path": str(b.path),
+        }
+        for b in bundled_banks()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(t("cli.bank.list_header"))
+    for r in rows:
+        click.echo(f"{r['id']:<24} {r['version']:<8} {r['instrument']:<18} {r['items']:>4}  {r['title']}")
+
+
+@bank.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--suggest-map", is_flag=True, help="Print a migration map skeleton instead.")
+@click.pass_context
+def bank_diff(ctx: click.Context, old: str, new: str, as_json: bool, suggest_map: bool = False) -> None:
+    """Items added, removed and changed between two bank versions.
+
+    Changes that break comparability of data (type, codes, range, time frame,
+    unit) are flagged.
+    """
+    from ..bank.diff import diff_banks
+
+    t = translator(ctx)
+    if suggest_map:
+        click.echo(suggest_map_text(ctx, old, new), nl=False)
+        return
+    result = diff_banks(resolve_bank(old, t), resolve_bank(new, t))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for line in result.lines(t):
+        click.echo(line)
+
+
+@bank.command("simulate")
+@click.argument("bank_ref", metavar="BANK")
+@click.option("--answers", "answers_path", required=True, type=click.Path(path_type=Path), help="YAML: item id -> value, X or N.")
+@click.option("--date", "date_str", help="Interview date YYYY-MM-DD (default today).")
+@click.option("--linked-date", "linked_str", help="Date of the linked earlier interview (follow-ups).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def bank_simulate(
+    ctx: click.Context, bank_ref: str, answers_path: Path, date_str: str | None, linked_str: str | None, as_json: bool
+) -> None:
+    """Run the engine over an answers file and report what it did."""
+    from ..engine.interview import EngineError
+    from ..scoring.simulate import AnswersFileError, read_answers, simulate
+
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
+    qbank = resolve_bank(bank_ref, t)
+    interview_date = parse_date(date_str, t) or date.today()
+    linked = parse_date(linked_str, t)
+    try:
+        answers = read_answers(answers_path)
+        report = simulate(qbank, answers, interview_date, linked, lang)
+    except AnswersFileError as exc:
+        raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
+    except EngineError as exc:
+        raise click.ClickException(t(exc.key, **exc.params)) from None
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines(t):
+            click.echo(line)
 
 
 def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
@@ -52,7 +160,7 @@ def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202
 # ----------------------------------------------------------------------------- coverage
 
 
-@bank_group.command("coverage")
+@bank.command("coverage")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Exit 1 when a Swedish or English text is missing.")
 @click.pass_context
@@ -108,146 +216,10 @@ def coverage_of(paths: list[Path]) -> tuple[list[Any], list[Any], list[Any]]:
     return list(missing.values()), list(suspicious.values()), broken
 
 
-# ----------------------------------------------------------------------------- versions
-
-
-@bank_group.command("versions")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@passphrase_options()
-@click.pass_context
-def bank_versions(ctx: click.Context, as_json: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Bundled and published versions: which is active, which retired, how many records use each."""
-    t = translator(ctx)
-    session = unlock(ctx, passphrase_file, passphrase_fd)
-    try:
-        bs = _bank_store(ctx)
-        rows = bs.versions(session)
-        maps = [info for _, info in bs.maps()]
-    finally:
-        session.close()
-    if as_json:
-        click.echo(json.dumps({
-            "versions": [r.to_dict() for r in rows],
-            "maps": [{"from": " ".join(m.source), "to": " ".join(m.target), "sha256": m.sha256,
-                      "published_by": m.published_by, "published_at": m.published_at} for m in maps],
-        }, ensure_ascii=False, indent=2))
-        return
-    click.echo(t("banks.cli.versions_header"))
-    for r in rows:
-        flags = []
-        if r.active:
-            flags.append(t("banks.cli.flag.active"))
-        if r.retired:
-            flags.append(t("banks.cli.flag.retired"))
-        if r.altered:
-            flags.append(t("banks.cli.flag.altered"))
-        source = t(f"banks.cli.source.{r.source}")
-        records = f"{r.records}" + (f" ({t('banks.cli.in_progress', n=r.in_progress)})" if r.in_progress else "")
-        click.echo(f"{r.instrument_key:<17} {r.bank_id:<21} {r.version:<9} {source:<11} {records:<12} {', '.join(flags)}".rstrip())
-    if maps:
-        click.echo(t("banks.cli.maps_header"))
-        for m in maps:
-            click.echo(f"  {' '.join(m.source)} -> {' '.join(m.target)}   {m.published_by or ''} {m.published_at or ''}")
-
-
-# ----------------------------------------------------------------------------- publishing
-
-
-@bank_group.command("publish")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--map", "maps", multiple=True, type=click.Path(path_type=Path),
-              help="A migration map from an earlier version to this one (repeatable).")
-@click.option("--no-activate", is_flag=True, help="Publish only; new interviews stay on the current version.")
-@passphrase_options()
-@click.pass_context
-def bank_publish(ctx: click.Context, file: Path, maps: tuple[Path, ...], no_activate: bool,
-                 passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Publish a validated bank version into the data directory (admin).
-
-    The version becomes immutable and signed; by default new interviews of
-    its instrument start on it, while interviews already begun stay on theirs."""
-    from ..bank.loader import BankError
-
-    t = translator(ctx)
-    session = unlock(ctx, passphrase_file, passphrase_fd)
-    try:
-        bs = _bank_store(ctx)
-        try:
-            info, reports = bs.publish(session, file, activate=not no_activate, maps=maps)
-        except BankError as exc:
-            raise _refused(ctx, exc, str(file)) from None
-    finally:
-        session.close()
-    for report in reports:
-        print_warnings(ctx, report.warnings)
-    click.echo(t("banks.cli.published", bank=info.bank_id, version=info.version, sha=info.sha256[:16]))
-    if info.active:
-        click.echo(t("banks.cli.now_active", bank=info.bank_id, version=info.version, instrument=info.instrument_key))
-    for m in maps:
-        click.echo(t("banks.cli.map_published", path=m))
-
-
-@bank_group.command("publish-map")
-@click.argument("map_file", metavar="MAP", type=click.Path(path_type=Path))
-@click.option("--replace", is_flag=True, help="Replace the published map between the same two versions.")
-@passphrase_options()
-@click.pass_context
-def bank_publish_map(ctx: click.Context, map_file: Path, replace: bool, passphrase_file: Path | None,
-                     passphrase_fd: int | None) -> None:
-    """Publish a migration map between two available versions (admin)."""
-    from ..bank.loader import BankError
-
-    t = translator(ctx)
-    session = unlock(ctx, passphrase_file, passphrase_fd)
-    try:
-        try:
-            _info, report = _bank_store(ctx).publish_map(session, map_file, replace=replace)
-        except BankError as exc:
-            raise _refused(ctx, exc, str(map_file)) from None
-    finally:
-        session.close()
-    print_warnings(ctx, report.warnings)
-    click.echo(t("banks.cli.map_published", path=map_file))
-
-
-@bank_group.command("activate")
-@click.argument("bank_id")
-@click.argument("version")
-@passphrase_options()
-@click.pass_context
-def bank_activate(ctx: click.Context, bank_id: str, version: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """New interviews of this version's instrument start on it (admin); a retired version comes back."""
-    from ..store.banks import instrument_key
-
-    t = translator(ctx)
-    session = unlock(ctx, passphrase_file, passphrase_fd)
-    try:
-        bank = _bank_store(ctx).activate(session, bank_id, version)
-    finally:
-        session.close()
-    click.echo(t("banks.cli.now_active", bank=bank_id, version=version, instrument=instrument_key(bank)))
-
-
-@bank_group.command("retire")
-@click.argument("bank_id")
-@click.argument("version")
-@passphrase_options()
-@click.pass_context
-def bank_retire(ctx: click.Context, bank_id: str, version: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """No new interviews on this version (admin); its records stay readable."""
-    t = translator(ctx)
-    session = unlock(ctx, passphrase_file, passphrase_fd)
-    try:
-        _bank_store(ctx).retire(session, bank_id, version)
-    finally:
-        session.close()
-    click.echo(t("banks.cli.retired", bank=bank_id, version=version))
-
-
 # ----------------------------------------------------------------------------- migration maps
 
 
-@bank_group.command("suggest-map")
+@bank.command("suggest-map")
 @click.argument("old")
 @click.argument("new")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the map here instead of printing it.")
@@ -272,7 +244,7 @@ def suggest_map_text(ctx: click.Context, old: str, new: str) -> str:
     return suggest(_resolve_any(ctx, old), _resolve_any(ctx, new))
 
 
-@bank_group.command("check-map")
+@bank.command("check-map")
 @click.argument("map_file", metavar="MAP", type=click.Path(path_type=Path))
 @click.option("--old", "old_ref", help="The old bank (file, bundled id or ID@VERSION); default: the map's `from`.")
 @click.option("--new", "new_ref", help="The new bank; default: the map's `to`.")
@@ -296,3 +268,7 @@ def bank_check_map(ctx: click.Context, map_file: Path, old_ref: str | None, new_
     if report.errors:
         raise click.ClickException(t("banks.cli.map_problems", n=len(report.errors)))
     click.echo(t("banks.cli.map_ok", warnings=len(report.warnings)))
+
+
+for _command in bank_admin.COMMANDS:
+    bank.add_command(_command)

@@ -1,4 +1,4 @@
-"""CLI commands: reports (registered on `main` by importing this module).
+"""CLI commands: reports (registered on `main` by `asi_tui.cli`).
 
 `asi-tui stats`     de-identified group statistics, change and dropout (audited)
 `asi-tui followups` the follow-up planning list (names clients; audited)
@@ -19,7 +19,6 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from . import main
 from .common import ctx_obj, parse_date, passphrase_options, translator, unlock
 from ..i18n import Translator
 
@@ -74,7 +73,7 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
     )
 
 
-@main.command("stats")
+@click.command("stats")
 @click.option("--from", "date_from", help="First interview date of the period, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date of the period, YYYY-MM-DD.")
 @click.option("--unit", help="Only interviews of this unit (the G3 answer; case and spaces ignored).")
@@ -116,7 +115,7 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
             click.echo(line)
 
 
-@main.command("followups")
+@click.command("followups")
 @click.option("--as-of", "as_of", help="Plan as of this date, YYYY-MM-DD (default today).")
 @click.option("--all", "include_upcoming", is_flag=True, help="Also list Grund interviews under 6 months old.")
 @click.option("--mine", is_flag=True, help="Only clients whose Grund I did.")
@@ -161,7 +160,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
     click.echo(t("reports.followup.counts", **counts))
 
 
-@main.command("export")
+@click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write (mode 0600).")
 @click.option("--from", "date_from", help="First interview date, YYYY-MM-DD.")

@@ -1,4 +1,4 @@
-"""CLI commands: train (registered on `main` by importing this module).
+"""CLI commands: train (registered on `main` by `asi_tui.cli`).
 
 `asi-tui train list`, `train results EXERCISE [--group G] [--csv FILE]`,
 `train group create|add|remove|list`. Headless: never imports Textual.
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 
-from . import main
 from .common import ctx_obj, passphrase_options, print_problems, translator, unlock
 
 
@@ -26,7 +25,7 @@ def _exercises(ctx: click.Context):  # noqa: ANN202
         raise click.ClickException(translator(ctx)("train.error.broken_exercises")) from None
 
 
-@main.group()
+@click.group()
 def train() -> None:
     """Coding exercises: list, results, training groups."""
 
