@@ -14,7 +14,7 @@ HEADLESS = [
     "asi_tui.scoring.composite",
     "asi_tui.i18n",
     "asi_tui.reports",
-    "asi_tui.cli_reports",
+    "asi_tui.cli.reports",
     "asi_tui.store.banks",
     "asi_tui.training.results",
     "asi_tui.cli",

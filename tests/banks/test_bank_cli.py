@@ -132,7 +132,7 @@ def test_coverage_command(cli, tmp_path):
 def test_strict_coverage_for_bank_validate(tmp_path, capsys):
     import click
 
-    from asi_tui.cli_banks import strict_coverage
+    from asi_tui.cli.banks import strict_coverage
     from asi_tui.i18n import Translator
 
     same = "Hur många gånger har du varit inlagd"

@@ -9,7 +9,7 @@ import sys
 def test_bank_store_migration_and_commands_do_not_import_the_ui():
     code = (
         "import sys\n"
-        "import asi_tui.store.banks, asi_tui.bank.migration, asi_tui.cli_banks\n"
+        "import asi_tui.store.banks, asi_tui.bank.migration, asi_tui.cli.banks\n"
         "from click.testing import CliRunner\n"
         "from asi_tui.cli import main\n"
         "r = CliRunner().invoke(main, ['bank', 'coverage', 'question_bank/grund'])\n"

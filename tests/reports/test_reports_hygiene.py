@@ -10,7 +10,7 @@ import sys
 def test_reports_and_their_commands_import_without_ui_toolkit():
     code = (
         "import sys\n"
-        "import asi_tui.reports, asi_tui.reports.export, asi_tui.reports.xlsx, asi_tui.cli_reports\n"
+        "import asi_tui.reports, asi_tui.reports.export, asi_tui.reports.xlsx, asi_tui.cli.reports\n"
         "from click.testing import CliRunner\n"
         "from asi_tui.cli import main\n"
         "for cmd in ('stats', 'followups', 'export'):\n"

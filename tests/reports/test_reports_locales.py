@@ -26,7 +26,7 @@ DYNAMIC = [
 
 def used_keys() -> set[str]:
     keys = set(DYNAMIC)
-    for path in [*(ROOT / "asi_tui" / "reports").rglob("*.py"), ROOT / "asi_tui" / "cli_reports.py"]:
+    for path in [*(ROOT / "asi_tui" / "reports").rglob("*.py"), ROOT / "asi_tui" / "cli" / "reports.py"]:
         keys |= {m.group(1) for m in KEY_RE.finditer(path.read_text(encoding="utf-8")) if not m.group(1).endswith(".")}
     return keys
 

@@ -1,4 +1,4 @@
-"""CLI commands: train (registered on `main` by importing this module).
+"""CLI commands: train (registered on `main` by `asi_tui.cli`).
 
 `asi-tui train list`, `train results EXERCISE [--group G] [--csv FILE]`,
 `train group create|add|remove|list`. Headless: never imports Textual.
@@ -12,22 +12,20 @@ from pathlib import Path
 
 import click
 
-from .cli import _translator, main
-from .cli_store import _obj, _unlock, passphrase_options
+from .common import ctx_obj, passphrase_options, print_problems, translator, unlock
 
 
 def _exercises(ctx: click.Context):  # noqa: ANN202
-    from .training.exercises import ExerciseError, bundled_exercises
+    from ..training.exercises import ExerciseError, bundled_exercises
 
     try:
         return bundled_exercises()
     except ExerciseError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise click.ClickException(_translator(ctx)("train.error.broken_exercises")) from None
+        print_problems(exc.problems, err=True)
+        raise click.ClickException(translator(ctx)("train.error.broken_exercises")) from None
 
 
-@main.group()
+@click.group()
 def train() -> None:
     """Coding exercises: list, results, training groups."""
 
@@ -37,8 +35,8 @@ def train() -> None:
 @click.pass_context
 def train_list(ctx: click.Context, as_json: bool) -> None:
     """List the bundled coding exercises."""
-    t = _translator(ctx)
-    lang = _obj(ctx)["lang"]
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
     rows = [
         {"id": e.id, "version": e.version, "bank": e.bank.id, "bank_version": e.bank.version,
          "interview_date": e.interview_date.isoformat(), "title": e.title(lang)}
@@ -66,13 +64,13 @@ def train_results(ctx: click.Context, exercise_id: str, group: str | None, csv_p
     """Per-item error rates, kappa per trainee, ICC across trainees, progress per trainee.
 
     Trainers see the members of their groups, trainees only themselves."""
-    from .training.exercises import bundled_exercise
-    from .training.results import exercise_results, load_attempts, result_lines, write_csv
+    from ..training.exercises import bundled_exercise
+    from ..training.results import exercise_results, load_attempts, result_lines, write_csv
 
-    t = _translator(ctx)
+    t = translator(ctx)
     _exercises(ctx)  # broken bundled exercises: one clear message
     exercise = bundled_exercise(exercise_id)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         results = exercise_results(exercise, load_attempts(session, exercise, group))
         session.log("train-results", detail={"exercise": exercise.id, "group": group, "attempts": len(results.attempts)})
@@ -100,14 +98,14 @@ def train_group() -> None:
 @click.pass_context
 def group_create(ctx: click.Context, name: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Create a training group led by you."""
-    from .training.results import create_group
+    from ..training.results import create_group
 
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         create_group(session, name)
     finally:
         session.close()
-    click.echo(_translator(ctx)("train.group.created", group=name))
+    click.echo(translator(ctx)("train.group.created", group=name))
 
 
 @train_group.command("add")
@@ -117,14 +115,14 @@ def group_create(ctx: click.Context, name: str, passphrase_file: Path | None, pa
 @click.pass_context
 def group_add(ctx: click.Context, name: str, user_id: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Add a trainee to a group you lead."""
-    from .training.results import add_member
+    from ..training.results import add_member
 
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         add_member(session, name, user_id)
     finally:
         session.close()
-    click.echo(_translator(ctx)("train.group.added", group=name, user=user_id))
+    click.echo(translator(ctx)("train.group.added", group=name, user=user_id))
 
 
 @train_group.command("remove")
@@ -134,14 +132,14 @@ def group_add(ctx: click.Context, name: str, user_id: str, passphrase_file: Path
 @click.pass_context
 def group_remove(ctx: click.Context, name: str, user_id: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Remove a trainee from a group you lead."""
-    from .training.results import remove_member
+    from ..training.results import remove_member
 
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         remove_member(session, name, user_id)
     finally:
         session.close()
-    click.echo(_translator(ctx)("train.group.removed", group=name, user=user_id))
+    click.echo(translator(ctx)("train.group.removed", group=name, user=user_id))
 
 
 @train_group.command("list")
@@ -149,10 +147,10 @@ def group_remove(ctx: click.Context, name: str, user_id: str, passphrase_file: P
 @click.pass_context
 def group_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """The groups you may see and their members."""
-    from .training.results import list_groups
+    from ..training.results import list_groups
 
-    t = _translator(ctx)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         groups = list_groups(session)
     finally:

@@ -1,4 +1,4 @@
-"""CLI commands: reports (registered on `main` by importing this module).
+"""CLI commands: reports (registered on `main` by `asi_tui.cli`).
 
 `asi-tui stats`     de-identified group statistics, change and dropout (audited)
 `asi-tui followups` the follow-up planning list (names clients; audited)
@@ -19,9 +19,8 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from .cli import _parse_date, _translator, main
-from .cli_store import _obj, _unlock, passphrase_options
-from .i18n import Translator
+from .common import ctx_obj, parse_date, passphrase_options, translator, unlock
+from ..i18n import Translator
 
 
 @contextlib.contextmanager
@@ -43,7 +42,7 @@ def _gender_code(value: str | None, t: Translator) -> int | str | None:
     """A gender code from a code ("2") or a label in either language ("man", "Kvinna")."""
     if value is None:
         return None
-    from .bank.registry import bundled_banks
+    from ..bank.registry import bundled_banks
 
     wanted = value.strip().casefold()
     for bank in reversed(bundled_banks()):
@@ -59,13 +58,13 @@ def _gender_code(value: str | None, t: Translator) -> int | str | None:
 
 def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, unit: str | None, group: str | None,
              gender: str | None, instrument: str):  # noqa: ANN202
-    from .reports import Filters, parse_age_group
+    from ..reports import Filters, parse_age_group
 
-    t = _translator(ctx)
+    t = translator(ctx)
     lo, hi = parse_age_group(group) if group else (None, None)
     return Filters(
-        date_from=_parse_date(date_from, t),
-        date_to=_parse_date(date_to, t),
+        date_from=parse_date(date_from, t),
+        date_to=parse_date(date_to, t),
         unit=unit,
         age_min=lo,
         age_max=hi,
@@ -74,7 +73,7 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
     )
 
 
-@main.command("stats")
+@click.command("stats")
 @click.option("--from", "date_from", help="First interview date of the period, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date of the period, YYYY-MM-DD.")
 @click.option("--unit", help="Only interviews of this unit (the G3 answer; case and spaces ignored).")
@@ -95,15 +94,15 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
     Cells with 1-4 clients are shown as <5; a table of fewer than 10 clients
     carries a note that it allows no conclusions. The run is audited.
     """
-    from .reports import run_stats
-    from .reports.stats import SECTIONS
+    from ..reports import run_stats
+    from ..reports.stats import SECTIONS
 
-    t = _translator(ctx)
+    t = translator(ctx)
     f = _filters(ctx, date_from, date_to, unit, group, gender, instrument)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         with _progress(t("reports.cli.reading")) as progress:
-            report = run_stats(session, f, _obj(ctx)["lang"], progress, sections=sections or SECTIONS)
+            report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=sections or SECTIONS)
     finally:
         session.close()
     if fmt == "json":
@@ -116,7 +115,7 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
             click.echo(line)
 
 
-@main.command("followups")
+@click.command("followups")
 @click.option("--as-of", "as_of", help="Plan as of this date, YYYY-MM-DD (default today).")
 @click.option("--all", "include_upcoming", is_flag=True, help="Also list Grund interviews under 6 months old.")
 @click.option("--mine", is_flag=True, help="Only clients whose Grund I did.")
@@ -128,11 +127,11 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
     """Clients whose ASI Uppföljning is due (Grund 6-12 months old), overdue
     (over 12 months) or replaced by a new Grund (over 2 years). Names clients:
     a working list for staff, not a statistic. Audited."""
-    from .reports import followups
+    from ..reports import followups
 
-    t = _translator(ctx)
-    today = _parse_date(as_of, t) or date.today()
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    today = parse_date(as_of, t) or date.today()
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         result = followups(session, today, include_upcoming, session.user.id if mine else None)
     finally:
@@ -161,7 +160,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
     click.echo(t("reports.followup.counts", **counts))
 
 
-@main.command("export")
+@click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write (mode 0600).")
 @click.option("--from", "date_from", help="First interview date, YYYY-MM-DD.")
@@ -179,12 +178,12 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
     """De-identified export of completed interviews: one row per interview,
     one column per item id (stable across bank versions), value labels beside.
     No client reference and no free text. Audited."""
-    from .store.banks import BankStore
-    from .reports import export_records
+    from ..store.banks import BankStore
+    from ..reports import export_records
 
-    t = _translator(ctx)
-    start, end = _parse_date(date_from, t), _parse_date(date_to, t)
-    session = _unlock(ctx, passphrase_file, passphrase_fd)
+    t = translator(ctx)
+    start, end = parse_date(date_from, t), parse_date(date_to, t)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
     migrate = BankStore.for_store(session.store).migrator()  # published maps line older versions up
     try:
         with _progress(t("reports.cli.exporting")) as progress:
@@ -200,7 +199,7 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
                 full_dates=full_dates,
                 with_interviewer=with_interviewer,
                 migrate=migrate,
-                lang=_obj(ctx)["lang"],
+                lang=ctx_obj(ctx)["lang"],
                 progress=progress,
             )
     finally:

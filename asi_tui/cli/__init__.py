@@ -1,0 +1,67 @@
+"""Command line: `asi-tui` and its subcommands.
+
+This package holds the click group `main` (the `asi-tui` entry point) and its
+global options. Each command group has its own module (app, banks, bank_admin,
+store, records, reports, train), and what they share is in `common`. Command
+modules never import this package: they define their commands, and the loop at
+the end adds them to `main`, so the imports point one way.
+
+Errors a user can cause are printed as one line each with a non-zero exit;
+tracebacks are for bugs only, and even then no values are shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..i18n import LANGUAGES, Translator
+from . import app, banks, records, reports, store, train
+from .common import AsiGroup
+
+
+@click.group(cls=AsiGroup, invoke_without_command=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="UI language (default sv, or `lang` in the config file).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data directory (default: $ASI_TUI_DATA or the per-user data dir).")
+@click.option("--user", "user_id", help="Your user id (default: your login name).")
+@click.version_option(package_name="asi-tui")
+@click.pass_context
+def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | None) -> None:
+    """asi-tui: conduct and manage ASI interviews in the terminal."""
+    from ..config import load_settings
+    from ..hygiene import prepare_process
+
+    prepare_process()
+    settings = load_settings()
+    lang = lang or settings.lang or "sv"
+    data_dir = data_dir or settings.data
+    if settings.problem:
+        click.echo(Translator(lang)("cli.config.ignored", problem=settings.problem), err=True)
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = settings
+    ctx.obj["t"] = Translator(lang)
+    ctx.obj["lang"] = lang
+    ctx.obj["data"] = data_dir
+    ctx.obj["user"] = user_id
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(app.run)
+
+
+for _command in (
+    app.run,
+    app.demo,
+    banks.bank,
+    store.init_cmd,
+    store.user,
+    store.recover,
+    store.key,
+    records.record,
+    store.index,
+    store.audit,
+    reports.stats,
+    reports.followups_cmd,
+    reports.export_cmd,
+    train.train,
+):
+    main.add_command(_command)

@@ -1,0 +1,59 @@
+"""CLI commands that open the interview program: `run` (the default) and `demo`.
+
+The UI is imported inside `_start_tui` only, so that admin commands such as
+`bank validate` or `export` never load Textual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import ctx_obj, resolve_data_dir, translator
+
+
+def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None) -> None:
+    """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
+    from ..store.service import Store
+
+    Store.open(data_dir)
+    from ..ui.lang import set_language
+
+    set_language(ctx_obj(ctx)["lang"])  # before the UI classes are created
+    from ..ui.app import create_app
+    from ..ui.services import DEFAULT_IDLE_LOCK_S, Services
+
+    services = Services(
+        data_dir=data_dir,
+        lang=ctx_obj(ctx)["lang"],
+        idle_lock_s=(idle_minutes or ctx_obj(ctx)["settings"].idle_lock_minutes or DEFAULT_IDLE_LOCK_S / 60) * 60,
+        default_user=default_user or ctx_obj(ctx)["user"],
+    )
+    create_app(services).run()  # full-screen (alternate screen); never inline
+
+
+@click.command("run")
+@click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
+@click.pass_context
+def run(ctx: click.Context, idle_minutes: float | None = None) -> None:
+    """Open the interview program (the default when no command is given)."""
+    _start_tui(ctx, resolve_data_dir(ctx), idle_minutes)
+
+
+@click.command("demo")
+@click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
+@click.option("--no-run", is_flag=True, help="Only create the demo data directory.")
+@click.pass_context
+def demo(ctx: click.Context, idle_minutes: float | None, no_run: bool) -> None:
+    """Create (once) a demo data directory with synthetic users and records, and open it."""
+    import platformdirs
+
+    from ..demo import create_demo
+
+    t = translator(ctx)
+    root = ctx_obj(ctx)["data"] or Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
+    if create_demo(root):
+        click.echo(t("cli.demo.created", path=root), err=True)
+    if not no_run:
+        _start_tui(ctx, root, idle_minutes, default_user="anna")

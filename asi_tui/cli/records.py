@@ -1,0 +1,193 @@
+"""CLI commands: `asi-tui record import|list|show|delete`.
+
+Each needs the user's passphrase; opening a record is audited by the store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import ctx_obj, parse_date, passphrase_options, resolve_bank, translator, unlock
+
+
+@click.group()
+def record() -> None:
+    """Records: import, list, show, delete."""
+
+
+@record.command("import")
+@click.argument("answers_path", metavar="ANSWERS.yaml", type=click.Path(path_type=Path))
+@click.option("--bank", "bank_ref", required=True, help="Bank id or file.")
+@click.option("--client", "client_ref", required=True, help="Client reference.")
+@click.option("--date", "date_str", required=True, help="Interview date YYYY-MM-DD.")
+@click.option("--linked", "linked_rid", help="Record id of the earlier Grund (follow-ups).")
+@click.option("--complete", "complete", is_flag=True, help="Complete the record if nothing is missing.")
+@click.option("--practice", is_flag=True, help="A training record, kept apart from client data.")
+@passphrase_options()
+@click.pass_context
+def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_ref: str, date_str: str, linked_rid: str | None,
+                  complete: bool, practice: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Enter an interview from an answers file (e.g. one coded on paper)."""
+    from ..engine.answers_file import AnswersFileError, read_answers
+    from ..engine.interview import CompletionRefused
+    from ..scoring.simulate import message_text
+
+    t = translator(ctx)
+    qbank = resolve_bank(bank_ref, t)
+    interview_date = parse_date(date_str, t)
+    assert interview_date is not None
+    try:
+        answers = read_answers(answers_path)
+    except AnswersFileError as exc:
+        raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    # a record must be reopenable: only bundled or published versions may hold one
+    session.store.resolver(qbank.id, qbank.version, qbank.sha256)
+    linked = None
+    if linked_rid:
+        earlier = session.open_record(linked_rid, readonly=True)
+        linked = {"rid": linked_rid, "date": earlier.body["interview_date"]}
+        same_client = earlier.client_ref == client_ref
+        earlier.close()
+        if not same_client:
+            raise click.ClickException(t("cli.record.link_other_client"))
+    handle = session.create_record(qbank, client_ref, interview_date, linked=linked, practice=practice)
+    problems = 0
+    try:
+        unknown = [k for k in answers if k not in qbank.by_id]
+        for k in unknown:
+            click.echo(f"{t('cli.sim.ignored')} {k}: {t('cli.sim.reason.unknown_item')}", err=True)
+        for item in qbank.items:
+            if item.id not in answers:
+                continue
+            if not handle.interview.is_visible(item.id):
+                click.echo(f"{t('cli.sim.ignored')} {item.id}: {t('cli.sim.reason.hidden')}", err=True)
+                continue
+            outcome = handle.answer(item.id, answers[item.id])
+            if not outcome.ok:
+                problems += 1
+                click.echo(f"{t('cli.sim.rejected')} {item.id}: {message_text(qbank, t, outcome.message or '', outcome.params)}", err=True)
+        for w in handle.interview.open_warnings():
+            click.echo(f"{t('cli.sim.soft')} {w.item_id}: {message_text(qbank, t, w.message)}", err=True)
+        if complete:
+            try:
+                handle.complete()
+            except CompletionRefused as exc:
+                handle.pause()
+                missing = exc.missing_items + exc.missing_ratings
+                click.echo(t("cli.record.not_complete", n=len(missing), items=" ".join(missing[:20])), err=True)
+        else:
+            handle.pause()
+    finally:
+        rid = handle.rid
+        handle.close()
+        session.close()
+    click.echo(t("cli.record.imported", rid=rid, status=t(f"status.{handle.status}"), problems=problems))
+
+
+@record.command("list")
+@click.option("--status", type=click.Choice(["in_progress", "paused", "completed"]))
+@click.option("--client", "client_ref")
+@click.option("--mine", is_flag=True, help="Only my records.")
+@click.option("--json", "as_json", is_flag=True)
+@passphrase_options()
+@click.pass_context
+def record_list(ctx: click.Context, status: str | None, client_ref: str | None, mine: bool, as_json: bool,
+                passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    docs = session.list_records(status=status, client_ref=client_ref, interviewer=session.user.id if mine else None)
+    session.close()
+    if as_json:
+        click.echo(json.dumps(docs, ensure_ascii=False, indent=2))
+        return
+    for d in docs:
+        click.echo(
+            f"{d['rid']}  {d.get('interview_date') or '':<10}  {t('status.' + str(d.get('status'))):<14} "
+            f"{(d.get('bank_id') or ''):<22} {d.get('interviewer') or '':<12} {d.get('client_ref') or ''}"
+        )
+    if not docs:
+        click.echo(t("cli.record.none"))
+
+
+@record.command("show")
+@click.argument("rid")
+@click.option("--json", "as_json", is_flag=True)
+@passphrase_options()
+@click.pass_context
+def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Show a record read-only (opening it is audited)."""
+    from ..engine.values import encode
+    from ..scoring.composite import composites
+
+    t = translator(ctx)
+    lang = ctx_obj(ctx)["lang"]
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    handle = session.open_record(rid, readonly=True)
+    try:
+        iv = handle.interview
+        missing_items, missing_ratings = iv.missing()
+        data = {
+            "rid": rid,
+            "status": handle.status,
+            "client_ref": handle.client_ref,
+            "interviewer": handle.body.get("interviewer"),
+            "bank": handle.body.get("bank"),
+            "interview_date": handle.body.get("interview_date"),
+            "linked": handle.body.get("linked"),
+            "practice": handle.body.get("practice", False),
+            "answers": {k: encode(v) for k, v in iv.answers.items()},
+            "answered_by": handle.answer_meta,
+            "warnings": sorted(iv.warnings),
+            "deferred": sorted(iv.deferred),
+            "alerts": sorted(iv.alerts),
+            "missing_items": missing_items,
+            "missing_ratings": missing_ratings,
+            "composites": {a: {"score": c.score, "missing": list(c.missing)} for a, c in composites(iv.answers).items()},
+            "meta": handle.body.get("meta", {}),
+            "notices": handle.notices,
+        }
+    finally:
+        handle.close(log=False)
+        session.close()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{rid}  {data['bank']['id']} {data['bank']['version']}  {data['interview_date']}  {t('status.' + data['status'])}")
+    click.echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}")
+    for notice in data["notices"]:
+        click.echo(f"! {t(notice)}")
+    for section in handle.bank.sections:
+        click.echo(f"-- {section.title.get(lang)}")
+        for item in section.items:
+            if item.id in data["answers"]:
+                click.echo(f"   {item.id:<14} {_show_value(data['answers'][item.id]):<12} {item.label.get(lang)[:48]}")
+
+
+def _show_value(v: Any) -> str:
+    if isinstance(v, dict) and "code" in v:
+        return str(v["code"])
+    if isinstance(v, list):
+        return ",".join(map(str, v))
+    return str(v)
+
+
+@record.command("delete")
+@click.argument("rid")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@passphrase_options()
+@click.pass_context
+def record_delete(ctx: click.Context, rid: str, yes: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Delete a record for good (admin): its key is destroyed with it."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    if not yes and not click.confirm(t("cli.record.confirm_delete", rid=rid)):
+        session.close()
+        raise click.Abort()
+    session.delete_record(rid)
+    session.close()
+    click.echo(t("cli.record.deleted", rid=rid))

@@ -1,0 +1,250 @@
+"""CLI commands over the data directory: init, user, recover, key, index, audit.
+
+Passphrases come from a hidden prompt, or from `--passphrase-file` /
+`--passphrase-fd` for scripts; never from the command line or the
+environment, where other users of the machine could read them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .common import (
+    current_user,
+    open_store,
+    passphrase_options,
+    read_secret,
+    resolve_data_dir,
+    translator,
+    unlock,
+)
+
+
+# ----------------------------------------------------------------------------- init
+
+
+@click.command("init")
+@click.option("--admin", "admin_id", help="User id of the first admin (default: your login name).")
+@click.option("--name", "admin_name", help="Display name of the first admin.")
+@passphrase_options()
+@click.pass_context
+def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Create a data directory and its first admin; prints a one-time recovery code."""
+    from ..store.service import Store
+
+    t = translator(ctx)
+    admin_id = admin_id or current_user(ctx)
+    secret = read_secret(passphrase_file, passphrase_fd, t("cli.secret.new", user=admin_id), t, confirm=True)
+    root = resolve_data_dir(ctx)
+    _store, code = Store.init(root, admin_id, admin_name or admin_id, secret)
+    click.echo(t("cli.init.done", path=root, user=admin_id))
+    click.echo(t("cli.init.recovery"))
+    click.echo(f"    {code}")
+
+
+# ----------------------------------------------------------------------------- users
+
+
+@click.group()
+def user() -> None:
+    """Users: add, passwd, disable, update, list."""
+
+
+@user.command("list")
+@passphrase_options()
+@click.pass_context
+def user_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    for u in session.list_users():
+        flags = [t(f"role.{u.role}")]
+        if u.certified:
+            flags.append(t("cli.user.certified"))
+        if u.disabled:
+            flags.append(t("cli.user.disabled"))
+        click.echo(f"{u.id:<16} {u.name:<28} {', '.join(flags)}")
+    session.close()
+
+
+@user.command("add")
+@click.argument("user_id")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--role", type=click.Choice(["admin", "interviewer", "trainer"]), default="interviewer", show_default=True)
+@click.option("--certified/--not-certified", default=False, help="Certified interviewers may run real interviews.")
+@passphrase_options()
+@passphrase_options("new-")
+@click.pass_context
+def user_add(ctx: click.Context, user_id: str, name: str, role: str, certified: bool, passphrase_file: Path | None,
+             passphrase_fd: int | None, new_passphrase_file: Path | None, new_passphrase_fd: int | None) -> None:
+    """Add a user (admin). The new user's first passphrase is asked for twice."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    secret = read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=user_id), t, confirm=True)
+    session.add_user(user_id, name, role, secret, certified)
+    session.close()
+    click.echo(t("cli.user.added", user=user_id, role=t(f"role.{role}")))
+
+
+@user.command("passwd")
+@click.argument("user_id", required=False)
+@passphrase_options()
+@passphrase_options("new-")
+@click.pass_context
+def user_passwd(ctx: click.Context, user_id: str | None, passphrase_file: Path | None, passphrase_fd: int | None,
+                new_passphrase_file: Path | None, new_passphrase_fd: int | None) -> None:
+    """Change your own passphrase, or (admin) set a new one for USER_ID."""
+    t = translator(ctx)
+    me = current_user(ctx)
+    store = open_store(ctx)
+    old = read_secret(passphrase_file, passphrase_fd, t("cli.secret.prompt", user=me), t)
+    session = store.unlock(me, old)
+    target = user_id or me
+    new = read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=target), t, confirm=True)
+    if target == me:
+        session.change_passphrase(old, new)
+    else:
+        session.reset_passphrase(target, new)
+    session.close()
+    click.echo(t("cli.user.passwd", user=target))
+
+
+@user.command("disable")
+@click.argument("user_id")
+@passphrase_options()
+@click.pass_context
+def user_disable(ctx: click.Context, user_id: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Disable a user (admin): their key slot is removed. Consider `key rotate`."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    session.update_user(user_id, disabled=True)
+    session.close()
+    click.echo(t("cli.user.disabled_done", user=user_id))
+
+
+@user.command("update")
+@click.argument("user_id")
+@click.option("--name")
+@click.option("--role", type=click.Choice(["admin", "interviewer", "trainer"]))
+@click.option("--certified/--not-certified", default=None)
+@passphrase_options()
+@click.pass_context
+def user_update(ctx: click.Context, user_id: str, name: str | None, role: str | None, certified: bool | None,
+                passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Change a user's name, role or certified flag (admin)."""
+    t = translator(ctx)
+    changes = {k: v for k, v in {"name": name, "role": role, "certified": certified}.items() if v is not None}
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    session.update_user(user_id, **changes)
+    session.close()
+    click.echo(t("cli.user.updated", user=user_id))
+
+
+@click.command("recover")
+@click.argument("user_id")
+@click.option("--code-file", type=click.Path(path_type=Path), help="Read the recovery code from this file.")
+@passphrase_options("new-")
+@click.pass_context
+def recover(ctx: click.Context, user_id: str, code_file: Path | None, new_passphrase_file: Path | None, new_passphrase_fd: int | None) -> None:
+    """Set a new passphrase for USER_ID with the recovery code printed at init."""
+    t = translator(ctx)
+    store = open_store(ctx)
+    code = read_secret(code_file, None, t("cli.secret.recovery"), t)
+    session = store.unlock_recovery(code)
+    new = read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=user_id), t, confirm=True)
+    session.reset_passphrase(user_id, new)
+    session.close()
+    click.echo(t("cli.user.passwd", user=user_id))
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+@click.group()
+def key() -> None:
+    """The vault key."""
+
+
+@key.command("rotate")
+@click.option("--reencrypt", is_flag=True, help="Also give every record a new key and rewrite it (suspected compromise).")
+@passphrase_options()
+@click.pass_context
+def key_rotate(ctx: click.Context, reencrypt: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """New vault key for every record (admin). Safe to rerun if interrupted."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    with click.progressbar(length=1, label=t("cli.key.rotating"), file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(1)
+
+        result = session.rotate_key(reencrypt, progress)
+    session.close()
+    if result["finished"]:
+        click.echo(t("cli.key.rotated", gen=result["gen"], n=result["records"]))
+    else:
+        raise click.ClickException(t("cli.key.incomplete", n=len(result["skipped"])))
+
+
+# ----------------------------------------------------------------------------- index and audit
+
+
+@click.group()
+def index() -> None:
+    """The record index."""
+
+
+@index.command("rebuild")
+@passphrase_options()
+@click.pass_context
+def index_rebuild(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Recreate the index from the record files."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    n, damaged = session.rebuild_index()
+    session.close()
+    click.echo(t("cli.index.rebuilt", n=n))
+    for rid in damaged:
+        click.echo(t("cli.index.damaged", rid=rid), err=True)
+
+
+@click.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+@passphrase_options()
+@click.pass_context
+def audit_verify(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Check the hash chain; reports the first bad entry."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    result = session.verify_audit()
+    if result.ok:
+        click.echo(t("cli.audit.ok", n=result.entries))
+        return
+    raise click.ClickException(t(f"cli.audit.bad.{result.reason}", seq=result.first_bad if result.first_bad is not None else "-"))
+
+
+@audit.command("show")
+@click.option("--user", "user_filter", help="Only this user's actions.")
+@click.option("--client", "client_filter", help="Only actions on this client's records.")
+@click.option("--json", "as_json", is_flag=True)
+@passphrase_options()
+@click.pass_context
+def audit_show(ctx: click.Context, user_filter: str | None, client_filter: str | None, as_json: bool,
+               passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Audit entries for access reviews (admin)."""
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    entries = session.audit_entries(user_filter, client_filter)
+    session.close()
+    if as_json:
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        detail = json.dumps(e["detail"], ensure_ascii=False) if "detail" in e else ""
+        click.echo(f"{e['seq']:>6} {e['ts']} {e.get('user', ''):<12} {e.get('action', ''):<16} {e.get('rid', ''):<20} {e.get('client', '')} {detail}")
