@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import expr as E
 from .diff import BankDiff, diff_banks
 from .loader import BankError, Problem, QuestionBank, _pydantic_problems, _read
-from .model import CODED_TYPES, CodeValue, Item
+from .model import CODED_TYPES, CodeValue, Item, version_key
 from .yamlsrc import YamlSource
 
 MISSING_CODES = ("X", "N")
@@ -458,16 +458,6 @@ class Migrator:
         for m in chain:
             answers = m.apply(answers)
         return dict(answers)
-
-
-def version_key(version: str) -> tuple[Any, ...]:
-    """Semantic-version order: 1.2.0-rc.1 < 1.2.0 < 1.10.0."""
-    core, _, pre = version.partition("-")
-    try:
-        nums = tuple(int(p) for p in core.split("."))
-    except ValueError:
-        nums = (0,)
-    return (nums, 0 if pre else 1, pre)
 
 
 def _shortest(edges: dict[tuple[str, str], list[LoadedMap]], start: tuple[str, str],
