@@ -301,10 +301,14 @@ def iter_bank_files(paths: Iterable[Path]) -> Iterable[tuple[str, Path]]:
 
 
 def validate_paths(paths: Iterable[Path]) -> tuple[list[QuestionBank], list[Problem]]:
-    """Validate every bank and code list under `paths`; collect all problems."""
+    """Validate every bank and code list under `paths`; collect all problems.
+
+    Exercise files (under an `exercises/` folder) are left to the training
+    package, which checks them against these banks
+    (`training.exercises.validate_banks_and_exercises`).
+    """
     banks: list[QuestionBank] = []
     problems: list[Problem] = []
-    exercises: list[Path] = []
     for kind, f in iter_bank_files(paths):
         if not f.exists():
             problems.append(Problem(str(f), 1, "-", "no such file or directory"))
@@ -312,19 +316,8 @@ def validate_paths(paths: Iterable[Path]) -> tuple[list[QuestionBank], list[Prob
         try:
             if kind == "codes":
                 load_codelist(f)
-            elif kind == "exercise":
-                exercises.append(f)
-            else:
+            elif kind == "bank":
                 banks.append(load_bank(f))
         except BankError as exc:
             problems.extend(exc.problems)
-    if exercises:
-        problems.extend(_validate_exercises(exercises, banks))
     return banks, problems
-
-
-def _validate_exercises(paths: list[Path], banks: list[QuestionBank]) -> list[Problem]:
-    """Exercises are checked by the training package (keyed items exist, values fit)."""
-    from ..training.exercises import validate_exercise_files
-
-    return validate_exercise_files(paths, banks)
