@@ -36,8 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import expr as E
 from .diff import BankDiff, diff_banks
-from .loader import BankError, Problem, QuestionBank, _pydantic_problems, _read
+from .compiled import QuestionBank
 from .model import CODED_TYPES, CodeValue, Item, version_key
+from .problems import BankError, Problem, pydantic_problems, read_source
 from .yamlsrc import YamlSource
 
 MISSING_CODES = ("X", "N")
@@ -392,7 +393,7 @@ def _env(answers: dict[str, Any], style: _Style) -> E.Env:
 def load_map(path: Path | str) -> LoadedMap:
     """Parse a map file; raises BankError with file:line problems."""
     path = Path(path)
-    src, problems = _read(path)
+    src, problems = read_source(path)
     if src is None:
         raise BankError(problems)
     if not isinstance(src.data, dict):
@@ -401,7 +402,7 @@ def load_map(path: Path | str) -> LoadedMap:
         model = MigrationMap.model_validate(src.data)
     except ValidationError as exc:
         # the bank loader's messages and lines; a map has no items to name
-        raise BankError([Problem(p.file, p.line, "-", p.message) for p in _pydantic_problems(src, exc)]) from None
+        raise BankError([Problem(p.file, p.line, "-", p.message) for p in pydantic_problems(src, exc)]) from None
     return LoadedMap(model, path, src, hashlib.sha256(src.raw).hexdigest())
 
 
