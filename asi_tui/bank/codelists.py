@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from ..resources import bundled_codes_dir
 from .model import CodeList
-from .problems import BankError, Problem, pydantic_problems, read_source
+from .problems import BankError, Problem, pydantic_problems, read_mapping
 
 
 _CODELIST_CACHE: dict[tuple[str, int, int], tuple[CodeList, bytes]] = {}
@@ -27,11 +27,7 @@ def cached_codelist(path: Path) -> tuple[CodeList, bytes]:
 
 
 def load_codelist(path: Path) -> CodeList:
-    src, problems = read_source(path)
-    if src is None:
-        raise BankError(problems)
-    if not isinstance(src.data, dict):
-        raise BankError([Problem(str(path), 1, "-", "a code list must be a YAML mapping")])
+    src = read_mapping(path, "a code list")
     try:
         codelist = CodeList.model_validate(src.data)
     except ValidationError as exc:

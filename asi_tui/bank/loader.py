@@ -17,7 +17,7 @@ from .codelists import cached_codelist, default_codes_dir, load_codelist
 from .compiled import CompiledAlert, CompiledCheck, QuestionBank
 from .lint import lint_and_compile
 from .model import DEFAULT_CODELISTS, Bank, CodeList
-from .problems import BankError, Problem, pydantic_problems, read_source, validation_errors
+from .problems import BankError, Problem, pydantic_problems, read_mapping, validation_errors
 from .yamlsrc import YamlSource
 
 # Callers import these from the loader, the bank package's front door.
@@ -38,11 +38,7 @@ __all__ = [
 
 def load_bank(path: Path | str, codes_dir: Path | None = None) -> QuestionBank:
     path = Path(path)
-    src, problems = read_source(path)
-    if src is None:
-        raise BankError(problems)
-    if not isinstance(src.data, dict):
-        raise BankError([Problem(str(path), 1, "-", "a bank must be a YAML mapping")])
+    src = read_mapping(path, "a bank")
     try:
         model = Bank.model_validate(src.data)
     except ValidationError as exc:

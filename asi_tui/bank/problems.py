@@ -90,3 +90,13 @@ def read_source(path: Path) -> tuple[YamlSource | None, list[Problem]]:
         return read_yaml(path), []
     except YamlReadError as exc:
         return None, [Problem(str(path), p.line, "-", p.message) for p in exc.problems]
+
+
+def read_mapping(path: Path, what: str) -> YamlSource:
+    """A YAML file whose top level must be a mapping (`what`: "a bank", ...); raises BankError."""
+    src, problems = read_source(path)
+    if src is None:
+        raise BankError(problems)
+    if not isinstance(src.data, dict):
+        raise BankError([Problem(str(path), 1, "-", f"{what} must be a YAML mapping")])
+    return src
