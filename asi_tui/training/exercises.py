@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..bank.loader import BankError, Problem, QuestionBank, iter_bank_files, validate_paths, validation_errors
 from ..bank.model import NUMERIC_TYPES, Text
+from ..bank.registry import bundled_banks
 from ..bank.yamlsrc import YamlReadError, YamlSource, read_yaml
 from ..engine.answers_file import _AnswersLoader
 from ..engine.interview import EngineError, Interview
@@ -222,8 +223,6 @@ def find_bank(ref: BankRef, banks: Iterable[QuestionBank] = ()) -> QuestionBank 
     for b in banks:
         if b.id == ref.id and b.version == ref.version:
             return b
-    from ..bank.registry import bundled_banks
-
     for b in bundled_banks():
         if b.id == ref.id and b.version == ref.version:
             return b
