@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..i18n import Translator
-from .loader import QuestionBank
+from .compiled import QuestionBank
 from .model import Item
 
 # Changing any of these means old and new answers no longer measure the same thing.

@@ -12,9 +12,11 @@ from typing import Any
 
 from ..i18n import catalog
 from . import expr as E
-from .loader import CompiledAlert, CompiledCheck, Problem, QuestionBank
+from .codelists import default_codes_dir
+from .compiled import CompiledAlert, CompiledCheck, QuestionBank
 from .model import CODED_TYPES, NUMERIC_TYPES, TEXT_TYPES, Item
-from .yamlsrc import YamlSource
+from .problems import Problem
+from .yamlsrc import YamlReadError, YamlSource, read_yaml
 
 
 class _Ctx:
@@ -303,8 +305,6 @@ def locale_coverage(bank: QuestionBank, src: YamlSource | None = None) -> tuple[
     in both languages (likely left untranslated). Covers the bank's titles,
     messages, sections, items, inline codes and every code list it uses.
     """
-    from .yamlsrc import YamlReadError, read_yaml
-
     if src is None and bank.path is not None:
         found = _coverage(bank, None)
         if not (found[0] or found[1]):
@@ -317,9 +317,6 @@ def locale_coverage(bank: QuestionBank, src: YamlSource | None = None) -> tuple[
 
 
 def _coverage(bank: QuestionBank, src: YamlSource | None) -> tuple[list[Problem], list[Problem]]:
-    from .loader import default_codes_dir
-    from .yamlsrc import YamlReadError, read_yaml
-
     file = str(bank.path or "-")
     line = (lambda *p: src.line_of(p)) if src is not None else (lambda *p: 1)
     missing: list[Problem] = []

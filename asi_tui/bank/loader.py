@@ -8,234 +8,41 @@ bank never loads halfway.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable
 
 from pydantic import ValidationError
 
-from ..resources import bundled_codes_dir
-from .expr import Expr
-from .model import DEFAULT_CODELISTS, Bank, Check, CodeList, Item, Section
-from .yamlsrc import YamlReadError, YamlSource, read_yaml
+from .codelists import cached_codelist, default_codes_dir, load_codelist
+from .compiled import CompiledAlert, CompiledCheck, QuestionBank
+from .lint import lint_and_compile
+from .model import DEFAULT_CODELISTS, Bank, CodeList
+from .problems import BankError, Problem, pydantic_problems, read_mapping, validation_errors
+from .yamlsrc import YamlSource
 
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    item: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.item}: {self.message}"
-
-
-class BankError(Exception):
-    """A bank or code list that cannot be used; `problems` lists every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class CompiledCheck:
-    item_id: str
-    index: int
-    check: Check
-    expr: Expr
-
-    @property
-    def key(self) -> str:
-        return f"{self.item_id}#{self.index}"
-
-    @property
-    def severity(self) -> str:
-        return self.check.severity
-
-    @property
-    def message(self) -> str:
-        return self.check.message
-
-
-@dataclass(frozen=True)
-class CompiledAlert:
-    item_id: str
-    index: int
-    expr: Expr
-    message: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.item_id}!{self.index}"
-
-
-@dataclass
-class QuestionBank:
-    """A validated bank with compiled expressions and dependency maps."""
-
-    model: Bank
-    path: Path | None
-    sha256: str
-    codelists: dict[str, CodeList]
-    items: tuple[Item, ...] = ()
-    order: dict[str, int] = field(default_factory=dict)
-    by_id: dict[str, Item] = field(default_factory=dict)
-    section_of: dict[str, Section] = field(default_factory=dict)
-    relevance: dict[str, Expr] = field(default_factory=dict)
-    checks: dict[str, list[CompiledCheck]] = field(default_factory=dict)
-    alerts: dict[str, list[CompiledAlert]] = field(default_factory=dict)
-    partial_when: Expr | None = None
-    # item id -> items whose `relevant` names it
-    relevance_dependents: dict[str, list[str]] = field(default_factory=dict)
-    # item id -> checks/alerts of *other* items that name it
-    check_dependents: dict[str, list[CompiledCheck]] = field(default_factory=dict)
-    alert_dependents: dict[str, list[CompiledAlert]] = field(default_factory=dict)
-    # item id -> items that name it in `bound_by`
-    bounds_of: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return self.model.id
-
-    @property
-    def version(self) -> str:
-        return self.model.version
-
-    @property
-    def instrument(self) -> str:
-        return self.model.instrument
-
-    @property
-    def is_followup(self) -> bool:
-        return self.model.is_followup
-
-    @property
-    def sections(self) -> list[Section]:
-        return self.model.sections
-
-    def codes_for(self, item: Item) -> CodeList | None:
-        if isinstance(item.codes, list):
-            return CodeList(id=f"{item.id}.codes", label=item.label, codes=item.codes)
-        name = item.codes or DEFAULT_CODELISTS.get(item.type)
-        return self.codelists.get(name) if name else None
-
-    def message_text(self, key: str, lang: str) -> str | None:
-        text = self.model.messages.get(key)
-        return text.get(lang) if text else None
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def validation_errors(exc: ValidationError) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
-    """(location, message, about_a_field_name) for each pydantic error, in our wording.
-
-    Unknown and missing fields are said plainly (the flag is True); other
-    messages lose pydantic's "Value error, " prefix and are left for the caller
-    to prefix with where they apply.
-    """
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = tuple(err.get("loc", ()))
-        if err.get("type") == "extra_forbidden":
-            yield loc, f"unknown field {loc[-1]!r}", True
-        elif err.get("type") == "missing":
-            yield loc, f"missing field {loc[-1]!r}", True
-        else:
-            msg = err.get("msg", "invalid value")
-            yield loc, msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg, False
-
-
-def _pydantic_problems(src: YamlSource, exc: ValidationError) -> list[Problem]:
-    problems = []
-    data = src.data if isinstance(src.data, dict) else {}
-    for loc, msg, plain in validation_errors(exc):
-        if not plain:
-            field_name = next((str(p) for p in reversed(loc) if isinstance(p, str) and p in _FIELD_NAMES), None)
-            if field_name:
-                msg = f"{field_name}: {msg}"
-        problems.append(Problem(str(src.path), src.line_of(loc), _item_at(data, loc), msg))
-    return problems
-
-
-_FIELD_NAMES = set(Item.model_fields) | set(Bank.model_fields) | set(Section.model_fields) | set(
-    CodeList.model_fields
-)
-
-
-def _item_at(data: Any, loc: tuple[Any, ...]) -> str:
-    """The item (or section/bank) id that a validation location points into."""
-    try:
-        if len(loc) >= 4 and loc[0] == "sections" and loc[2] == "items":
-            item = data["sections"][loc[1]]["items"][loc[3]]
-            return str(item.get("id", f"items[{loc[3]}]"))
-        if len(loc) >= 2 and loc[0] == "sections":
-            return str(data["sections"][loc[1]].get("id", f"sections[{loc[1]}]"))
-    except (KeyError, IndexError, TypeError, AttributeError):
-        pass
-    return str(data.get("id", "-")) if isinstance(data, dict) else "-"
-
-
-def _read(path: Path) -> tuple[YamlSource | None, list[Problem]]:
-    try:
-        return read_yaml(path), []
-    except YamlReadError as exc:
-        return None, [Problem(str(path), p.line, "-", p.message) for p in exc.problems]
-
-
-_CODELIST_CACHE: dict[tuple[str, int, int], tuple[CodeList, bytes]] = {}
-
-
-def _cached_codelist(path: Path) -> tuple[CodeList, bytes]:
-    """A code list and its bytes, re-read only when the file changes."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    hit = _CODELIST_CACHE.get(key)
-    if hit is None:
-        raw = path.read_bytes()
-        hit = (load_codelist(path), raw)
-        _CODELIST_CACHE[key] = hit
-    return hit
-
-
-def load_codelist(path: Path) -> CodeList:
-    src, problems = _read(path)
-    if src is None:
-        raise BankError(problems)
-    if not isinstance(src.data, dict):
-        raise BankError([Problem(str(path), 1, "-", "a code list must be a YAML mapping")])
-    try:
-        codelist = CodeList.model_validate(src.data)
-    except ValidationError as exc:
-        raise BankError(_pydantic_problems(src, exc)) from None
-    if codelist.id != path.stem:
-        raise BankError(
-            [Problem(str(path), src.line_of(("id",)), codelist.id, f"code list id must equal the file name {path.stem!r}")]
-        )
-    return codelist
-
-
-def default_codes_dir(bank_path: Path) -> Path:
-    """`codes/` beside the bank's instrument folder, else the bundled one."""
-    sibling = bank_path.resolve().parent.parent / "codes"
-    return sibling if sibling.is_dir() else bundled_codes_dir()
-
-
-# ----------------------------------------------------------------------------- loading
+# Callers import these from the loader, the bank package's front door.
+__all__ = [
+    "BankError",
+    "CompiledAlert",
+    "CompiledCheck",
+    "Problem",
+    "QuestionBank",
+    "default_codes_dir",
+    "iter_bank_files",
+    "load_bank",
+    "load_codelist",
+    "validate_paths",
+    "validation_errors",
+]
 
 
 def load_bank(path: Path | str, codes_dir: Path | None = None) -> QuestionBank:
     path = Path(path)
-    src, problems = _read(path)
-    if src is None:
-        raise BankError(problems)
-    if not isinstance(src.data, dict):
-        raise BankError([Problem(str(path), 1, "-", "a bank must be a YAML mapping")])
+    src = read_mapping(path, "a bank")
     try:
         model = Bank.model_validate(src.data)
     except ValidationError as exc:
-        raise BankError(_pydantic_problems(src, exc)) from None
+        raise BankError(pydantic_problems(src, exc)) from None
 
     codes_dir = codes_dir or default_codes_dir(path)
     codelists, used_files, cl_problems = _resolve_codelists(src, model, codes_dir)
@@ -244,8 +51,6 @@ def load_bank(path: Path | str, codes_dir: Path | None = None) -> QuestionBank:
         digest.update(b"\0codes/" + name.encode() + b"\0")
         digest.update(used_files[name])
     bank = QuestionBank(model=model, path=path, sha256=digest.hexdigest(), codelists=codelists)
-
-    from .lint import lint_and_compile  # local import: lint needs QuestionBank
 
     problems = cl_problems + lint_and_compile(bank, src)
     if problems:
@@ -284,7 +89,7 @@ def _resolve_codelists(
             )
             continue
         try:
-            codelists[name], used_files[name] = _cached_codelist(file)
+            codelists[name], used_files[name] = cached_codelist(file)
         except BankError as exc:
             problems.extend(exc.problems)
     return codelists, used_files, problems
@@ -301,10 +106,14 @@ def iter_bank_files(paths: Iterable[Path]) -> Iterable[tuple[str, Path]]:
 
 
 def validate_paths(paths: Iterable[Path]) -> tuple[list[QuestionBank], list[Problem]]:
-    """Validate every bank and code list under `paths`; collect all problems."""
+    """Validate every bank and code list under `paths`; collect all problems.
+
+    Exercise files (under an `exercises/` folder) are left to the training
+    package, which checks them against these banks
+    (`training.exercises.validate_banks_and_exercises`).
+    """
     banks: list[QuestionBank] = []
     problems: list[Problem] = []
-    exercises: list[Path] = []
     for kind, f in iter_bank_files(paths):
         if not f.exists():
             problems.append(Problem(str(f), 1, "-", "no such file or directory"))
@@ -312,19 +121,8 @@ def validate_paths(paths: Iterable[Path]) -> tuple[list[QuestionBank], list[Prob
         try:
             if kind == "codes":
                 load_codelist(f)
-            elif kind == "exercise":
-                exercises.append(f)
-            else:
+            elif kind == "bank":
                 banks.append(load_bank(f))
         except BankError as exc:
             problems.extend(exc.problems)
-    if exercises:
-        problems.extend(_validate_exercises(exercises, banks))
     return banks, problems
-
-
-def _validate_exercises(paths: list[Path], banks: list[QuestionBank]) -> list[Problem]:
-    """Exercises are checked by the training package (keyed items exist, values fit)."""
-    from ..training.exercises import validate_exercise_files
-
-    return validate_exercise_files(paths, banks)

@@ -8,12 +8,23 @@ here knows about the interview state.
 from __future__ import annotations
 
 import re
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ITEM_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$")
+
+
+def version_key(version: str) -> tuple[Any, ...]:
+    """Semantic-version order: 1.2.0-rc.1 < 1.2.0 < 1.10.0 (the one sort key for bank versions)."""
+    core, _, pre = version.partition("-")
+    try:
+        nums = tuple(int(p) for p in core.split("."))
+    except ValueError:
+        nums = (0,)
+    return (nums, 0 if pre else 1, pre)
+
 
 ItemType = Literal[
     "count",  # integer >= 0 (times, months, years ...; see `unit`)

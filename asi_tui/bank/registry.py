@@ -6,7 +6,7 @@ from functools import cache
 
 from ..resources import bundled_dir
 from .loader import QuestionBank, load_bank
-from .migration import version_key
+from .model import version_key
 
 INSTRUMENT_DIRS = ("grund", "uppfoljning", "spelmodul", "bortfall")
 

@@ -38,11 +38,12 @@ def bank() -> None:
 @click.pass_context
 def bank_validate(ctx: click.Context, paths: tuple[Path, ...], strict: bool = False) -> None:
     """Check banks, code lists and exercises; one line per problem, exit 1 if any."""
-    from ..bank.loader import iter_bank_files, validate_paths
+    from ..bank.loader import iter_bank_files
+    from ..training.exercises import validate_banks_and_exercises
 
     t = translator(ctx)
     targets = list(paths) or default_bank_paths()
-    banks, problems = validate_paths(targets)
+    banks, problems = validate_banks_and_exercises(targets)
     if strict:
         problems = problems + strict_coverage(ctx, targets)
     for p in problems:

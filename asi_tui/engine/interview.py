@@ -1,4 +1,4 @@
-"""The state of one interview over one bank: answers, visibility, checks.
+"""The state of one interview over one bank: answers, visibility, navigation.
 
 Headless: the TUI, the CLI (`bank simulate`) and the store all drive this same
 object.  Every rule comes from the bank; nothing here knows an item by name
@@ -7,20 +7,33 @@ except through the bank's declarations (`age_item`, `partial_when`, types).
 Re-evaluation after an answer touches only what depends on the answered item:
 the items whose relevance names it (transitively, when their visibility
 changes), the checks and alerts that name it, and its `bound_by` partners.
+The rules that judge the state (checks, alerts, completion) are in checks.py,
+the results and errors in outcome.py; callers import all of it from here.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
 from ..bank import expr as E
-from ..bank.loader import CompiledAlert, CompiledCheck, QuestionBank
+from ..bank.compiled import QuestionBank
 from ..bank.model import Item
 from ..i18n import Translator
+from .checks import InterviewChecks
+from .outcome import (  # noqa: F401 - re-exported: callers import the engine's results from here
+    ACCEPTED,
+    COMPLETED,
+    IN_PROGRESS,
+    INVALID,
+    WARNING,
+    CompletionRefused,
+    EngineError,
+    Finding,
+    Outcome,
+)
 from .timeframe import FOLLOWUP_MAX_AGE_DAYS, Window, format_window, window_for
 from .values import (
     N,
@@ -35,60 +48,10 @@ from .values import (
     to_int,
 )
 
-ACCEPTED = "accepted"
-INVALID = "invalid"
-WARNING = "warning"
-
-IN_PROGRESS = "in_progress"
-COMPLETED = "completed"
-
-
-class EngineError(Exception):
-    """A request the engine refuses; `key` is a locale message key."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-class CompletionRefused(EngineError):
-    def __init__(self, missing_items: list[str], missing_ratings: list[str]) -> None:
-        super().__init__("engine.complete.refused")
-        self.missing_items = missing_items
-        self.missing_ratings = missing_ratings
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A fired check (soft warning) or a raised alert."""
-
-    key: str  # "<item>#<n>" for checks, "<item>!<n>" for alerts
-    item_id: str  # the item the check belongs to
-    message: str  # message key
-    severity: str  # "soft" | "hard" | "alert"
-
-
-@dataclass
-class Outcome:
-    status: str
-    item_id: str
-    message: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    warnings: list[Finding] = field(default_factory=list)  # soft checks that fire now (this answer and dependents)
-    alerts: list[Finding] = field(default_factory=list)  # alerts newly raised by this change
-    hidden: list[str] = field(default_factory=list)  # items that became hidden (now N)
-    shown: list[str] = field(default_factory=list)  # items that became visible again (now empty)
-
-    @property
-    def ok(self) -> bool:
-        return self.status != INVALID
-
-
 _EMPTY = object()  # "no entry" marker in lookups
 
 
-class Interview:
+class Interview(InterviewChecks):
     """One interview: `bank`, anchored on `interview_date`.
 
     `linked_date` is the date of the earlier interview a follow-up links to
@@ -299,33 +262,6 @@ class Interview:
         else:
             self.answers[item_id] = value
 
-    def _hard_violation(self, item: Item) -> tuple[str, dict[str, Any]] | None:
-        """The first hard rule the current state breaks, involving `item`."""
-        value = self._value_of(item.id)
-        if _is_number(value):
-            for other_id in [item.bound_by] if item.bound_by else []:
-                other = self._value_of(other_id)
-                if _is_number(other) and value > other:  # type: ignore[operator]
-                    return "engine.invalid.bound_by", {"other": other_id, "value": other}
-            for narrower in self.bank.bounds_of.get(item.id, ()):
-                v = self._value_of(narrower)
-                if _is_number(v) and v > value:  # type: ignore[operator]
-                    return "engine.invalid.bound_of", {"other": narrower, "value": v}
-        checks: Iterable[CompiledCheck] = [
-            *self.bank.checks.get(item.id, ()),
-            *self.bank.check_dependents.get(item.id, ()),
-        ]
-        for check in checks:
-            if check.severity == "hard" and self._fires(check):
-                return check.message, {"item": check.item_id}
-        return None
-
-    def _fires(self, check: CompiledCheck) -> bool:
-        owner = check.item_id
-        if owner in self._hidden or not self._answered(owner):
-            return False
-        return E.truth(check.expr.evaluate(self._env_check), E.CHECK) is False
-
     def _propagate(self, start: str, outcome: Outcome) -> None:
         """Recompute visibility of dependents, in bank order, cascading."""
         order = self.bank.order
@@ -354,45 +290,6 @@ class Interview:
             for d in deps.get(item_id, ()):
                 heapq.heappush(heap, (order[d], d))
 
-    def _refresh_findings_for(self, changed: str, outcome: Outcome) -> None:
-        """Re-evaluate checks and alerts of other items that name `changed`."""
-        for check in self.bank.check_dependents.get(changed, ()):
-            self._update_check(check, outcome)
-        for alert in self.bank.alert_dependents.get(changed, ()):
-            self._update_alert(alert, outcome)
-
-    def _refresh_findings_of_item(self, item_id: str, outcome: Outcome) -> None:
-        for check in self.bank.checks.get(item_id, ()):
-            self._update_check(check, outcome)
-        for alert in self.bank.alerts.get(item_id, ()):
-            self._update_alert(alert, outcome)
-        for other in outcome.hidden:  # a hidden item's own findings no longer apply
-            for check in self.bank.checks.get(other, ()):
-                self._update_check(check, outcome)
-            for alert in self.bank.alerts.get(other, ()):
-                self._update_alert(alert, outcome)
-
-    def _update_check(self, check: CompiledCheck, outcome: Outcome) -> None:
-        if check.severity != "soft":
-            return
-        if self._fires(check):
-            finding = Finding(check.key, check.item_id, check.message, "soft")
-            self.warnings[check.key] = finding
-            outcome.warnings.append(finding)
-        else:
-            self.warnings.pop(check.key, None)
-            self.deferred.discard(check.key)
-
-    def _update_alert(self, alert: CompiledAlert, outcome: Outcome) -> None:
-        raised = alert.item_id not in self._hidden and E.truth(alert.expr.evaluate(self._env_check), E.CHECK) is True
-        if raised:
-            if alert.key not in self.alerts:
-                finding = Finding(alert.key, alert.item_id, alert.message, "alert")
-                self.alerts[alert.key] = finding
-                outcome.alerts.append(finding)
-        else:
-            self.alerts.pop(alert.key, None)
-
     # ------------------------------------------------------------------ persistence
 
     def restore(self, answers: dict[str, object], deferred: Iterable[str] = (), status: str = IN_PROGRESS) -> None:
@@ -406,14 +303,7 @@ class Interview:
                 self.answers[item.id] = N
             elif self.answers.get(item.id) is N and "N" not in item.missing:
                 del self.answers[item.id]  # an automatic N from a skip that no longer applies
-        self.warnings, self.alerts = {}, {}
-        scratch = Outcome(ACCEPTED, "")
-        for checks in self.bank.checks.values():
-            for check in checks:
-                self._update_check(check, scratch)
-        for alerts in self.bank.alerts.values():
-            for alert in alerts:
-                self._update_alert(alert, scratch)
+        self._recompute_findings()
         self.deferred = set(deferred) & set(self.warnings)
         self.status = status
         flow = self.flow_items()
@@ -426,20 +316,6 @@ class Interview:
 
     def rollback(self, state: tuple[Any, ...]) -> None:
         (self.answers, self._hidden, self.warnings, self.deferred, self.alerts, self.cursor, self.status) = state
-
-    # ------------------------------------------------------------------ soft checks
-
-    def defer(self, key: str) -> None:
-        """Keep a soft warning for the review screen instead of correcting now."""
-        if key not in self.warnings:
-            raise EngineError("engine.invalid.unknown_item", item=key)
-        self.deferred.add(key)
-
-    def open_warnings(self) -> list[Finding]:
-        return [f for k, f in sorted(self.warnings.items()) if k not in self.deferred]
-
-    def deferred_warnings(self) -> list[Finding]:
-        return [f for k, f in sorted(self.warnings.items()) if k in self.deferred]
 
     # ------------------------------------------------------------------ navigation
 
@@ -488,39 +364,3 @@ class Interview:
             if item.id not in self.answers:
                 return item
         return None
-
-    # ------------------------------------------------------------------ completion
-
-    def is_partial(self) -> bool:
-        expr = self.bank.partial_when
-        return expr is not None and E.truth(expr.evaluate(self._env_check), E.CHECK) is True
-
-    def missing(self) -> tuple[list[str], list[str]]:
-        """(visible items without value/X/N, interviewer ratings not set).
-
-        A broken-off interview (`partial_when`) may leave items unanswered, but
-        every interviewer rating must still be set, to a value or to X.
-        """
-        ratings = [i.id for i in self.interviewer_rating_items() if i.id not in self.answers]
-        if self.is_partial():
-            return [], ratings
-        items = [
-            i.id
-            for i in self.visible_items()
-            if i.type not in ("comment", "interviewer_rating") and i.id not in self.answers
-        ]
-        return items, ratings
-
-    def can_complete(self) -> bool:
-        items, ratings = self.missing()
-        return not items and not ratings
-
-    def complete(self) -> None:
-        items, ratings = self.missing()
-        if items or ratings:
-            raise CompletionRefused(items, ratings)
-        self.status = COMPLETED
-
-
-def _is_number(v: object) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)

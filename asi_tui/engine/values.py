@@ -7,35 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..bank.missing import N, X, MissingCode  # noqa: F401 - defined with the bank format; callers import them here
 from ..bank.model import CodeList, Item
-
-
-class MissingCode:
-    """X (not answered: does not know / will not say) or N (not applicable)."""
-
-    __slots__ = ("code",)
-    _instances: dict[str, "MissingCode"] = {}
-
-    def __new__(cls, code: str) -> "MissingCode":
-        inst = cls._instances.get(code)
-        if inst is None:
-            inst = super().__new__(cls)
-            inst.code = code
-            cls._instances[code] = inst
-        return inst
-
-    def __repr__(self) -> str:
-        return self.code
-
-    def __str__(self) -> str:
-        return self.code
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (MissingCode, (self.code,))
-
-
-X = MissingCode("X")
-N = MissingCode("N")
 
 
 def is_code(value: object) -> bool:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..bank.loader import QuestionBank
+from ..bank.model import version_key
 from ..engine.values import MissingCode, decode
 from ..scoring.composite import AREAS, INPUTS, composites
 from ..store.errors import StoreError
@@ -83,18 +84,12 @@ class Dataset:
         order = {"grund": 0, "uppfoljning": 1}
         banks = [b for b in self.banks.values() if b is not None and b.instrument in order]
         # Grund before Uppföljning; within one bank the newest version names the items
-        for b in sorted(banks, key=lambda b: (order[b.instrument], [-x for x in _version_key(b.version)])):
+        newest_first = sorted(banks, key=lambda b: version_key(b.version), reverse=True)
+        for b in sorted(newest_first, key=lambda b: order[b.instrument]):
             for item in b.items:
                 if item.type == "client_rating" and item.id not in seen:
                     seen[item.id] = b
         return list(seen.items())
-
-
-def _version_key(version: str) -> list[int]:
-    try:
-        return [int(p) for p in version.split("-")[0].split(".")]
-    except ValueError:
-        return [0]
 
 
 def _plain(v: object) -> object:

@@ -39,10 +39,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from ..bank.loader import QuestionBank
+from ..bank.model import version_key
 from ..engine.values import MissingCode, decode
 from ..i18n import Translator
 from .common import ReportError, normalize_unit
-from .data import Progress, _version_key
+from .data import Progress
 from .xlsx import XlsxWriter
 
 if TYPE_CHECKING:
@@ -68,14 +69,16 @@ class ExportResult:
 # ----------------------------------------------------------------------------- columns
 
 
-def _bank_order(bank: QuestionBank) -> tuple[Any, ...]:
-    return (INSTRUMENT_ORDER.get(bank.instrument, 9), bank.model.variant or "", bank.id, [-x for x in _version_key(bank.version)])
+def _in_bank_order(banks: list[QuestionBank]) -> list[QuestionBank]:
+    """By instrument, variant and id; within one bank the newest version first."""
+    newest_first = sorted(banks, key=lambda b: version_key(b.version), reverse=True)
+    return sorted(newest_first, key=lambda b: (INSTRUMENT_ORDER.get(b.instrument, 9), b.model.variant or "", b.id))
 
 
 def item_columns(banks: list[QuestionBank]) -> list[str]:
     """Union of exportable item ids: newest version's order first, then older-only items."""
     seen: dict[str, None] = {}
-    for bank in sorted(banks, key=_bank_order):
+    for bank in _in_bank_order(banks):
         for item in bank.items:
             if item.type not in EXCLUDED_TYPES and item.id not in seen:
                 seen[item.id] = None
@@ -85,7 +88,7 @@ def item_columns(banks: list[QuestionBank]) -> list[str]:
 def _newest_versions(banks: list[QuestionBank]) -> dict[str, str]:
     newest: dict[str, QuestionBank] = {}
     for b in banks:
-        if b.id not in newest or _version_key(b.version) > _version_key(newest[b.id].version):
+        if b.id not in newest or version_key(b.version) > version_key(newest[b.id].version):
             newest[b.id] = b
     return {k: b.version for k, b in newest.items()}
 
@@ -235,7 +238,7 @@ class _Sheet:
         for instr in sorted({b.instrument for b in self.banks}, key=lambda i: INSTRUMENT_ORDER.get(i, 9)):
             rows.append(["instrument", "", "", "meta", instr, t(f"reports.instrument.{instr}")])
         by_bank: dict[str, list[QuestionBank]] = {}
-        for b in sorted(self.banks, key=_bank_order):
+        for b in _in_bank_order(self.banks):
             by_bank.setdefault(b.id, []).append(b)
         for item_id in self.items:
             for bank_id, versions in by_bank.items():
@@ -256,7 +259,7 @@ class _Sheet:
                         groups.append((sig, [b.version], lines))
                 for _, vers, lines in groups:
                     for line in lines:
-                        line[2] = " ".join(sorted(vers, key=_version_key))
+                        line[2] = " ".join(sorted(vers, key=version_key))
                         rows.append(line)
         return rows
 

@@ -44,8 +44,9 @@ from typing import Any, Iterable
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..bank.loader import BankError, Problem, QuestionBank, validation_errors
+from ..bank.loader import BankError, Problem, QuestionBank, iter_bank_files, validate_paths, validation_errors
 from ..bank.model import NUMERIC_TYPES, Text
+from ..bank.registry import bundled_banks
 from ..bank.yamlsrc import YamlReadError, YamlSource, read_yaml
 from ..engine.answers_file import _AnswersLoader
 from ..engine.interview import EngineError, Interview
@@ -222,8 +223,6 @@ def find_bank(ref: BankRef, banks: Iterable[QuestionBank] = ()) -> QuestionBank 
     for b in banks:
         if b.id == ref.id and b.version == ref.version:
             return b
-    from ..bank.registry import bundled_banks
-
     for b in bundled_banks():
         if b.id == ref.id and b.version == ref.version:
             return b
@@ -361,6 +360,20 @@ def validate_exercise_files(paths: Iterable[Path], banks: Iterable[QuestionBank]
             problems.append(Problem(str(p), 1, ex.id, f"exercise id already used by {seen[ex.id]}"))
         seen[ex.id] = str(p)
     return problems
+
+
+def validate_banks_and_exercises(paths: Iterable[Path]) -> tuple[list[QuestionBank], list[Problem]]:
+    """Every bank, code list and exercise under `paths` (`asi-tui bank validate`).
+
+    Exercises are checked against the banks found there (then the bundled
+    ones); their problems follow those of the banks and code lists.
+    """
+    paths = list(paths)
+    banks, problems = validate_paths(paths)
+    exercises = [f for kind, f in iter_bank_files(paths) if kind == "exercise" and f.exists()]
+    if exercises:
+        problems = problems + validate_exercise_files(exercises, banks)
+    return banks, problems
 
 
 def exercises_dir() -> Path:

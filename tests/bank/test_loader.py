@@ -137,3 +137,32 @@ def test_sha256_pins_bank_and_code_lists(tmp_path):
 def test_fixture_bank_loads(mini_bank):
     assert mini_bank.id == "mini" and len(mini_bank.items) == 11
     assert FIXTURES.is_dir()
+
+
+EXERCISE = """\
+id: ovning-t
+version: 1
+bank: {id: t, version: 1.0.0}
+title: {sv: "Övning", en: "Exercise"}
+interview_date: 2026-03-10
+case:
+  intro: {sv: "Inledning", en: "Introduction"}
+key:
+  M1: 0
+  M3: 7
+ratings:
+  M9: 2
+"""
+
+
+def test_validate_checks_exercises_against_the_banks_beside_them(tmp_path):
+    write(tmp_path, BASE)
+    exercises = tmp_path / "question_bank" / "exercises"
+    exercises.mkdir()
+    (exercises / "ovning-t.yaml").write_text(EXERCISE, encoding="utf-8")
+    result = validate(tmp_path / "question_bank")
+    assert result.exit_code == 1
+    # M3 is a yes/no item of bank t (found in the same folder, not bundled): 7 is no code of it
+    assert re.search(r"ovning-t\.yaml:10: M3: value 7 does not fit", result.output), result.output
+    (exercises / "ovning-t.yaml").write_text(EXERCISE.replace("M3: 7", "M3: 1"), encoding="utf-8")
+    assert validate(tmp_path / "question_bank").exit_code == 0
