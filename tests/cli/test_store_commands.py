@@ -10,17 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from asi_tui.cli import main
-from asi_tui.store import crypto
 
 ADMIN_PW = "admin passphrase 1"
 ANNA_PW = "anna passphrase 22"
-
-
-@pytest.fixture(autouse=True)
-def fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
 
 
 @pytest.fixture

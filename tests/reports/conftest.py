@@ -63,13 +63,6 @@ class World:
         ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
-
-
 # Known background values of the 30 Grund interviews (index i).
 GENDERS = [1] * 14 + [2] * 13 + [3] * 3  # 3 "other": a cell of 1-4
 AGES = [19, 22, 24, 25, 27, 29, 30, 31, 33, 35, 38, 40, 41, 44, 45, 47, 50, 52, 55, 58, 60, 63, 66, 70, 23, 26, 28, 36, 42, 51]

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from asi_tui.bank.registry import bundled_bank
-from asi_tui.store import crypto, faults
+from asi_tui.store import faults
 from asi_tui.store.errors import StorageIOError
 from asi_tui.store.journal import journal_path, read_journal
 from asi_tui.store.locks import is_locked
@@ -52,13 +52,10 @@ NEVER = ("a7", "E4", 1)  # must never be reached
 
 
 @pytest.fixture(autouse=True)
-def _fast_kdf_no_faults():
-    previous = crypto.test_kdf_allowed()
-    crypto.allow_test_kdf()
+def _no_faults():
     faults.disarm_all()
     yield
     faults.disarm_all()
-    crypto.allow_test_kdf(previous)
 
 
 @pytest.fixture(scope="module")

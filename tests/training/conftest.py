@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from asi_tui.store import crypto
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PW = {
@@ -16,13 +15,6 @@ PW = {
     "tove": "tove-lösenfras-4444",
     "tim": "tim-lösenfras-55555",
 }
-
-
-@pytest.fixture(autouse=True)
-def fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from asi_tui.store import crypto
 from asi_tui.ui.lang import set_language
 
 set_language("sv")
@@ -18,13 +17,6 @@ from asi_tui.ui.services import Services  # noqa: E402
 ADMIN_PW = "admin-lösenfras-1"
 ANNA_PW = "anna-lösenfras-22"
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
 
 
 @pytest.fixture
