@@ -35,7 +35,7 @@ from . import crypto as C
 from .errors import StoreError
 from .fsutil import atomic_write, ensure_dir
 from .locks import exclusive
-from .vault import Vault, canonical
+from .vault import Vault
 
 FMT = 1
 BANK_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -223,7 +223,7 @@ class BankStore:
         if sk is None:
             session.require_admin()
             raise BankStoreError("store.error.not_authorized")
-        return {**payload, "signature": C.b64e(C.sign(sk, canonical(payload)))}
+        return {**payload, "signature": C.b64e(C.sign(sk, C.canonical(payload)))}
 
     def _verified(self, path: Path, what: str) -> dict[str, Any]:
         """A signed JSON document, or BankAltered."""
@@ -232,7 +232,7 @@ class BankStore:
             if not isinstance(data, dict) or data.get("fmt") != FMT:
                 raise ValueError
             payload = {k: v for k, v in data.items() if k != "signature"}
-            C.verify(self.admin_public(), C.b64d(str(data["signature"])), canonical(payload))
+            C.verify(self.admin_public(), C.b64d(str(data["signature"])), C.canonical(payload))
         except StoreError:
             raise
         except (OSError, ValueError, KeyError, TypeError, C.CryptoError):

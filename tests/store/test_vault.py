@@ -23,7 +23,7 @@ from asi_tui.store.errors import (
     WrongPassphrase,
 )
 from asi_tui.store.service import Store
-from asi_tui.store.vault import canonical
+from asi_tui.store.crypto import canonical
 
 from store_helpers import (
     ADMIN,
