@@ -23,6 +23,7 @@ from ..engine.values import decode, encode
 from . import crypto as C
 from . import faults
 from .audit import AuditLog, VerifyResult
+from .bank_versions import BankResolver, BankVersions, resolver_for
 from .errors import (
     AlreadyInitialised,
     NotAuthorized,
@@ -47,9 +48,6 @@ PAUSED = "paused"
 STATUSES = (IN_PROGRESS, PAUSED, COMPLETED)
 TMP_SWEEP_AGE_S = 3600
 
-BankResolver = Callable[[str, str, str], QuestionBank]
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -61,17 +59,6 @@ def default_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("asi-tui", appauthor=False))
-
-
-def bundled_resolver(bank_id: str, version: str, sha256: str) -> QuestionBank:
-    from ..bank.registry import bundled_banks
-
-    for b in bundled_banks():
-        if b.id == bank_id and b.version == version:
-            if sha256 and b.sha256 != sha256:
-                raise StoreError("store.error.bank_changed", bank=f"{bank_id} {version}")
-            return b
-    raise StoreError("store.error.bank_missing", bank=f"{bank_id} {version}")
 
 
 class DataDir:
@@ -131,8 +118,6 @@ class Store:
         self.vault = Vault(self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp)
         self.audit_log = AuditLog(self.dir.audit, self.dir.locks / "audit.lock", self.dir.tmp)
         if resolver is None:  # published versions in the data dir first, then the bundled ones
-            from .banks import resolver_for
-
             resolver = resolver_for(self.dir.root)
         self.resolver = resolver
 
@@ -230,9 +215,7 @@ class Session:
         practice: bool = False,
         meta: dict[str, Any] | None = None,
     ) -> "RecordHandle":
-        from .banks import BankStore
-
-        BankStore.for_store(self.store).check_new_interview(bank)  # retired versions take no new interviews
+        BankVersions.for_store(self.store).check_new_interview(bank)  # retired versions take no new interviews
         dropout = bank.instrument == "bortfall"
         if not practice and not dropout and self.user.role == "interviewer" and not self.user.certified:
             raise NotAuthorized("store.error.not_certified")
