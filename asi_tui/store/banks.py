@@ -16,6 +16,7 @@ import yaml
 from ..bank.lint import locale_coverage
 from ..bank.loader import BankError, QuestionBank, load_bank
 from ..bank.migration import LoadedMap, MapReport, load_map
+from . import clock
 from . import crypto as C
 from .bank_versions import (
     FMT,
@@ -30,7 +31,6 @@ from .bank_versions import (
     resolver_for,
     sha256_hex,
 )
-from .clock import now
 from .errors import (
     BadBankId,
     BankAltered,
@@ -122,7 +122,7 @@ class BankStore(BankVersions):
             "retired": sorted(set(state["retired"])),
             "published": sorted(set(state.get("published", []))),
             "by": session.user.id,
-            "at": now(),
+            "at": clock.now(),
         }
         ensure_dir(self.dir)
         self._write_json(self.state_path, self._sign(session, payload))
@@ -186,7 +186,7 @@ class BankStore(BankVersions):
                 "source_sha256": src.sha256,
                 "source_name": Path(path).name,
                 "published_by": session.user.id,
-                "published_at": now(),
+                "published_at": clock.now(),
             }
             self._write_json(sig, self._sign(session, meta))
             state["published"] = [*state.get("published", []), ref(bank_id, version)]
@@ -256,7 +256,7 @@ class BankStore(BankVersions):
                 "to": ref(*lmap.target),
                 "sha256": sha256_hex(raw),
                 "published_by": session.user.id,
-                "published_at": now(),
+                "published_at": clock.now(),
             }
             self._write_json(sig, self._sign(session, meta))
             session.log("bank-map-publish", detail={"from": meta["from"], "to": meta["to"], "sha256": meta["sha256"],

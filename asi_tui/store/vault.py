@@ -26,8 +26,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from . import clock
 from . import crypto as C
-from .clock import now
 from .errors import AlreadyInitialised, NewerFormat, NotAuthorized, UserError, VaultAltered, WrongPassphrase
 from .fsutil import atomic_write
 from .keyslots import (
@@ -125,7 +125,7 @@ class Vault:
         data: dict[str, Any] = {
             "fmt": FMT,
             "vault_id": secrets.token_hex(16),
-            "created": now(),
+            "created": clock.now(),
             "admin_pub": C.b64e(admin_pub),
             "users": [],
             "slots": {},
@@ -143,7 +143,7 @@ class Vault:
         data["recovery"] = make_slot(data, RECOVERY_ID, recovery_code, rec_pair)
         box_keys(data, RECOVERY_ID, rec_pair.public, {1: vk}, admin_sk)
         data["users"].append(
-            User(admin_id, admin_name, "admin", False, False, C.b64e(pair.public), now()).to_dict()
+            User(admin_id, admin_name, "admin", False, False, C.b64e(pair.public), clock.now()).to_dict()
         )
         self._sign(data, admin_sk)
         with exclusive(self.lock_path):
@@ -224,7 +224,7 @@ class Vault:
         if role not in ROLES:
             raise UserError("store.error.bad_role", role=role)
         pair = C.KeyPair.generate()
-        user = User(user_id, name, role, certified, False, C.b64e(pair.public), now())
+        user = User(user_id, name, role, certified, False, C.b64e(pair.public), clock.now())
 
         def change(data: dict[str, Any]) -> None:
             if any(u["id"] == user_id for u in data["users"]):
