@@ -84,7 +84,7 @@ def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | No
 
 def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None) -> None:
     """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
-    from .store.service import Store
+    from .store import Store
 
     Store.open(data_dir)
     from .ui.lang import set_language
@@ -107,7 +107,7 @@ def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = 
 @click.pass_context
 def run(ctx: click.Context, idle_minutes: float | None = None) -> None:
     """Open the interview program (the default when no command is given)."""
-    from .store.service import default_data_dir
+    from .store import default_data_dir
 
     _start_tui(ctx, ctx.find_root().obj["data"] or default_data_dir(), idle_minutes)
 

@@ -45,7 +45,7 @@ def _unlock(ctx: click.Context, file: Path | None, fd: int | None):  # noqa: ANN
 
 def _bank_store(ctx: click.Context):  # noqa: ANN202
     from .store.banks import BankStore
-    from .store.service import Store
+    from .store import Store
 
     return BankStore.for_store(Store.open(_data_dir(ctx)))
 

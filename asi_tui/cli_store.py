@@ -27,7 +27,7 @@ def _obj(ctx: click.Context) -> dict[str, Any]:
 
 
 def _data_dir(ctx: click.Context) -> Path:
-    from .store.service import default_data_dir
+    from .store import default_data_dir
 
     return _obj(ctx)["data"] or default_data_dir()
 
@@ -69,7 +69,7 @@ def passphrase_options(prefix: str = "") -> Callable[[Callable[..., Any]], Calla
 
 
 def _open_store(ctx: click.Context):  # noqa: ANN202
-    from .store.service import Store
+    from .store import Store
 
     return Store.open(_data_dir(ctx))
 
@@ -92,7 +92,7 @@ def _unlock(ctx: click.Context, file: Path | None, fd: int | None):  # noqa: ANN
 @click.pass_context
 def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Create a data directory and its first admin; prints a one-time recovery code."""
-    from .store.service import Store
+    from .store import Store
 
     t = _translator(ctx)
     admin_id = admin_id or _user_id(ctx)

@@ -19,8 +19,7 @@ import pytest
 
 from asi_tui.bank.registry import bundled_bank
 from asi_tui.demo import fill
-from asi_tui.store import crypto
-from asi_tui.store.service import Session, Store
+from asi_tui.store import Session, Store, crypto
 
 ADMIN, ADMIN_PW = "chef", "chefens långa lösenfras"
 ANNA, ANNA_PW = "anna", "annas långa lösenfras"

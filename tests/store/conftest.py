@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from asi_tui.bank.registry import bundled_bank
-from asi_tui.store.service import Session, Store
+from asi_tui.store import Session, Store
 
 from store_helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, INTERVIEW_DATE, OLLE, OLLE_PW, PASSWORDS
 

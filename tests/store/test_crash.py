@@ -25,12 +25,11 @@ from typing import Any
 import pytest
 
 from asi_tui.bank.registry import bundled_bank
-from asi_tui.store import faults
+from asi_tui.store import DataDir, Store, faults
 from asi_tui.store.errors import StorageIOError
 from asi_tui.store.journal import journal_path, read_journal
 from asi_tui.store.locks import is_locked
 from asi_tui.store.records import read_header
-from asi_tui.store.service import DataDir, Store
 
 DRIVER = Path(__file__).resolve().with_name("driver.py")
 ADMIN_PW = "passphrase-123"

@@ -34,7 +34,7 @@ def exercise(train_bank):
 @pytest.fixture
 def store_root(tmp_path) -> Path:
     """A data directory: admin, trainer ulla, certified anna, uncertified trainees tove and tim."""
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     root = tmp_path / "data"
     store, _ = Store.init(root, "admin", "Admin", PW["admin"])
@@ -49,7 +49,7 @@ def store_root(tmp_path) -> Path:
 
 @pytest.fixture
 def login(store_root):
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     opened = []
 

@@ -21,7 +21,7 @@ TODAY = date(2026, 11, 20)
 
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     root = tmp_path / "data"
     store, _ = Store.init(root, "admin", "Admin", ADMIN_PW)
