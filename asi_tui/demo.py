@@ -13,7 +13,7 @@ from pathlib import Path
 from .bank.loader import QuestionBank
 from .bank.model import Item
 from .bank.registry import bundled_bank
-from .store.service import RecordHandle, Session, Store
+from .store import RecordHandle, Session, Store
 
 DEMO_USERS = {
     # id: (name, role, certified, passphrase)

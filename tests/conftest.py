@@ -9,6 +9,20 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BANKS = ROOT / "question_bank"
 
 
+@pytest.fixture(autouse=True)
+def fast_kdf():
+    """The fast Argon2 profile, only for the duration of one test.
+
+    Production refuses vaults with these parameters; a test that wants the
+    production behaviour switches it off itself (`crypto.allow_test_kdf(False)`).
+    Session-scoped fixtures run before this one and enable it themselves."""
+    from asi_tui.store import crypto
+
+    crypto.allow_test_kdf()
+    yield
+    crypto.allow_test_kdf(False)
+
+
 @pytest.fixture(scope="session")
 def mini_bank():
     from asi_tui.bank.loader import load_bank

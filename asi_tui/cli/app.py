@@ -15,7 +15,7 @@ from .common import ctx_obj, resolve_data_dir, translator
 
 def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None) -> None:
     """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
-    from ..store.service import Store
+    from ..store import Store
 
     Store.open(data_dir)
     from ..ui.lang import set_language

@@ -38,7 +38,7 @@ def translator(ctx: click.Context) -> Translator:
 
 
 def resolve_data_dir(ctx: click.Context) -> Path:
-    from ..store.service import default_data_dir
+    from ..store import default_data_dir
 
     return ctx_obj(ctx)["data"] or default_data_dir()
 
@@ -84,7 +84,7 @@ def passphrase_options(prefix: str = "") -> Callable[[Callable[..., Any]], Calla
 
 
 def open_store(ctx: click.Context):  # noqa: ANN201
-    from ..store.service import Store
+    from ..store import Store
 
     return Store.open(resolve_data_dir(ctx))
 

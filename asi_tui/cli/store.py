@@ -34,7 +34,7 @@ from .common import (
 @click.pass_context
 def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Create a data directory and its first admin; prints a one-time recovery code."""
-    from ..store.service import Store
+    from ..store import Store
 
     t = translator(ctx)
     admin_id = admin_id or current_user(ctx)

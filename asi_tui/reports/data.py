@@ -33,7 +33,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..store.service import Session
+    from ..store import Session
 
 Progress = Callable[[int, int], None]
 _COMPOSITE_INPUTS = tuple(dict.fromkeys(i for area in AREAS for i in INPUTS[area]))

@@ -47,7 +47,7 @@ from .data import Progress
 from .xlsx import XlsxWriter
 
 if TYPE_CHECKING:
-    from ..store.service import Session
+    from ..store import Session
 
 Migrate = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 FORMATS = ("csv", "xlsx")

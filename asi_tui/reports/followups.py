@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .common import add_months, months_between
 
 if TYPE_CHECKING:
-    from ..store.service import Session
+    from ..store import Session
 
 STATUSES = ("due", "overdue", "new_grund", "upcoming")
 DUE_MONTHS, OVERDUE_MONTHS, NEW_GRUND_MONTHS = 6, 12, 24

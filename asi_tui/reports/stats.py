@@ -22,7 +22,7 @@ from .groups import group_tables
 from .tables import CSV_HEADER, Table, csv_rows, render_text
 
 if TYPE_CHECKING:
-    from ..store.service import Session
+    from ..store import Session
 
 SECTIONS = ("groups", "change", "dropout")
 

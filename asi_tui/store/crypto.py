@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -59,6 +60,11 @@ def allow_test_kdf(allowed: bool = True) -> None:
 
 def test_kdf_allowed() -> bool:
     return _test_kdf_allowed
+
+
+def canonical(obj: object) -> bytes:
+    """The one byte form of a JSON document that signatures are made over."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def b64e(data: bytes) -> str:

@@ -83,3 +83,44 @@ class ReadOnly(StoreError):
 
 class UserError(StoreError):
     key = "store.error.user"
+
+
+# ----------------------------------------------------------------------------- published bank versions
+
+
+class BankStoreError(StoreError):
+    key = "banks.error.generic"
+
+
+class BankAltered(BankStoreError):
+    """A published file does not match its signed hash, or a signature does not verify."""
+
+    key = "banks.error.altered"
+
+
+class VersionExists(BankStoreError):
+    key = "banks.error.exists"
+
+
+class VersionNotFound(BankStoreError):
+    key = "banks.error.not_found"
+
+
+class VersionRetired(BankStoreError):
+    key = "banks.error.retired"
+
+
+class RetireActive(BankStoreError):
+    key = "banks.error.retire_active"
+
+
+class NoActiveVersion(BankStoreError):
+    key = "banks.error.no_active"
+
+
+class BadBankId(BankStoreError):
+    key = "banks.error.bad_id"
+
+
+class MapExists(BankStoreError):
+    key = "banks.error.map_exists"

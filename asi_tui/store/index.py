@@ -20,6 +20,7 @@ from . import crypto as C
 from .errors import RecordDamaged
 from .fsutil import atomic_write
 from .locks import exclusive
+from .records import Snapshot
 
 MAGIC = b"ASIIDX1\n"
 AD = b"asi-tui/index/v1"
@@ -121,3 +122,26 @@ class Index:
             db = self._db()
             db.drop_tables()
             db.insert_multiple(docs)
+
+
+def index_doc(snap: Snapshot) -> dict[str, Any]:
+    """What the index holds of a record: ids, status, bank version, dates, interviewer; never answers."""
+    b = snap.body
+    return {
+        "rid": snap.rid,
+        "kind": b.get("kind"),
+        "instrument": b.get("instrument"),
+        "variant": b.get("variant"),
+        "bank_id": b["bank"]["id"] if b.get("bank") else None,
+        "bank_version": b["bank"]["version"] if b.get("bank") else None,
+        "status": b.get("status"),
+        "client_ref": b.get("client_ref"),
+        "interviewer": b.get("interviewer"),
+        "interview_date": b.get("interview_date"),
+        "linked_rid": (b.get("linked") or {}).get("rid"),
+        "practice": bool(b.get("practice")),
+        "created": b.get("created"),
+        "updated": b.get("updated"),
+        "gen": snap.gen,
+        "seq": snap.seq,
+    }

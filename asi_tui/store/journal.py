@@ -42,6 +42,14 @@ def journal_path(journals: Path, rid: str, gen: int) -> Path:
     return journals / f"{rid}.{gen}.jnl"
 
 
+def journal_gen(path: Path) -> int:
+    """The snapshot generation in a journal's file name (`<rid>.<gen>.jnl`); -1 if there is none."""
+    try:
+        return int(path.name.split(".")[1])
+    except (IndexError, ValueError):
+        return -1
+
+
 @dataclass
 class ReadResult:
     ops: list[dict[str, Any]]

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 from ..engine.values import decode
 from ..i18n import Translator
-from ..store.service import Session
+from ..store import Session
 from .agreement import icc_2_1
 from .errors import NotAuthorized, TrainingError
 from .exercises import UNSCORED_TYPES, Exercise

@@ -13,7 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..store.service import Session, Store
+from ..store import Session, Store
 from .lang import t
 from .services import Services
 

@@ -10,17 +10,9 @@ import pytest
 from asi_tui.bank.loader import QuestionBank, load_bank
 from asi_tui.bank.registry import bundled_bank
 from asi_tui.store.banks import BankStore, resolver_for
-from asi_tui.store import crypto
-from asi_tui.store.service import Session, Store
+from asi_tui.store import Session, Store
 
 from .helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, MAP_V1_V2, make_grund_v2, write
-
-
-@pytest.fixture(autouse=True)
-def _fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ then cloned from those templates with varied background, ratings, dates and
 units, and written *directly*: each body is encrypted with its own data key
 exactly as `Session.create_record` does (`records.new_header` +
 `records.encode_snapshot`), and the index documents come from
-`service.index_doc` and are stored in one `index.replace_all`. Going through
+`index.index_doc` and are stored in one `index.replace_all`. Going through
 the journal for 10,000 x 280 answers would take an hour of fsyncs and
 measure nothing the reports do. The only shortcut: snapshot files are not
 fsynced one by one.
@@ -88,9 +88,10 @@ def _set(body: dict, item: str, value: object) -> None:
 
 
 def make_data(root: Path, n: int) -> float:
+    from asi_tui.store import Store
     from asi_tui.store import crypto as C
+    from asi_tui.store.index import index_doc
     from asi_tui.store.records import Snapshot, encode_snapshot, new_header
-    from asi_tui.store.service import Store, index_doc
 
     C.allow_test_kdf()
     store, _ = Store.init(root, ADMIN, "Chef", ADMIN_PW)
@@ -146,7 +147,7 @@ def make_data(root: Path, n: int) -> float:
 
 def child(task: str, root: str, out_dir: str, trace: bool) -> None:
     from asi_tui.store import crypto as C
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     C.allow_test_kdf()
     session = Store.open(Path(root)).unlock(USER, PW)

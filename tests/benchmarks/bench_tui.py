@@ -31,7 +31,7 @@ from asi_tui.ui.lang import set_language  # noqa: E402
 
 set_language("sv")
 
-from asi_tui.store.service import Store  # noqa: E402
+from asi_tui.store import Store  # noqa: E402
 from asi_tui.ui.app import create_app  # noqa: E402
 from asi_tui.ui.screens.interview import InterviewScreen  # noqa: E402
 from asi_tui.ui.services import Services  # noqa: E402

@@ -10,17 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from asi_tui.cli import main
-from asi_tui.store import crypto
 
 ADMIN_PW = "admin passphrase 1"
 ANNA_PW = "anna passphrase 22"
-
-
-@pytest.fixture(autouse=True)
-def fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
 
 
 @pytest.fixture
@@ -125,7 +117,7 @@ def test_damaged_record_is_one_line_and_file_untouched(env):
 
 
 def test_locked_record_names_the_holder(env):
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     rid = _import(env)
     session = Store.open(env["data"]).unlock("admin", ADMIN_PW)
@@ -212,13 +204,13 @@ def test_recover_sets_a_new_admin_passphrase(env, tmp_path):
 
 
 def test_unexpected_error_leaves_scrubbed_report(env, monkeypatch, tmp_path):
-    from asi_tui.store import service
+    from asi_tui.store import Session
 
     def boom(self, **filters):
         secret_local = "SECRET-IN-LOCALS-99"  # noqa: F841
         raise RuntimeError("SECRET-IN-MESSAGE-77")
 
-    monkeypatch.setattr(service.Session, "list_records", boom)
+    monkeypatch.setattr(Session, "list_records", boom)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     r = env["run"]("record", "list", "--passphrase-file", str(env["pw"]))
     assert r.exit_code == 70

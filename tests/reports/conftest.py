@@ -19,8 +19,7 @@ import pytest
 
 from asi_tui.bank.registry import bundled_bank
 from asi_tui.demo import fill
-from asi_tui.store import crypto
-from asi_tui.store.service import Session, Store
+from asi_tui.store import Session, Store, crypto
 
 ADMIN, ADMIN_PW = "chef", "chefens långa lösenfras"
 ANNA, ANNA_PW = "anna", "annas långa lösenfras"
@@ -61,13 +60,6 @@ class World:
             for r in self.records
             if r.kind == kind and r.status == "completed" and not r.practice and (instrument is None or r.instrument == instrument)
         ]
-
-
-@pytest.fixture(autouse=True)
-def _fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
 
 
 # Known background values of the 30 Grund interviews (index i).

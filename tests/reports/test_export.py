@@ -17,7 +17,7 @@ from asi_tui.bank.registry import bundled_bank, bundled_banks
 from asi_tui.engine.values import MissingCode
 from asi_tui.reports import export_records
 from asi_tui.store.errors import StoreError
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 
 from .conftest import ANNA, ANNA_PW, ADMIN, ADMIN_PW
 from .xlsx_read import read_xlsx

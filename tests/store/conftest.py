@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 
 from asi_tui.bank.registry import bundled_bank
-from asi_tui.store import crypto as C
-from asi_tui.store.service import Session, Store
+from asi_tui.store import Session, Store
 
 from store_helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, INTERVIEW_DATE, OLLE, OLLE_PW, PASSWORDS
-
-
-@pytest.fixture(autouse=True)
-def _fast_test_kdf():
-    """The fast Argon2 profile, only for the duration of one test."""
-    C.allow_test_kdf()
-    yield
-    C.allow_test_kdf(False)
 
 
 @pytest.fixture(scope="session")

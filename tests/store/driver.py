@@ -87,7 +87,7 @@ def arm(step: dict) -> None:
 
 def run_steps(cfg: dict) -> int:
     from asi_tui.bank.registry import bundled_bank
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     store = Store.open(Path(cfg["data"]))
     session = store.unlock(cfg.get("user", "admin"), cfg.get("passphrase", "passphrase-123"))
@@ -149,13 +149,13 @@ def run_cli(cfg: dict) -> int:
     from asi_tui import cli
 
     if cfg.get("boom"):
-        from asi_tui.store import service
+        from asi_tui.store import Session
 
         def boom(self, **filters):  # noqa: ANN001, ANN003, ANN202
             canary_local_value = BOOM_LOCAL + " " + repr(filters) + " " + self.user.id
             raise RuntimeError(BOOM_MESSAGE + " " + canary_local_value)
 
-        service.Session.list_records = boom
+        Session.list_records = boom
     return cli.main(cfg["args"], prog_name="asi-tui")
 
 

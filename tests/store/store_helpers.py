@@ -119,7 +119,7 @@ from pathlib import Path
 ARGS = json.loads(sys.argv[1])
 from asi_tui.store import crypto as C
 C.allow_test_kdf()
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 from asi_tui.store import errors as E
 from datetime import date
 ROOT = Path(ARGS["root"])

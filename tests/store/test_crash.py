@@ -25,12 +25,11 @@ from typing import Any
 import pytest
 
 from asi_tui.bank.registry import bundled_bank
-from asi_tui.store import crypto, faults
+from asi_tui.store import DataDir, Store, faults
 from asi_tui.store.errors import StorageIOError
 from asi_tui.store.journal import journal_path, read_journal
 from asi_tui.store.locks import is_locked
 from asi_tui.store.records import read_header
-from asi_tui.store.service import DataDir, Store
 
 DRIVER = Path(__file__).resolve().with_name("driver.py")
 ADMIN_PW = "passphrase-123"
@@ -52,13 +51,10 @@ NEVER = ("a7", "E4", 1)  # must never be reached
 
 
 @pytest.fixture(autouse=True)
-def _fast_kdf_no_faults():
-    previous = crypto.test_kdf_allowed()
-    crypto.allow_test_kdf()
+def _no_faults():
     faults.disarm_all()
     yield
     faults.disarm_all()
-    crypto.allow_test_kdf(previous)
 
 
 @pytest.fixture(scope="module")

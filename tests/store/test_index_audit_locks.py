@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from asi_tui.store.errors import PermissionsTooOpen, RecordDamaged, RecordLocked
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 
 from store_helpers import (
     ADMIN,

@@ -8,6 +8,7 @@ import struct
 import pytest
 
 from asi_tui.engine.values import N
+from asi_tui.store import Store
 from asi_tui.store import records as R
 from asi_tui.store.errors import (
     NewerFormat,
@@ -19,7 +20,6 @@ from asi_tui.store.errors import (
     StoreError,
     WrongPassphrase,
 )
-from asi_tui.store.service import Store
 
 from store_helpers import (
     ADMIN,

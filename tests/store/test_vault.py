@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from asi_tui.store import Store
 from asi_tui.store import crypto as C
+from asi_tui.store.crypto import canonical
 from asi_tui.store.errors import (
     KdfRejected,
     NewerFormat,
@@ -22,8 +24,6 @@ from asi_tui.store.errors import (
     VaultAltered,
     WrongPassphrase,
 )
-from asi_tui.store.service import Store
-from asi_tui.store.vault import canonical
 
 from store_helpers import (
     ADMIN,

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from asi_tui.store import crypto
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PW = {
@@ -16,13 +15,6 @@ PW = {
     "tove": "tove-lösenfras-4444",
     "tim": "tim-lösenfras-55555",
 }
-
-
-@pytest.fixture(autouse=True)
-def fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +34,7 @@ def exercise(train_bank):
 @pytest.fixture
 def store_root(tmp_path) -> Path:
     """A data directory: admin, trainer ulla, certified anna, uncertified trainees tove and tim."""
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     root = tmp_path / "data"
     store, _ = Store.init(root, "admin", "Admin", PW["admin"])
@@ -57,7 +49,7 @@ def store_root(tmp_path) -> Path:
 
 @pytest.fixture
 def login(store_root):
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     opened = []
 

@@ -84,11 +84,11 @@ def ticking_clock(monkeypatch):
     """Record timestamps one minute apart: attempts made within one second keep their order."""
     from datetime import datetime, timedelta, timezone
 
-    from asi_tui.store import service
+    from asi_tui.store import clock
 
     start = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
     ticks = iter(range(10_000))
-    monkeypatch.setattr(service, "_now", lambda: (start + timedelta(minutes=next(ticks))).isoformat(timespec="seconds"))
+    monkeypatch.setattr(clock, "now", lambda: (start + timedelta(minutes=next(ticks))).isoformat(timespec="seconds"))
 
 
 def test_trainer_figures_error_rates_kappa_icc_and_progress(login, exercise, ticking_clock):

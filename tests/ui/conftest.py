@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from asi_tui.store import crypto
 from asi_tui.ui.lang import set_language
 
 set_language("sv")
@@ -20,16 +19,9 @@ ANNA_PW = "anna-lösenfras-22"
 TODAY = date(2026, 11, 20)
 
 
-@pytest.fixture(autouse=True)
-def fast_kdf():
-    crypto.allow_test_kdf()
-    yield
-    crypto.allow_test_kdf(False)
-
-
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
-    from asi_tui.store.service import Store
+    from asi_tui.store import Store
 
     root = tmp_path / "data"
     store, _ = Store.init(root, "admin", "Admin", ADMIN_PW)

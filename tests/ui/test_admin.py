@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 from asi_tui.ui.screens.admin import AddUserDialog, AdminScreen, AuditScreen
 from asi_tui.ui.screens.home import HomeScreen
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 from asi_tui.ui.screens.home import HomeScreen
 from asi_tui.ui.screens.interview import InterviewScreen
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from asi_tui.engine.values import N
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 from asi_tui.ui.dialogs.soft_check import SoftCheckDialog
 from asi_tui.ui.screens.feedback import FeedbackScreen
 from asi_tui.ui.screens.home import HomeScreen

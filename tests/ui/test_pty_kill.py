@@ -20,7 +20,7 @@ import time
 import pytest
 
 from asi_tui.engine.values import N
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 
 from .conftest import ANNA_PW
 

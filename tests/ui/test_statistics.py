@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from asi_tui.bank.registry import bundled_bank
 from asi_tui.demo import fill
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 from asi_tui.ui.screens.statistics import StatisticsScreen, parse_filter_text
 
 from .conftest import ANNA_PW, TODAY, login, wait_for

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from asi_tui.engine.values import N
-from asi_tui.store.service import Store
+from asi_tui.store import Store
 from asi_tui.training.agreement import weighted_kappa
 from asi_tui.training.exercises import bundled_exercise
 from asi_tui.ui.screens.interview import InterviewScreen

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
 from ...store.errors import StoreError
-from ...store.service import RecordHandle
+from ...store import RecordHandle
 from ..lang import current, t
 
 

@@ -19,7 +19,7 @@ from ...engine.interview import EngineError, Outcome
 from ...engine.values import MissingCode, format_years_months
 from ...scoring.simulate import message_text
 from ...store.errors import StoreError
-from ...store.service import RecordHandle
+from ...store import RecordHandle
 from ..commands import ItemJumpProvider
 from ..lang import current, t
 from ..widgets.item_input import ItemInput

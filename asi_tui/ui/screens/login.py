@@ -46,7 +46,7 @@ class LoginScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="unlock")
     def _unlock(self, user: str, secret: str) -> None:
-        from ...store.service import Store
+        from ...store import Store
 
         try:
             store = self.app.store or Store.open(self.app.services.data_dir)  # type: ignore[attr-defined]

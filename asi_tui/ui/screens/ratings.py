@@ -12,7 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
-from ...store.service import RecordHandle
+from ...store import RecordHandle
 from ..lang import current, t
 from .interview import format_value
 

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from ...engine.interview import CompletionRefused
 from ...scoring.simulate import message_text
 from ...store.errors import StoreError
-from ...store.service import RecordHandle
+from ...store import RecordHandle
 from ..lang import current, t
 
 

@@ -14,7 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
-from ...store.service import RecordHandle
+from ...store import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import Disagreement, Scorecard, Tally, display_value, score_attempt
 from ..lang import current, t

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from ...bank.model import Item
 from ...store.errors import RecordLocked, StoreError
-from ...store.service import RecordHandle
+from ...store import RecordHandle
 from ...training.exercises import Exercise, ExerciseError, bundled_exercises
 from ...training.results import practice_bodies, start_attempt, unfinished_attempts
 from ...training.scoring import display_value, score_attempt
