@@ -16,25 +16,13 @@ from textual.widgets import Footer, Static
 
 from ...bank.model import Item
 from ...engine.interview import EngineError, Outcome
-from ...engine.values import MissingCode, format_years_months
 from ...scoring.simulate import message_text
 from ...store.errors import StoreError
 from ...store.service import RecordHandle
 from ..commands import ItemJumpProvider
+from ..formatting import format_value
 from ..lang import current, t
 from ..widgets.item_input import ItemInput
-
-
-def format_value(item: Item, value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, MissingCode):
-        return value.code
-    if item.type == "years_months" and isinstance(value, int):
-        return format_years_months(value)
-    if isinstance(value, list):
-        return ",".join(map(str, value))
-    return str(value)
 
 
 class InterviewScreen(Screen[None]):

@@ -13,8 +13,8 @@ from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
 from ...store.service import RecordHandle
+from ..formatting import format_value
 from ..lang import current, t
-from .interview import format_value
 
 
 class RatingsScreen(Screen[None]):

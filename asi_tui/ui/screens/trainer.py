@@ -21,14 +21,11 @@ from textual.widgets.option_list import Option
 from ...store.errors import StoreError
 from ...training.exercises import Exercise, ExerciseError, bundled_exercises
 from ...training.results import add_member, create_group, exercise_results, is_trainer, list_groups, load_attempts, remove_member, result_lines
+from ..formatting import shorten
 from ..lang import current, t
 
 
 RESULTS_WIDTH = 53  # columns of the results pane at 80x24
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class PromptDialog(ModalScreen[str | None]):
@@ -100,7 +97,7 @@ class TrainerScreen(Screen[None]):
         except ExerciseError:
             self._status(t("train.error.broken_exercises"))
         olist = self.query_one("#trainer-exercises", OptionList)
-        olist.add_options([Option(_short(e.title(self.lang), 21), id=e.id) for e in self.exercises])
+        olist.add_options([Option(shorten(e.title(self.lang), 21), id=e.id) for e in self.exercises])
         if self.exercises:
             olist.highlighted = 0
         self.refresh_view()

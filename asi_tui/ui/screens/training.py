@@ -25,14 +25,11 @@ from ...store.service import RecordHandle
 from ...training.exercises import Exercise, ExerciseError, bundled_exercises
 from ...training.results import practice_bodies, start_attempt, unfinished_attempts
 from ...training.scoring import display_value, score_attempt
+from ..formatting import shorten
 from ..lang import current, t
 from .interview import InterviewScreen
 
 CASE_WIDTH = 34  # columns of the case panel at 80x24; the item pane keeps 46
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class ExercisePickerScreen(Screen[None]):
@@ -72,7 +69,7 @@ class ExercisePickerScreen(Screen[None]):
             self._status(t("train.error.broken_exercises"))
             self.exercises = []
         olist = self.query_one("#exercise-list", OptionList)
-        olist.add_options([Option(_short(e.title(self.lang), 33), id=e.id) for e in self.exercises])
+        olist.add_options([Option(shorten(e.title(self.lang), 33), id=e.id) for e in self.exercises])
         if self.exercises:
             olist.highlighted = 0
         self.refresh_attempts()
