@@ -28,7 +28,7 @@ class HomeScreen(Screen[None]):
     ]
 
     def action_training(self) -> None:
-        from .training import ExercisePickerScreen
+        from .exercises import ExercisePickerScreen
 
         self.app.push_screen(ExercisePickerScreen())
 

@@ -13,42 +13,20 @@ from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
 from ...training.exercises import Exercise, ExerciseError, bundled_exercises
 from ...training.results import add_member, create_group, exercise_results, is_trainer, list_groups, load_attempts, remove_member, result_lines
+from ..dialogs.prompt import PromptDialog
 from ..formatting import shorten
 from ..lang import current, t
 
 
 RESULTS_WIDTH = 53  # columns of the results pane at 80x24
-
-
-class PromptDialog(ModalScreen[str | None]):
-    """One line of input (a group name, or "group user")."""
-
-    BINDINGS = [Binding("escape", "cancel", t("ui.key.cancel"), id="prompt.cancel")]
-    AUTO_FOCUS = "#prompt-input"
-
-    def __init__(self, title: str, placeholder: str = "") -> None:
-        super().__init__(classes="dialog")
-        self.title_text, self.placeholder = title, placeholder
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Input(id="prompt-input", placeholder=self.placeholder, max_length=80)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class TrainerScreen(Screen[None]):
