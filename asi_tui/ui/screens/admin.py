@@ -19,8 +19,7 @@ from ...store.vault import ROLES
 from ..dialogs.add_user import AddUserDialog
 from ..dialogs.passphrase import PassphraseDialog
 from ..lang import t
-from .audit import AuditScreen
-from .bank_versions import BankVersionsScreen
+from ..navigation import open_audit, open_bank_versions
 
 
 class AdminScreen(Screen[None]):
@@ -153,10 +152,10 @@ class AdminScreen(Screen[None]):
         self.app.call_from_thread(self._status, t(key, gen=result["gen"], n=n))
 
     def action_audit(self) -> None:
-        self.app.push_screen(AuditScreen())
+        open_audit(self)
 
     def action_banks(self) -> None:
-        self.app.push_screen(BankVersionsScreen())
+        open_bank_versions(self)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -19,7 +19,7 @@ from ...training.results import practice_bodies, start_attempt, unfinished_attem
 from ...training.scoring import score_attempt
 from ..formatting import shorten
 from ..lang import current, t
-from .training import TrainingInterviewScreen
+from ..navigation import open_exercise, open_scorecard
 
 
 class ExercisePickerScreen(Screen[None]):
@@ -133,7 +133,7 @@ class ExercisePickerScreen(Screen[None]):
             self._status(t(exc.key, **exc.params))
             return
         self._status("")
-        self.app.push_screen(TrainingInterviewScreen(handle, ex))
+        open_exercise(self, handle, ex)
 
     def action_new(self) -> None:
         self.action_start(new=True)
@@ -150,9 +150,7 @@ class ExercisePickerScreen(Screen[None]):
         except StoreError as exc:
             self._status(t(exc.key, **exc.params))
             return
-        from .scorecard import ScorecardScreen
-
-        self.app.push_screen(ScorecardScreen(handle, ex))
+        open_scorecard(self, handle, ex)
 
     def action_back(self) -> None:
         self.app.pop_screen()

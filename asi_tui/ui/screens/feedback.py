@@ -16,6 +16,7 @@ from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
 from ...store.errors import StoreError
 from ...store.service import RecordHandle
 from ..lang import current, t
+from ..navigation import open_interview
 
 
 class FeedbackScreen(Screen[None]):
@@ -96,9 +97,7 @@ class FeedbackScreen(Screen[None]):
 
     def action_answers(self) -> None:
         """Look through the answers (read-only: the interview is completed)."""
-        from .interview import InterviewScreen
-
-        self.app.push_screen(InterviewScreen(self.handle, owns_record=False))
+        open_interview(self, self.handle, owns_record=False)
 
     def action_leave(self) -> None:
         self.close_record()

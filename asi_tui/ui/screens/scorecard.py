@@ -18,6 +18,7 @@ from ...store.service import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import Disagreement, Scorecard, Tally, display_value, score_attempt
 from ..lang import current, t
+from ..navigation import open_exercise
 
 
 def _tally(label: str, tally: Tally, width: int = 17) -> str:
@@ -131,9 +132,7 @@ class ScorecardScreen(Screen[None]):
         d = self._selected()
         if d is None:
             return
-        from .training import TrainingInterviewScreen
-
-        self.app.push_screen(TrainingInterviewScreen(self.handle, self.exercise, review_item=d.item_id, owns_handle=False))
+        open_exercise(self, self.handle, self.exercise, review_item=d.item_id, owns_handle=False)
 
     def action_leave(self) -> None:
         self.close_record()

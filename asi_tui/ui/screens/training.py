@@ -21,6 +21,7 @@ from ...store.service import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import display_value
 from ..lang import t
+from ..navigation import open_scorecard
 from .interview import InterviewScreen
 
 CASE_WIDTH = 34  # columns of the case panel at 80x24; the item pane keeps 46
@@ -154,9 +155,7 @@ class TrainingInterviewScreen(InterviewScreen):
 
     def _review_done(self, result: Any) -> None:
         if result == "completed":
-            from .scorecard import ScorecardScreen
-
-            self.app.switch_screen(ScorecardScreen(self.handle, self.exercise))
+            open_scorecard(self, self.handle, self.exercise, replace=True)
             return
         super()._review_done(result)
 
