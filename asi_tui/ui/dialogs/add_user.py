@@ -4,36 +4,35 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...store.vault import ROLES
 from ..lang import t
+from .base import DialogScreen
+
+NewUser = tuple[str, str, str, bool, str]  # id, name, role, certified, passphrase
 
 
-class AddUserDialog(ModalScreen[tuple[str, str, str, bool, str] | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "save", t("ui.key.save"), id="adduser.save"),
-        Binding("escape", "cancel", t("ui.key.cancel"), id="adduser.cancel"),
-    ]
+class AddUserDialog(DialogScreen[NewUser]):
+    BINDINGS = [Binding("ctrl+s", "save", t("ui.key.save"), id="adduser.save")]
+    KEYS = "ui.admin.add_keys"
+    ERROR_ID = "add-error"
     AUTO_FOCUS = "#new-id"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Static(t("ui.admin.add_title"), classes="dialog-title")
-            yield Label(t("ui.admin.field.id"))
-            yield Input(id="new-id", max_length=64, restrict=r"[a-z0-9._-]*")
-            yield Label(t("ui.admin.field.name"))
-            yield Input(id="new-name", max_length=80)
-            yield Label(t("ui.admin.field.role"))
-            yield OptionList(*[Option(t(f"role.{r}"), id=r) for r in ROLES], id="new-role")
-            yield Label(t("ui.admin.field.passphrase"))
-            yield Input(password=True, id="new-pw1")
-            yield Input(password=True, id="new-pw2", placeholder=t("cli.secret.again"))
-            yield Static(t("ui.admin.add_keys"), classes="dialog-keys")
-            yield Static("", id="add-error")
+    def __init__(self) -> None:
+        super().__init__(t("ui.admin.add_title"))
+
+    def compose_body(self) -> ComposeResult:
+        yield Label(t("ui.admin.field.id"))
+        yield Input(id="new-id", max_length=64, restrict=r"[a-z0-9._-]*")
+        yield Label(t("ui.admin.field.name"))
+        yield Input(id="new-name", max_length=80)
+        yield Label(t("ui.admin.field.role"))
+        yield OptionList(*[Option(t(f"role.{r}"), id=r) for r in ROLES], id="new-role")
+        yield Label(t("ui.admin.field.passphrase"))
+        yield Input(password=True, id="new-pw1")
+        yield Input(password=True, id="new-pw2", placeholder=t("cli.secret.again"))
 
     def on_mount(self) -> None:
         self.query_one("#new-role", OptionList).highlighted = 1  # interviewer
@@ -51,9 +50,6 @@ class AddUserDialog(ModalScreen[tuple[str, str, str, bool, str] | None]):
         first, second = a.value, b.value
         a.value = b.value = ""
         if not uid or first != second:
-            self.query_one("#add-error", Static).update(t("ui.admin.mismatch") if uid else t("store.error.bad_user_id", user=""))
+            self.show_error(t("ui.admin.mismatch") if uid else t("store.error.bad_user_id", user=""))
             return
         self.dismiss((uid, name, role, False, first))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
