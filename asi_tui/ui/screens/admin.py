@@ -7,11 +7,8 @@ role and audits it; this screen only collects input.
 from __future__ import annotations
 
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
@@ -20,9 +17,10 @@ from ..dialogs.add_user import AddUserDialog
 from ..dialogs.passphrase import PassphraseDialog
 from ..lang import t
 from ..navigation import open_audit, open_bank_versions
+from .list_detail import ListDetailScreen
 
 
-class AdminScreen(Screen[None]):
+class AdminScreen(ListDetailScreen[None]):
     BINDINGS = [
         Binding("a", "add", t("ui.admin.key.add"), id="admin.add"),
         Binding("d", "disable", t("ui.admin.key.disable"), id="admin.disable"),
@@ -34,45 +32,31 @@ class AdminScreen(Screen[None]):
         Binding("b", "banks", t("ui.admin.key.banks"), id="admin.banks"),
         Binding("escape", "back", t("ui.key.back"), id="admin.back"),
     ]
+    LIST_ID, DETAIL_ID, STATUS_ID = "users", "admin-detail", "admin-status"
     AUTO_FOCUS = "#users"
 
-    def compose(self) -> ComposeResult:
-        yield Static(t("ui.admin.title"), id="topbar")
-        with Horizontal(id="body"):
-            yield OptionList(id="users")
-            yield Static("", id="admin-detail")
-        yield Static("", id="admin-status")
-        yield Footer(show_command_palette=False)
+    def topbar_text(self) -> str:
+        return t("ui.admin.title")
 
     def on_mount(self) -> None:
         self.refresh_users()
 
     def refresh_users(self, keep: str | None = None) -> None:
         users = self.app.session.list_users()  # type: ignore[attr-defined]
-        olist = self.query_one("#users", OptionList)
-        olist.clear_options()
+        options = []
         for u in users:
             flags = t(f"role.{u.role}") + (f", {t('cli.user.certified')}" if u.certified else "") + (f", {t('cli.user.disabled')}" if u.disabled else "")
-            olist.add_option(Option(f"{u.id:<14} {flags}", id=u.id))
+            options.append(Option(f"{u.id:<14} {flags}", id=u.id))
         ids = [u.id for u in users]
-        olist.highlighted = ids.index(keep) if keep in ids else 0
-        self._detail()
-
-    def _user_id(self) -> str | None:
-        olist = self.query_one("#users", OptionList)
-        if olist.highlighted is None:
-            return None
-        return olist.get_option_at_index(olist.highlighted).id
-
-    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
-        self._detail()
+        self.set_options(options, ids.index(keep) if keep in ids else 0)
+        self.show_detail()
 
     def _selected_user(self):  # noqa: ANN202 - a vault User or None
         """The highlighted user, read from the (signed) user table."""
-        uid = self._user_id()
+        uid = self.highlighted_id()
         return next((u for u in self.app.session.list_users() if u.id == uid), None)  # type: ignore[attr-defined]
 
-    def _detail(self) -> None:
+    def show_detail(self) -> None:
         user = self._selected_user()
         if user is None:
             return
@@ -82,17 +66,14 @@ class AdminScreen(Screen[None]):
               disabled=t("ui.admin.yes") if user.disabled else t("ui.admin.no"), created=user.created[:10])
         )
 
-    def _status(self, text: str) -> None:
-        self.query_one("#admin-status", Static).update(text)
-
     def _do(self, fn, done_key: str, **params: object) -> None:  # noqa: ANN001
-        uid = self._user_id()
+        uid = self.highlighted_id()
         try:
             fn()
         except StoreError as exc:
-            self._status(t(exc.key, **exc.params))
+            self.set_status(t(exc.key, **exc.params))
             return
-        self._status(t(done_key, **params))
+        self.set_status(t(done_key, **params))
         self.refresh_users(keep=uid)
 
     def action_add(self) -> None:
@@ -107,7 +88,7 @@ class AdminScreen(Screen[None]):
         self.app.push_screen(AddUserDialog(), callback=added)
 
     def action_disable(self) -> None:
-        uid = self._user_id()
+        uid = self.highlighted_id()
         if uid:
             self._do(lambda: self.app.session.update_user(uid, disabled=True), "cli.user.disabled_done", user=uid)  # type: ignore[attr-defined]
 
@@ -123,7 +104,7 @@ class AdminScreen(Screen[None]):
             self._do(lambda: self.app.session.update_user(user.id, role=role), "cli.user.updated", user=user.id)  # type: ignore[attr-defined]
 
     def action_reset(self) -> None:
-        uid = self._user_id()
+        uid = self.highlighted_id()
         if not uid:
             return
 
@@ -134,28 +115,25 @@ class AdminScreen(Screen[None]):
         self.app.push_screen(PassphraseDialog(t("ui.admin.reset_title", user=uid)), callback=chosen)
 
     def action_rotate(self) -> None:
-        self._status(t("cli.key.rotating"))
+        self.set_status(t("cli.key.rotating"))
         self._rotate()
 
     @work(thread=True, exclusive=True, group="rotate")
     def _rotate(self) -> None:
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self._status, t("ui.admin.rotating", done=done, total=total))
+            self.app.call_from_thread(self.set_status, t("ui.admin.rotating", done=done, total=total))
 
         try:
             result = self.app.session.rotate_key(False, progress)  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.app.call_from_thread(self._status, t(exc.key, **exc.params))
+            self.app.call_from_thread(self.set_status, t(exc.key, **exc.params))
             return
         key = "cli.key.rotated" if result["finished"] else "cli.key.incomplete"
         n = result["records"] if result["finished"] else len(result["skipped"])
-        self.app.call_from_thread(self._status, t(key, gen=result["gen"], n=n))
+        self.app.call_from_thread(self.set_status, t(key, gen=result["gen"], n=n))
 
     def action_audit(self) -> None:
         open_audit(self)
 
     def action_banks(self) -> None:
         open_bank_versions(self)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

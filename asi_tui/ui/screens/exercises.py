@@ -6,30 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from rich.markup import escape
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList, Static
 
 from ...store.errors import RecordLocked, StoreError
-from ...training.exercises import Exercise, ExerciseError, bundled_exercises
 from ...training.results import practice_bodies, start_attempt, unfinished_attempts
 from ...training.scoring import score_attempt
-from ..formatting import shorten
-from ..lang import current, t
+from ..lang import t
 from ..navigation import open_exercise, open_scorecard
+from .exercise_list import ExerciseListScreen
 
 
-class ExercisePickerScreen(Screen[None]):
+class ExercisePickerScreen(ExerciseListScreen):
     """The trainee's list of exercises, with their own attempts and latest score."""
 
-    DEFAULT_CSS = """
-    ExercisePickerScreen #exercise-list { width: 36; height: 1fr; border: none; border-right: solid $primary; }
-    ExercisePickerScreen #exercise-detail { width: 1fr; padding: 0 1; }
-    ExercisePickerScreen #train-status { height: auto; padding: 0 1; color: $warning; }
-    """
+    LIST_ID, DETAIL_ID, STATUS_ID = "exercise-list", "exercise-detail", "train-status"
+    TITLE_WIDTH = 33
     BINDINGS = [
         Binding("enter", "start", t("train.ui.key.start"), id="exercise.start"),
         Binding("n", "new", t("train.ui.key.new"), id="exercise.new"),
@@ -40,28 +32,13 @@ class ExercisePickerScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.exercises: list[Exercise] = []
         self.mine: dict[str, list[dict[str, Any]]] = {}  # exercise id -> my completed practice bodies, oldest first
-        self.lang = current().lang
 
-    def compose(self) -> ComposeResult:
-        yield Static(t("train.ui.picker_title"), id="topbar")
-        with Horizontal(id="body"):
-            yield OptionList(id="exercise-list")
-            yield Static("", id="exercise-detail")
-        yield Static("", id="train-status")
-        yield Footer(show_command_palette=False)
+    def topbar_text(self) -> str:
+        return t("train.ui.picker_title")
 
     def on_mount(self) -> None:
-        try:
-            self.exercises = list(bundled_exercises())
-        except ExerciseError:
-            self._status(t("train.error.broken_exercises"))
-            self.exercises = []
-        olist = self.query_one("#exercise-list", OptionList)
-        olist.add_options([Option(shorten(e.title(self.lang), 33), id=e.id) for e in self.exercises])
-        if self.exercises:
-            olist.highlighted = 0
+        self.load_exercises()
         self.refresh_attempts()
 
     def on_screen_resume(self) -> None:
@@ -77,23 +54,14 @@ class ExercisePickerScreen(Screen[None]):
                     self.mine.setdefault(ex_id, []).append(body)
         for bodies in self.mine.values():
             bodies.sort(key=lambda b: b.get("updated") or "")
-        self._detail()
-
-    def selected(self) -> Exercise | None:
-        olist = self.query_one("#exercise-list", OptionList)
-        if olist.highlighted is None or not self.exercises:
-            return None
-        return self.exercises[olist.highlighted]
-
-    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
-        self._detail()
+        self.show_detail()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.action_start()
 
-    def _detail(self) -> None:
-        ex = self.selected()
+    def show_detail(self) -> None:
+        ex = self.selected_exercise()
         if ex is None:
             return
         bodies = self.mine.get(ex.id, [])
@@ -115,11 +83,8 @@ class ExercisePickerScreen(Screen[None]):
         lines += ["", t("train.ui.picker_hint")]
         self.query_one("#exercise-detail", Static).update("\n".join(lines))
 
-    def _status(self, text: str) -> None:
-        self.query_one("#train-status", Static).update(text)
-
     def action_start(self, new: bool = False) -> None:
-        ex = self.selected()
+        ex = self.selected_exercise()
         if ex is None:
             return
         session = self.app.session  # type: ignore[attr-defined]
@@ -127,30 +92,27 @@ class ExercisePickerScreen(Screen[None]):
             unfinished = [] if new else unfinished_attempts(session, ex.id)
             handle = session.open_record(unfinished[0]["rid"]) if unfinished else start_attempt(session, ex)
         except RecordLocked as exc:
-            self._status(t(exc.key, **exc.params))
+            self.set_status(t(exc.key, **exc.params))
             return
         except StoreError as exc:
-            self._status(t(exc.key, **exc.params))
+            self.set_status(t(exc.key, **exc.params))
             return
-        self._status("")
+        self.set_status("")
         open_exercise(self, handle, ex)
 
     def action_new(self) -> None:
         self.action_start(new=True)
 
     def action_scorecard(self) -> None:
-        ex = self.selected()
+        ex = self.selected_exercise()
         bodies = self.mine.get(ex.id, []) if ex else []
         if ex is None or not bodies:
-            self._status(t("train.ui.no_attempts"))
+            self.set_status(t("train.ui.no_attempts"))
             return
         session = self.app.session  # type: ignore[attr-defined]
         try:
             handle = session.open_record(bodies[-1]["rid"], readonly=True)
         except StoreError as exc:
-            self._status(t(exc.key, **exc.params))
+            self.set_status(t(exc.key, **exc.params))
             return
         open_scorecard(self, handle, ex)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
