@@ -28,12 +28,6 @@ def _tally(label: str, tally: Tally, width: int = 17) -> str:
 
 
 class ScorecardScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ScorecardScreen #score-summary { width: 36; height: 1fr; padding: 0 1; border-right: solid $primary; }
-    ScorecardScreen #score-right { width: 1fr; }
-    ScorecardScreen #score-list { height: 1fr; border: none; }
-    ScorecardScreen #score-explain { height: 7; padding: 0 1; border-top: solid $primary; }
-    """
     BINDINGS = [
         Binding("enter", "open_item", t("train.ui.key.show_item"), id="score.open"),
         Binding("escape", "leave", t("ui.key.back"), id="score.back"),

@@ -24,8 +24,6 @@ from ..lang import t
 from ..navigation import open_scorecard
 from .interview import InterviewScreen
 
-CASE_WIDTH = 34  # columns of the case panel at 80x24; the item pane keeps 46
-
 
 class TrainingInterviewScreen(InterviewScreen):
     """The interview screen of a real interview, with the case text in a panel.
@@ -37,10 +35,6 @@ class TrainingInterviewScreen(InterviewScreen):
     is read-only and the panel starts with the key's value and explanation.
     """
 
-    DEFAULT_CSS = f"""
-    TrainingInterviewScreen #case-panel {{ width: {CASE_WIDTH}; height: 1fr; padding: 0 1; border-right: solid $primary; }}
-    TrainingInterviewScreen #case-text {{ height: auto; }}
-    """
     BINDINGS = [
         Binding("f4", "toggle_case", t("train.ui.key.case"), id="exercise.case", show=False),  # named in the top bar: the footer is full at 80 columns
         Binding("ctrl+down", "case_scroll(1)", t("train.ui.key.case_down"), id="exercise.case_down", show=False),
