@@ -16,15 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "asi_tui"
 MAX_LINES = 500
 
-# Known offenders outside the bank/engine/training part of issue 10, being
-# fixed on other branches: removed when issue 10 lands. An entry that no
-# longer matches anything fails the last test, so the list only shrinks.
-KNOWN_CYCLES = [  # removed when issue 10 lands
-    {"asi_tui.ui.screens.feedback", "asi_tui.ui.screens.interview", "asi_tui.ui.screens.ratings"},
-    {"asi_tui.ui.screens.scorecard", "asi_tui.ui.screens.training"},
-]
-KNOWN_LONG: set[str] = set()  # removed when issue 10 lands
-
 
 def modules(package: Path) -> dict[str, Path]:
     """Dotted module name -> file, for every module of `package` (a package's name is its __init__)."""
@@ -148,19 +139,11 @@ def test_checker_counts_lines(tmp_path):
 
 def test_no_import_cycles():
     graph = import_graph(PACKAGE)
-    new = [g for g in cycles(graph) if not any(g <= known for known in KNOWN_CYCLES)]
-    assert not new, "import cycles:\n" + "\n".join(_describe(g, graph) for g in new)
+    found = cycles(graph)
+    assert not found, "import cycles:\n" + "\n".join(_describe(g, graph) for g in found)
 
 
 def test_no_module_over_500_lines():
-    new = {f: n for f, n in long_modules(PACKAGE).items() if f not in KNOWN_LONG}
-    assert not new, "modules over 500 lines (split them by responsibility): " + ", ".join(f"{f} ({n})" for f, n in new.items())
+    long = long_modules(PACKAGE)
+    assert not long, "modules over 500 lines (split them by responsibility): " + ", ".join(f"{f} ({n})" for f, n in long.items())
 
-
-def test_allow_lists_name_only_offenders_that_still_exist():
-    found = cycles(import_graph(PACKAGE))
-    fixed_cycles = [sorted(known) for known in KNOWN_CYCLES if not any(len(g & known) > 1 for g in found)]
-    fixed_long = sorted(KNOWN_LONG - set(long_modules(PACKAGE)))
-    assert not fixed_cycles and not fixed_long, (
-        f"fixed, delete from the allow-lists in {Path(__file__).name}: {fixed_cycles + fixed_long}"
-    )

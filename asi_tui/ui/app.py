@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from typing import Iterable
+from typing import Any, Iterable
 
 from rich.text import Text
 from textual import events
@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from ..store import Session, Store
 from .lang import t
+from .navigation import Callback
 from .services import Services
 
 
@@ -46,9 +47,7 @@ class AsiApp(App[None]):
                 loop.add_signal_handler(sig, self._hang_up)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
-        from .screens.login import LoginScreen
-
-        self.push_screen(LoginScreen())
+        self.open_screen("login")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
@@ -58,9 +57,19 @@ class AsiApp(App[None]):
     def signed_in(self, session: Session) -> None:
         self.session = session
         self._last_activity = time.monotonic()
-        from .screens.home import HomeScreen
+        self.open_screen("home", replace=True)
 
-        self.switch_screen(HomeScreen())
+    # ------------------------------------------------------------------ navigation
+
+    def open_screen(self, route: str, /, *, replace: bool = False, callback: Callback | None = None, **params: Any) -> None:
+        """Open a screen by route name (`navigation.Navigator`): screens never import one another."""
+        from .routes import build_screen
+
+        screen = build_screen(route, **params)
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen, callback=callback)
 
     # ------------------------------------------------------------------ locking
 
@@ -72,11 +81,9 @@ class AsiApp(App[None]):
     def action_lock(self) -> None:
         if self.session is None or self.locked:
             return
-        from .screens.lock import LockScreen
-
         self.locked = True
         self.session.log("lock")
-        self.push_screen(LockScreen(self.session.user.id), callback=self._unlocked)
+        self.open_screen("lock", callback=self._unlocked, user_id=self.session.user.id)
 
     def _unlocked(self, _result: object) -> None:
         self.locked = False

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from asi_tui.store import Store
-from asi_tui.ui.screens.admin import AddUserDialog, AdminScreen, AuditScreen
+from asi_tui.ui.dialogs.add_user import AddUserDialog
+from asi_tui.ui.screens.admin import AdminScreen
+from asi_tui.ui.screens.audit import AuditScreen
 from asi_tui.ui.screens.home import HomeScreen
 
 from .conftest import ADMIN_PW, login, wait_for
@@ -53,7 +55,8 @@ async def test_interviewer_has_no_admin_key(make_app):
 
 async def test_admin_sees_bank_versions_and_publishes_one(make_app, tmp_path):
     from asi_tui.bank.registry import bundled_bank
-    from asi_tui.ui.screens.admin import BankVersionsScreen, PathDialog
+    from asi_tui.ui.dialogs.path import PathDialog
+    from asi_tui.ui.screens.bank_versions import BankVersionsScreen
 
     source = bundled_bank("asi-grund").path.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1)
     new = tmp_path / "q" / "grund" / "asi-grund-1.1.0.yaml"

@@ -11,12 +11,13 @@ from asi_tui.engine.values import N
 from asi_tui.store import Store
 from asi_tui.training.agreement import weighted_kappa
 from asi_tui.training.exercises import bundled_exercise
+from asi_tui.ui.screens.exercises import ExercisePickerScreen
 from asi_tui.ui.screens.interview import InterviewScreen
 from asi_tui.ui.screens.ratings import RatingsScreen
 from asi_tui.ui.screens.review import ReviewScreen
 from asi_tui.ui.screens.scorecard import ScorecardScreen
 from asi_tui.ui.screens.trainer import TrainerScreen
-from asi_tui.ui.screens.training import ExercisePickerScreen, TrainingInterviewScreen
+from asi_tui.ui.screens.training import TrainingInterviewScreen
 
 from .conftest import ADMIN_PW, screen_text, wait_for
 

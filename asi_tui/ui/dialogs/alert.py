@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..lang import t
+from .base import DialogScreen
 
 
-class SafetyAlertDialog(ModalScreen[None]):
+class SafetyAlertDialog(DialogScreen[None]):
     BINDINGS = [Binding("enter", "close", t("ui.key.ok"), id="alert.close")]
+    BOX_ID = "safety-alert"
+    VARIANT = "-alert"
+    KEYS = "ui.dialog.enter_ok"
 
     def __init__(self, texts: list[str]) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(t("ui.alert.title"))
         self.texts = texts
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box -alert", id="safety-alert"):
-            yield Static(t("ui.alert.title"), classes="dialog-title")
-            for text in self.texts:
-                yield Static(text)
-            yield Static(t("ui.dialog.enter_ok"), classes="dialog-keys")
+    def compose_body(self) -> ComposeResult:
+        for text in self.texts:
+            yield Static(text)
+
+    def action_cancel(self) -> None:
+        """Esc does not close a safety alert: it is acknowledged with Enter."""
 
     def action_close(self) -> None:
         self.dismiss(None)

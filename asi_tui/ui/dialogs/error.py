@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..lang import t
+from .base import DialogScreen
 
 
-class ErrorDialog(ModalScreen[None]):
-    BINDINGS = [Binding("enter,escape", "close", t("ui.key.ok"), id="errordialog.close")]
+class ErrorDialog(DialogScreen[None]):
+    BINDINGS = [Binding("enter,escape", "cancel", t("ui.key.ok"), id="errordialog.close")]
+    VARIANT = "-error"
+    KEYS = "ui.dialog.enter_ok"
 
     def __init__(self, message: str) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(t("ui.error.title"))
         self.message = message
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box -error"):
-            yield Static(t("ui.error.title"), classes="dialog-title")
-            yield Static(self.message)
-            yield Static(t("ui.dialog.enter_ok"), classes="dialog-keys")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.message)

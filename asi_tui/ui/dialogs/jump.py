@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Static
-
 from ..lang import t
+from .base import InputDialog
 
 
-class JumpDialog(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", t("ui.key.cancel"), id="jump.cancel")]
+class JumpDialog(InputDialog):
+    BOX_ID = "jump-box"
+    INPUT_ID = "jump-id"
+    MAX_LENGTH = 40
     AUTO_FOCUS = "#jump-id"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box", id="jump-box"):
-            yield Static(t("ui.jump.title"), classes="dialog-title")
-            yield Input(id="jump-id", placeholder="M1, D3a, SE.G.boende", max_length=40)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def __init__(self) -> None:
+        super().__init__(t("ui.jump.title"), "M1, D3a, SE.G.boende")

@@ -4,30 +4,31 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..lang import t
+from .base import DialogScreen
 
 
-class SoftCheckDialog(ModalScreen[str]):
+class SoftCheckDialog(DialogScreen[str]):
+    """Dismissed with "correct" (r, Esc) or "defer" (u, Enter)."""
+
     BINDINGS = [
         Binding("r", "correct", t("ui.key.correct"), id="soft.correct"),
         Binding("u,enter", "defer", t("ui.key.defer"), id="soft.defer"),
         Binding("escape", "correct", show=False, id="soft.escape"),
     ]
+    BOX_ID = "soft-check"
+    VARIANT = "-warning"
+    KEYS = "ui.soft.keys"
 
     def __init__(self, texts: list[tuple[str, str]]) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(t("ui.soft.title"))
         self.texts = texts
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box -warning", id="soft-check"):
-            yield Static(t("ui.soft.title"), classes="dialog-title")
-            for item_id, text in self.texts:
-                yield Static(f"[b]{item_id}[/b]: {text}")
-            yield Static(t("ui.soft.keys"), classes="dialog-keys")
+    def compose_body(self) -> ComposeResult:
+        for item_id, text in self.texts:
+            yield Static(f"[b]{item_id}[/b]: {text}")
 
     def action_correct(self) -> None:
         self.dismiss("correct")

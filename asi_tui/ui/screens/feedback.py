@@ -5,20 +5,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
 from textual.widgets.option_list import Option
 
 from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
 from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..lang import current, t
+from ..navigation import open_interview
+from .list_detail import ListDetailScreen
 
 
-class FeedbackScreen(Screen[None]):
+class FeedbackScreen(ListDetailScreen[None]):
+    LIST_ID, DETAIL_ID = "fb-areas", "fb-detail"
     BINDINGS = [
         Binding("r", "edit('resources')", t("ui.key.resources"), id="fb.resources"),
         Binding("p", "edit('problems')", t("ui.key.problems"), id="fb.problems"),
@@ -31,34 +33,25 @@ class FeedbackScreen(Screen[None]):
     def __init__(self, handle: RecordHandle) -> None:
         super().__init__(id="feedback")
         self.handle = handle
-        self.lang = current().lang
 
     def _areas(self) -> list[AreaFeedback]:
         return feedback_areas(self.handle.bank, self.handle.interview.answers, self.handle.body.get("meta", {}), self.lang)
 
-    def compose(self) -> ComposeResult:
-        yield Static(t("ui.fb.title", client=self.handle.client_ref), id="topbar")
-        with Horizontal(id="body"):
-            yield OptionList(id="fb-areas")
-            with Vertical(id="fb-detail"):
-                yield Static("", id="fb-profile")
-                yield Static("", id="fb-texts")
-        yield Footer(show_command_palette=False)
+    def topbar_text(self) -> str:
+        return t("ui.fb.title", client=self.handle.client_ref)
+
+    def detail_pane(self) -> Widget:
+        return Vertical(Static("", id="fb-profile"), Static("", id="fb-texts"), id=self.DETAIL_ID)
 
     def on_mount(self) -> None:
-        olist = self.query_one("#fb-areas", OptionList)
-        olist.add_options([Option(a.title, id=a.section_id) for a in self._areas()])
-        olist.highlighted = 0
-        self._detail()
-
-    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
-        self._detail()
+        self.set_options(Option(a.title, id=a.section_id) for a in self._areas())
+        self.show_detail()
 
     def _current(self) -> AreaFeedback:
         areas = self._areas()
-        return areas[self.query_one("#fb-areas", OptionList).highlighted or 0]
+        return areas[self.highlighted_index() or 0]
 
-    def _detail(self) -> None:
+    def show_detail(self) -> None:
         a = self._current()
         lines = [f"[b]{a.title}[/b]"]
         for _id, label, value in a.client_ratings:
@@ -86,7 +79,7 @@ class FeedbackScreen(Screen[None]):
                 self.handle.set_meta(f"feedback.{a.section_id}.{which}", value)
             except StoreError as exc:
                 self.notify(t(exc.key, **exc.params), severity="error")
-            self._detail()
+            self.show_detail()
 
         self.app.push_screen(CommentDialog(f"{a.title}: {t('feedback.' + which)}", text, False), callback=saved)
 
@@ -96,9 +89,7 @@ class FeedbackScreen(Screen[None]):
 
     def action_answers(self) -> None:
         """Look through the answers (read-only: the interview is completed)."""
-        from .interview import InterviewScreen
-
-        self.app.push_screen(InterviewScreen(self.handle, owns_record=False))
+        open_interview(self, self.handle, owns_record=False)
 
     def action_leave(self) -> None:
         self.close_record()

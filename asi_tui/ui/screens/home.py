@@ -13,6 +13,15 @@ from textual.widgets.option_list import Option
 from ...reports.followups import plan_followups
 from ...store.errors import RecordLocked, StoreError
 from ..lang import t
+from ..navigation import (
+    open_admin,
+    open_exercises,
+    open_feedback,
+    open_interview,
+    open_new_interview,
+    open_statistics,
+    open_trainer,
+)
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
@@ -28,19 +37,13 @@ class HomeScreen(Screen[None]):
     ]
 
     def action_training(self) -> None:
-        from .training import ExercisePickerScreen
-
-        self.app.push_screen(ExercisePickerScreen())
+        open_exercises(self)
 
     def action_trainer(self) -> None:
-        from .trainer import TrainerScreen
-
-        self.app.push_screen(TrainerScreen())
+        open_trainer(self)
 
     def action_statistics(self) -> None:
-        from .statistics import StatisticsScreen
-
-        self.app.push_screen(StatisticsScreen())
+        open_statistics(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Admin-only keys are hidden from everyone else (the store refuses them anyway)."""
@@ -52,9 +55,7 @@ class HomeScreen(Screen[None]):
         return True
 
     def action_admin(self) -> None:
-        from .admin import AdminScreen
-
-        self.app.push_screen(AdminScreen())
+        open_admin(self)
     AUTO_FOCUS = "#records"
 
     def compose(self) -> ComposeResult:
@@ -121,9 +122,7 @@ class HomeScreen(Screen[None]):
         self.refresh_list()
 
     def action_new(self, followup_of: str | None = None) -> None:
-        from .new_interview import NewInterviewScreen
-
-        self.app.push_screen(NewInterviewScreen(followup_of=followup_of), callback=self._started)
+        open_new_interview(self, self._started, followup_of=followup_of)
 
     def _started(self, handle: Any) -> None:
         if handle is not None:
@@ -151,18 +150,12 @@ class HomeScreen(Screen[None]):
         self.action_open(readonly=True)
 
     def open_handle(self, handle: Any) -> None:
-        from .interview import InterviewScreen
-
         for notice in handle.notices:
             self.notify(t(notice), severity="warning", timeout=10)
         if handle.status == "completed" and handle.body.get("kind") == "interview" and not handle.readonly:
-            from .feedback import FeedbackScreen
-
-            self.app.push_screen(FeedbackScreen(handle))  # a completed interview opens on its Återkoppling
+            open_feedback(self, handle)  # a completed interview opens on its Återkoppling
             return
-        self.app.push_screen(InterviewScreen(handle))
+        open_interview(self, handle)
 
     def action_dropout(self) -> None:
-        from .new_interview import NewInterviewScreen
-
-        self.app.push_screen(NewInterviewScreen(dropout=True), callback=self._started)
+        open_new_interview(self, self._started, dropout=True)

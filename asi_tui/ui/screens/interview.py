@@ -16,25 +16,14 @@ from textual.widgets import Footer, Static
 
 from ...bank.model import Item
 from ...engine.interview import EngineError, Outcome
-from ...engine.values import MissingCode, format_years_months
 from ...scoring.simulate import message_text
 from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..commands import ItemJumpProvider
+from ..formatting import format_value
 from ..lang import current, t
+from ..navigation import open_feedback, open_ratings, open_review
 from ..widgets.item_input import ItemInput
-
-
-def format_value(item: Item, value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, MissingCode):
-        return value.code
-    if item.type == "years_months" and isinstance(value, int):
-        return format_years_months(value)
-    if isinstance(value, list):
-        return ",".join(map(str, value))
-    return str(value)
 
 
 class InterviewScreen(Screen[None]):
@@ -354,14 +343,10 @@ class InterviewScreen(Screen[None]):
         self.show(item)
 
     def action_ratings(self) -> None:
-        from .ratings import RatingsScreen
-
-        self.app.push_screen(RatingsScreen(self.handle), callback=lambda _r: self.item and self.show(self.item))
+        open_ratings(self, self.handle, callback=lambda _r: self.item and self.show(self.item))
 
     def action_review(self) -> None:
-        from .review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen(self.handle), callback=self._review_done)
+        open_review(self, self.handle, callback=self._review_done)
 
     def _review_done(self, result: Any) -> None:
         if isinstance(result, str) and result.startswith("item:"):
@@ -369,9 +354,7 @@ class InterviewScreen(Screen[None]):
         elif result == "ratings":
             self.action_ratings()
         elif result == "completed":
-            from .feedback import FeedbackScreen
-
-            self.app.switch_screen(FeedbackScreen(self.handle))
+            open_feedback(self, self.handle, replace=True)
         elif self.item is not None:
             self.show(self.item)
 

@@ -4,20 +4,21 @@ and the area's critical answers are shown beside each rating."""
 from __future__ import annotations
 
 from textual import events
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
 from ...store import RecordHandle
-from ..lang import current, t
-from .interview import format_value
+from ..formatting import format_value
+from ..lang import t
+from .list_detail import ListDetailScreen
 
 
-class RatingsScreen(Screen[None]):
+class RatingsScreen(ListDetailScreen[None]):
+    LIST_ID, DETAIL_ID = "rating-list", "rating-detail"
     BINDINGS = [Binding("escape", "back", t("ui.key.back"), id="ratings.back")]
     AUTO_FOCUS = "#rating-list"
 
@@ -26,18 +27,13 @@ class RatingsScreen(Screen[None]):
         self.handle = handle
         self.iv = handle.interview
         self.bank = handle.bank
-        self.lang = current().lang
         self.items = self.iv.interviewer_rating_items()
 
-    def compose(self) -> ComposeResult:
-        yield Static(t("ui.ratings.title"), id="topbar")
-        with Horizontal(id="body"):
-            yield OptionList(id="rating-list")
-            with Vertical(id="rating-detail"):
-                yield Static(self._anchors(), id="anchors")
-                yield Static("", id="critical")
-                yield Static("", id="message")
-        yield Footer(show_command_palette=False)
+    def topbar_text(self) -> str:
+        return t("ui.ratings.title")
+
+    def detail_pane(self) -> Widget:
+        return Vertical(Static(self._anchors(), id="anchors"), Static("", id="critical"), Static("", id="message"), id=self.DETAIL_ID)
 
     def _anchors(self) -> str:
         codes = self.bank.codelists.get("interviewer_rating")
@@ -52,22 +48,18 @@ class RatingsScreen(Screen[None]):
         self._refresh_list(0)
 
     def _refresh_list(self, highlight: int) -> None:
-        olist = self.query_one("#rating-list", OptionList)
-        olist.clear_options()
+        options = []
         for item in self.items:
             area = self.bank.section_of[item.id].title.get(self.lang)
             value = format_value(item, self.iv.value(item.id)) or "–"
-            olist.add_option(Option(f"{area[:20]:<20} {value:>2}", id=item.id))
-        olist.highlighted = highlight
-        self._detail()
-
-    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
-        self._detail()
+            options.append(Option(f"{area[:20]:<20} {value:>2}", id=item.id))
+        self.set_options(options, highlight)
+        self.show_detail()
 
     def _current(self) -> int:
-        return self.query_one("#rating-list", OptionList).highlighted or 0
+        return self.highlighted_index() or 0
 
-    def _detail(self) -> None:
+    def show_detail(self) -> None:
         if not self.items:
             return
         item = self.items[self._current()]

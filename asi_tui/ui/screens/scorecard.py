@@ -18,6 +18,7 @@ from ...store import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import Disagreement, Scorecard, Tally, display_value, score_attempt
 from ..lang import current, t
+from ..navigation import open_exercise
 
 
 def _tally(label: str, tally: Tally, width: int = 17) -> str:
@@ -27,12 +28,6 @@ def _tally(label: str, tally: Tally, width: int = 17) -> str:
 
 
 class ScorecardScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ScorecardScreen #score-summary { width: 36; height: 1fr; padding: 0 1; border-right: solid $primary; }
-    ScorecardScreen #score-right { width: 1fr; }
-    ScorecardScreen #score-list { height: 1fr; border: none; }
-    ScorecardScreen #score-explain { height: 7; padding: 0 1; border-top: solid $primary; }
-    """
     BINDINGS = [
         Binding("enter", "open_item", t("train.ui.key.show_item"), id="score.open"),
         Binding("escape", "leave", t("ui.key.back"), id="score.back"),
@@ -131,9 +126,7 @@ class ScorecardScreen(Screen[None]):
         d = self._selected()
         if d is None:
             return
-        from .training import TrainingInterviewScreen
-
-        self.app.push_screen(TrainingInterviewScreen(self.handle, self.exercise, review_item=d.item_id, owns_handle=False))
+        open_exercise(self, self.handle, self.exercise, review_item=d.item_id, owns_handle=False)
 
     def action_leave(self) -> None:
         self.close_record()

@@ -12,16 +12,17 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer
-from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.containers import ScrollableContainer
+from textual.widget import Widget
+from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
 from ...reports.common import Filters, parse_age_group
 from ...reports.stats import audit_stats, build_report
 from ...reports.tables import SHARE, Table, format_cell
 from ...store.errors import StoreError
-from ..lang import current, t
+from ..lang import t
+from .list_detail import ListDetailScreen
 
 BAR_WIDTH = 12
 
@@ -94,7 +95,8 @@ def render_table(table: Table, lang: str) -> str:
     return "\n".join(lines)
 
 
-class StatisticsScreen(Screen[None]):
+class StatisticsScreen(ListDetailScreen[None]):
+    LIST_ID, DETAIL_ID = "stats-tables", "stats-view"
     BINDINGS = [
         Binding("f", "filter", t("ui.stats.key.filter"), id="stats.filter"),
         Binding("escape", "back", t("ui.key.back"), id="stats.back"),
@@ -103,19 +105,18 @@ class StatisticsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="statistics")
-        self.lang = current().lang
         self.dataset: Any = None
         self.tables: list[Table] = []
         self.filters = Filters()
 
-    def compose(self) -> ComposeResult:
-        yield Static(t("ui.stats.title"), id="topbar")
+    def topbar_text(self) -> str:
+        return t("ui.stats.title")
+
+    def compose_above(self) -> ComposeResult:
         yield Input(id="stats-filter", placeholder=t("ui.stats.filter_hint"))
-        with Horizontal(id="body"):
-            yield OptionList(id="stats-tables")
-            with ScrollableContainer(id="stats-view"):  # wide tables scroll sideways
-                yield Static(t("ui.stats.loading"), id="stats-table")
-        yield Footer(show_command_palette=False)
+
+    def detail_pane(self) -> Widget:
+        return ScrollableContainer(Static(t("ui.stats.loading"), id="stats-table"), id=self.DETAIL_ID)  # wide tables scroll sideways
 
     def on_mount(self) -> None:
         self.query_one("#stats-filter", Input).display = False
@@ -147,19 +148,12 @@ class StatisticsScreen(Screen[None]):
             return
         audit_stats(self.app.session, report)  # type: ignore[attr-defined]
         self.tables = [tb for s in report.sections for tb in s.tables]
-        olist = self.query_one("#stats-tables", OptionList)
-        olist.clear_options()
-        olist.add_options([Option(tb.title[:28], id=f"{i}") for i, tb in enumerate(self.tables)])
-        if self.tables:
-            olist.highlighted = 0
-            self._show(0)
+        self.set_options(Option(tb.title[:28], id=f"{i}") for i, tb in enumerate(self.tables))
+        self.show_detail()
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_list.id == "stats-tables" and event.option_index is not None:
-            self._show(event.option_index)
-
-    def _show(self, index: int) -> None:
-        if 0 <= index < len(self.tables):
+    def show_detail(self) -> None:
+        index = self.highlighted_index()
+        if index is not None and 0 <= index < len(self.tables):
             self.query_one("#stats-table", Static).update(render_table(self.tables[index], self.lang))
 
     def action_filter(self) -> None:
@@ -175,9 +169,6 @@ class StatisticsScreen(Screen[None]):
             self.query_one("#stats-table", Static).update(t(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
             return
         event.input.display = False
-        self.query_one("#stats-tables", OptionList).focus()
+        self.option_list.focus()
         if self.dataset is not None:
             self._build()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

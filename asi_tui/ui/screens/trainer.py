@@ -11,55 +11,25 @@ from __future__ import annotations
 
 from rich.markup import escape
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
 
 from ...store.errors import StoreError
-from ...training.exercises import Exercise, ExerciseError, bundled_exercises
+from ...training.exercises import Exercise
 from ...training.results import add_member, create_group, exercise_results, is_trainer, list_groups, load_attempts, remove_member, result_lines
+from ..dialogs.prompt import PromptDialog
 from ..lang import current, t
+from .exercise_list import ExerciseListScreen
 
 
 RESULTS_WIDTH = 53  # columns of the results pane at 80x24
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-class PromptDialog(ModalScreen[str | None]):
-    """One line of input (a group name, or "group user")."""
-
-    BINDINGS = [Binding("escape", "cancel", t("ui.key.cancel"), id="prompt.cancel")]
-    AUTO_FOCUS = "#prompt-input"
-
-    def __init__(self, title: str, placeholder: str = "") -> None:
-        super().__init__(classes="dialog")
-        self.title_text, self.placeholder = title, placeholder
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Input(id="prompt-input", placeholder=self.placeholder, max_length=80)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class TrainerScreen(Screen[None]):
-    DEFAULT_CSS = """
-    TrainerScreen #trainer-exercises { width: 24; height: 1fr; border: none; border-right: solid $primary; }
-    TrainerScreen #trainer-scroll { width: 1fr; height: 1fr; padding: 0 1; }
-    TrainerScreen #trainer-status { height: auto; padding: 0 1; color: $warning; }
-    """
+class TrainerScreen(ExerciseListScreen):
+    LIST_ID, DETAIL_ID, STATUS_ID = "trainer-exercises", "trainer-scroll", "trainer-status"
+    TITLE_WIDTH = 21
     BINDINGS = [
         Binding("c", "create_group", t("train.ui.key.create_group"), id="trainer.create"),
         Binding("m", "add_member", t("train.ui.key.add_member"), id="trainer.add"),
@@ -74,9 +44,7 @@ class TrainerScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.exercises: list[Exercise] = []
         self.group: str | None = None  # None: every group I may see
-        self.lang = current().lang
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("create_group", "add_member", "remove_member", "next_group"):
@@ -84,37 +52,17 @@ class TrainerScreen(Screen[None]):
             return session is not None and is_trainer(session)
         return True
 
-    def compose(self) -> ComposeResult:
-        yield Static(t("train.ui.trainer_title"), id="topbar")
-        with Horizontal(id="body"):
-            yield OptionList(id="trainer-exercises")
-            with VerticalScroll(id="trainer-scroll", can_focus=False):
-                yield Static("", id="trainer-groups")
-                yield Static("", id="trainer-results")
-        yield Static("", id="trainer-status")
-        yield Footer(show_command_palette=False)
+    def topbar_text(self) -> str:
+        return t("train.ui.trainer_title")
+
+    def detail_pane(self) -> Widget:
+        return VerticalScroll(Static("", id="trainer-groups"), Static("", id="trainer-results"), id=self.DETAIL_ID, can_focus=False)
 
     def on_mount(self) -> None:
-        try:
-            self.exercises = list(bundled_exercises())
-        except ExerciseError:
-            self._status(t("train.error.broken_exercises"))
-        olist = self.query_one("#trainer-exercises", OptionList)
-        olist.add_options([Option(_short(e.title(self.lang), 21), id=e.id) for e in self.exercises])
-        if self.exercises:
-            olist.highlighted = 0
+        self.load_exercises()
         self.refresh_view()
 
-    def _status(self, text: str) -> None:
-        self.query_one("#trainer-status", Static).update(text)
-
-    def _exercise(self) -> Exercise | None:
-        olist = self.query_one("#trainer-exercises", OptionList)
-        if olist.highlighted is None or not self.exercises:
-            return None
-        return self.exercises[olist.highlighted]
-
-    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+    def show_detail(self) -> None:
         self.refresh_view()
 
     def refresh_view(self) -> None:
@@ -124,7 +72,7 @@ class TrainerScreen(Screen[None]):
         if is_trainer(session):
             lines.append(t("train.ui.filter", group=self.group or t("train.ui.all_groups")))
         self.query_one("#trainer-groups", Static).update(escape("\n".join(lines)) + "\n")
-        ex = self._exercise()
+        ex = self.selected_exercise()
         if ex is None:
             return
         self.query_one("#trainer-results", Static).update(t("train.ui.loading"))
@@ -142,7 +90,7 @@ class TrainerScreen(Screen[None]):
         self.app.call_from_thread(self._show_results, exercise.id, text)
 
     def _show_results(self, exercise_id: str, text: str) -> None:
-        ex = self._exercise()
+        ex = self.selected_exercise()
         if ex is not None and ex.id == exercise_id:
             self.query_one("#trainer-results", Static).update(text)
 
@@ -153,9 +101,9 @@ class TrainerScreen(Screen[None]):
         try:
             fn(session, *params.values())
         except StoreError as exc:
-            self._status(t(exc.key, **exc.params))
+            self.set_status(t(exc.key, **exc.params))
             return
-        self._status(t(done_key, **params))
+        self.set_status(t(done_key, **params))
         self.refresh_view()
 
     def action_create_group(self) -> None:
@@ -170,7 +118,7 @@ class TrainerScreen(Screen[None]):
             parts = (value or "").split()
             if len(parts) != 2:
                 if value:
-                    self._status(t("train.ui.prompt_member_form"))
+                    self.set_status(t("train.ui.prompt_member_form"))
                 return
             self._change(fn, done_key, group=parts[0], user=parts[1])
 
@@ -193,6 +141,3 @@ class TrainerScreen(Screen[None]):
     def action_scroll_results(self, step: int) -> None:
         scroll = self.query_one("#trainer-scroll", VerticalScroll)
         scroll.scroll_down(animate=False) if step > 0 else scroll.scroll_up(animate=False)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -1,0 +1,51 @@
+"""Every screen the app can open, by route name (see `navigation.py`).
+
+Imported only by the app, lazily: the screens' key descriptions are fixed when
+their classes are created, which must come after the UI language is chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+
+from .screens.admin import AdminScreen
+from .screens.audit import AuditScreen
+from .screens.bank_versions import BankVersionsScreen
+from .screens.exercises import ExercisePickerScreen
+from .screens.feedback import FeedbackScreen
+from .screens.home import HomeScreen
+from .screens.interview import InterviewScreen
+from .screens.lock import LockScreen
+from .screens.login import LoginScreen
+from .screens.new_interview import NewInterviewScreen
+from .screens.ratings import RatingsScreen
+from .screens.review import ReviewScreen
+from .screens.scorecard import ScorecardScreen
+from .screens.statistics import StatisticsScreen
+from .screens.trainer import TrainerScreen
+from .screens.training import TrainingInterviewScreen
+
+ROUTES: dict[str, type[Screen[Any]]] = {
+    "login": LoginScreen,
+    "home": HomeScreen,
+    "lock": LockScreen,
+    "new_interview": NewInterviewScreen,
+    "interview": InterviewScreen,
+    "ratings": RatingsScreen,
+    "review": ReviewScreen,
+    "feedback": FeedbackScreen,
+    "exercises": ExercisePickerScreen,
+    "exercise": TrainingInterviewScreen,
+    "scorecard": ScorecardScreen,
+    "trainer": TrainerScreen,
+    "statistics": StatisticsScreen,
+    "admin": AdminScreen,
+    "audit": AuditScreen,
+    "bank_versions": BankVersionsScreen,
+}
+
+
+def build_screen(route: str, **params: Any) -> Screen[Any]:
+    return ROUTES[route](**params)

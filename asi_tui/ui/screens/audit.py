@@ -1,0 +1,57 @@
+"""Access review (logguppföljning): the audit log, filtered by user or client, and whether its chain holds."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...store.errors import StoreError
+from ..lang import t
+
+
+class AuditScreen(Screen[None]):
+    """Access review (logguppföljning): filter by user or client."""
+
+    BINDINGS = [Binding("escape", "back", t("ui.key.back"), id="audit.back")]
+    AUTO_FOCUS = "#audit-filter"
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("ui.audit.title"), id="topbar")
+        yield Input(id="audit-filter", placeholder=t("ui.audit.filter"))
+        yield OptionList(id="audit-list")
+        yield Static("", id="audit-status")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._load(None, None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        user = client = None
+        if text.startswith("user:"):
+            user = text[5:].strip() or None
+        elif text:
+            client = text
+        self._load(user, client)
+        self.query_one("#audit-list", OptionList).focus()
+
+    def _load(self, user: str | None, client: str | None) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        try:
+            entries = session.audit_entries(user, client)
+            result = session.verify_audit()
+        except StoreError as exc:
+            self.query_one("#audit-status", Static).update(t(exc.key, **exc.params))
+            return
+        olist = self.query_one("#audit-list", OptionList)
+        olist.clear_options()
+        for e in reversed(entries[-500:]):
+            olist.add_option(Option(f"{e['seq']:>5} {e['ts'][:16]} {e.get('user', ''):<10} {e.get('action', ''):<14} {e.get('client', '')}"))
+        status = t("cli.audit.ok", n=result.entries) if result.ok else t(f"cli.audit.bad.{result.reason}", seq=result.first_bad)
+        self.query_one("#audit-status", Static).update(status)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
