@@ -129,6 +129,14 @@ def test_coverage_command(cli, tmp_path):
     assert r.exit_code == 1 and "1 texts are missing" in r.output
 
 
+def test_coverage_of_the_whole_bank_folder_leaves_exercises_alone(cli):
+    """Exercises are written in one language and are not banks: the default
+    paths include question_bank/exercises/, which must not read as broken banks."""
+    r = cli("bank", "coverage", str(BANKS))
+    assert r.exit_code == 0, r.output
+    assert "exercises" not in r.output and "Every text exists in Swedish and English" in r.output
+
+
 def test_strict_coverage_for_bank_validate(tmp_path, capsys):
     import click
 
