@@ -305,6 +305,9 @@ def test_the_command_is_green_on_a_good_server_and_fails_with_fixes_otherwise(se
     assert "gruppdelat läge" in line and "Åtgärd: " in line
     assert bad.stderr.strip() == "Problem hittade: 1."
     assert doctor_cli(server, "--accept-group-shared").exit_code == 0
+    quiet = doctor_cli(server, "--quiet")  # for cron: the problems only
+    assert quiet.exit_code == 1 and [ln.split()[0] for ln in quiet.stdout.splitlines()] == ["PROBLEM"]
+    assert doctor_cli(server, "--quiet", "--accept-group-shared").stdout == ""
 
 
 def test_the_command_for_another_account_reports_the_owner(server):

@@ -33,9 +33,10 @@ def _terminal_size() -> tuple[int, int] | None:
 @click.option("--sshd-config", "sshd_config", type=click.Path(path_type=Path), default=Path("/etc/ssh/sshd_config"),
               show_default=True, help="The sshd configuration to check.")
 @click.option("--accept-group-shared", is_flag=True, help="The group-shared mode is chosen on purpose: report it, do not fail on it.")
+@click.option("--quiet", is_flag=True, help="Print problems only, and nothing when all is well (for cron).")
 @click.pass_context
 def doctor(ctx: click.Context, account: str | None, authorized_keys: Path | None, sshd_config: Path,
-           accept_group_shared: bool) -> None:
+           accept_group_shared: bool, quiet: bool) -> None:
     """Check the data directory, SSH access, versions and terminal; one line per problem with its fix."""
     from ..doctor import INFO, PROBLEM, Setup, run_checks
 
@@ -48,6 +49,8 @@ def doctor(ctx: click.Context, account: str | None, authorized_keys: Path | None
     findings = run_checks(setup)
     marks = {PROBLEM: t("doctor.mark.problem"), INFO: t("doctor.mark.info")}
     for f in findings:
+        if quiet and not f.is_problem:
+            continue
         line = f"{marks.get(f.level, t('doctor.mark.ok')):<8} {t(f.key, **f.params)}"
         if f.fix:
             line += f" {t('doctor.mark.fix')}: {t(f.fix, **f.params)}"
@@ -56,4 +59,5 @@ def doctor(ctx: click.Context, account: str | None, authorized_keys: Path | None
     if problems:
         click.echo(t("doctor.summary.problems", n=problems), err=True)
         ctx.exit(1)
-    click.echo(t("doctor.summary.ok"))
+    if not quiet:
+        click.echo(t("doctor.summary.ok"))
