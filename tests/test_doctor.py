@@ -156,9 +156,16 @@ def test_rotation_due_from_the_vault_is_a_problem_and_its_absence_is_green(serve
     assert "No key rotation is due." in lines(run_checks(server))
 
 
-def test_an_altered_vault_is_reported(server):
+@pytest.mark.parametrize("damage", ["signed name changed", "not JSON", "30,000 deep", "wrong types"])
+def test_an_altered_or_broken_vault_is_a_finding_not_a_crash(server, damage):
     vault = server.data_dir / "vault.json"
-    vault.write_text(vault.read_text().replace('"Admin"', '"Mallory"', 1))
+    text = {
+        "signed name changed": vault.read_text().replace('"Admin"', '"Mallory"', 1),
+        "not JSON": "hello",
+        "30,000 deep": "[" * 30_000 + "]" * 30_000,
+        "wrong types": '{"fmt": 1, "users": "x", "slots": [1], "admin_pub": 5}',
+    }[damage]
+    vault.write_text(text)
     assert "doctor.vault.altered" in problems(run_checks(server))
 
 
@@ -354,3 +361,11 @@ def test_a_match_block_in_an_included_file_ends_with_that_file(server):
         f"Match User {ME}\n  AllowTcpForwarding no\n  PasswordAuthentication no\n  ClientAliveInterval 60\n")
     text = f"Include {server.sshd_config.parent}/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nX11Forwarding yes\n"
     assert sshd_problems(server, text) == ["doctor.sshd.setting:X11Forwarding"]
+
+
+def test_config_paths_that_are_not_files_are_reported_not_read(server):
+    server.authorized_keys = Path("/dev/zero")
+    server.sshd_config = server.data_dir.parent  # a directory
+    findings = run_checks(server)
+    assert problems(findings) == []
+    assert {f.key for f in findings} >= {"doctor.keys.unreadable", "doctor.sshd.unreadable"}

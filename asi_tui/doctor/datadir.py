@@ -156,6 +156,12 @@ def _vault(root: Path):  # noqa: ANN202
     return Vault(d.vault, d.locks / "vault.lock", d.tmp)
 
 
+# A damaged vault must be a finding, not a crash of the check meant to find it
+# (a 30,000-deep JSON nesting raises RecursionError in json.loads, wrong types
+# TypeError/KeyError/AttributeError).
+_UNREADABLE = (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError)
+
+
 def vault_users(root: Path) -> list[Any] | None:
     """The signed user table, or None when there is no vault or it cannot be trusted."""
     from ..store.errors import StoreError
@@ -163,7 +169,7 @@ def vault_users(root: Path) -> list[Any] | None:
     try:
         vault = _vault(root)
         return vault.users() if vault.exists() else None
-    except (StoreError, OSError):
+    except (StoreError, *_UNREADABLE):
         return None
 
 
@@ -181,14 +187,14 @@ def check_rotation(root: Path) -> list[Finding]:
         if not vault.exists():
             return []
         vault.users()
-    except (StoreError, OSError):
+    except (StoreError, *_UNREADABLE):
         return [problem("doctor.vault.altered", "doctor.fix.vault", path=str(vault.path))]
     rotation_due = getattr(vault, "rotation_due", None)  # the store's flag, set by `user disable`
     if not callable(rotation_due):
         return []
     try:
         state = rotation_due()
-    except (StoreError, OSError):
+    except (StoreError, *_UNREADABLE):
         return [problem("doctor.vault.altered", "doctor.fix.vault", path=str(vault.path))]
     if not state:
         return [ok("doctor.vault.no_rotation")]

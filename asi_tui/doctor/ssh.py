@@ -14,6 +14,7 @@ Only the `User`, `Group` and `all` criteria of `Match` are evaluated here.
 
 from __future__ import annotations
 
+import errno
 import glob
 import grp
 import os
@@ -33,6 +34,18 @@ KEY_TYPE_RE = re.compile(
 )
 REENABLING = ("port-forwarding", "agent-forwarding", "x11-forwarding", "user-rc")
 SHELL_META = set(";&|`$<>(){}*?[]~\\\n")
+
+
+CONFIG_MAX_BYTES = 4 * 1024 * 1024
+
+
+def read_config(path: Path) -> str:
+    """A config file's text; OSError for anything but a regular file of sane size
+    (a FIFO given by mistake would block, /dev/zero never ends)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > CONFIG_MAX_BYTES:
+        raise OSError(errno.EINVAL, "not a regular file of at most 4 MiB", str(path))
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 # ----------------------------------------------------------------------------- authorized_keys
@@ -173,7 +186,7 @@ def bound_users(lines: Iterable[KeyLine]) -> list[str]:
 
 def check_authorized_keys(setup: Setup, path: Path, users: dict[str, bool] | None) -> tuple[list[Finding], list[KeyLine]]:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_config(path)
     except FileNotFoundError:
         return [info("doctor.keys.none", path=str(path), account=setup.account)], []
     except OSError as exc:
@@ -227,14 +240,14 @@ def parse_sshd_config(path: Path, cfg: SshdConfig | None = None, depth: int = 0,
     an Include inside a Match block belongs to that block."""
     cfg = cfg or SshdConfig()
     target = current if current is not None else cfg.settings
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for raw in read_config(path).splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         parts = re.split(r"[\s=]+", line, maxsplit=1)
         keyword, value = parts[0].lower(), (parts[1].strip() if len(parts) > 1 else "")
         if keyword == "include" and depth < 8:
-            for pattern in shlex.split(value):
+            for pattern in value.split():
                 full = pattern if os.path.isabs(pattern) else str(path.parent / pattern)
                 for inc in sorted(glob.glob(full)):
                     parse_sshd_config(Path(inc), cfg, depth + 1, target if target is not cfg.settings else None)
