@@ -13,7 +13,8 @@ import click
 from .common import ctx_obj, resolve_data_dir, translator
 
 
-def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None) -> None:
+def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None,
+               user_fixed: bool = False) -> None:
     """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
     from ..store import Store
 
@@ -29,16 +30,18 @@ def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = 
         lang=ctx_obj(ctx)["lang"],
         idle_lock_s=(idle_minutes or ctx_obj(ctx)["settings"].idle_lock_minutes or DEFAULT_IDLE_LOCK_S / 60) * 60,
         default_user=default_user or ctx_obj(ctx)["user"],
+        user_fixed=user_fixed,
     )
     create_app(services).run()  # full-screen (alternate screen); never inline
 
 
 @click.command("run")
 @click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
+@click.option("--user", "bound_user", help="Sign in only as this user: the SSH forced command binds each key to its user (docs/deploy.md).")
 @click.pass_context
-def run(ctx: click.Context, idle_minutes: float | None = None) -> None:
+def run(ctx: click.Context, idle_minutes: float | None = None, bound_user: str | None = None) -> None:
     """Open the interview program (the default when no command is given)."""
-    _start_tui(ctx, resolve_data_dir(ctx), idle_minutes)
+    _start_tui(ctx, resolve_data_dir(ctx), idle_minutes, default_user=bound_user, user_fixed=bound_user is not None)
 
 
 @click.command("demo")

@@ -16,8 +16,11 @@ import click
 
 from . import bank_admin
 from .common import (
+    answers_file_error,
     ctx_obj,
     default_bank_paths,
+    echo,
+    json_text,
     parse_date,
     print_problems,
     print_warnings,
@@ -137,14 +140,14 @@ def bank_simulate(
         answers = read_answers(answers_path)
         report = simulate(qbank, answers, interview_date, linked, lang)
     except AnswersFileError as exc:
-        raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
+        raise answers_file_error(exc, answers_path, t) from None
     except EngineError as exc:
         raise click.ClickException(t(exc.key, **exc.params)) from None
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_text(report.to_dict()))
     else:
         for line in report.lines(t):
-            click.echo(line)
+            echo(line)
 
 
 def _resolve_any(ctx: click.Context, ref: str):  # noqa: ANN202

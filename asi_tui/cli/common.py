@@ -12,8 +12,11 @@ environment, where other users of the machine could read them.
 from __future__ import annotations
 
 import getpass
+import json
 import os
+import re
 import sys
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -134,20 +137,89 @@ def resolve_bank(ref: str, t: Translator):  # noqa: ANN201
     return matches[-1]
 
 
+# ----------------------------------------------------------------------------- user data on the terminal
+
+# Escape sequences as a terminal reads them: CSI (ESC [ or 8-bit 0x9b) up to its
+# final byte; OSC, DCS, SOS, PM, APC up to their terminator (or the end); any
+# other ESC with the character after it.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|$)"
+    r"|\x1b.?",
+    re.DOTALL,
+)
+
+
+def _shown(ch: str) -> str:
+    cat = unicodedata.category(ch)
+    if ch in "\t\n\r" or cat in ("Zl", "Zp"):
+        return " "
+    return "" if cat in ("Cc", "Cf", "Cs", "Co", "Cn") else ch
+
+
+def clean(value: object) -> str:
+    """`value` as one line that is safe to print on a terminal.
+
+    Client references, names, answers, audit details and input quoted in
+    errors come from users: terminal escape sequences (a window title set by
+    OSC, a screen cleared by CSI) are removed whole, other control and format
+    characters (e.g. a right-to-left override) are dropped, and line breaks
+    become spaces, so a value can neither drive the terminal nor fake a line.
+    """
+    text = _ESCAPES.sub("", str(value))
+    if text.isprintable():
+        return text
+    return "".join(_shown(ch) for ch in text)
+
+
+def echo(line: object = "", err: bool = False) -> None:
+    """click.echo of one line holding user data, through `clean`."""
+    click.echo(clean(line), err=err)
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(data: Any) -> str:
+    """Readable JSON (UTF-8, indented) whose strings cannot drive a terminal:
+    json escapes C0 controls; this escapes DEL, C1 controls and bidi and line
+    separators too (`\\u009b`), so the output stays valid JSON with the same values."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def check_record_id(rid: str, t: Translator) -> str:
+    """A record id given on the command line, or one clear line (it also names a file)."""
+    from ..engine.limits import InvalidReference, check_ref
+
+    try:
+        return check_ref(rid, "record_id")
+    except InvalidReference as exc:
+        raise click.ClickException(t(exc.key, **exc.params)) from None
+
+
+def answers_file_error(exc: Any, path: Path, t: Translator) -> click.ClickException:
+    """The one line for an answers file that cannot be used (`AnswersFileError`)."""
+    return click.ClickException(t("error.answers_file", path=path, reason=t(exc.key, **exc.params)))
+
+
 # ----------------------------------------------------------------------------- errors
 
 
 def print_problems(problems: list[Any], err: bool = False) -> None:
     """One line per problem (`file:line: item: message`)."""
     for p in problems:
-        click.echo(str(p), err=err)
+        echo(p, err=err)
 
 
 def print_warnings(ctx: click.Context, problems: list[Any]) -> None:
     """One line per warning on stderr, marked as a warning in the user's language."""
     t = translator(ctx)
     for p in problems:
-        click.echo(f"{p.file}:{p.line}: {p.item}: {t('banks.cli.warning')}: {p.message}", err=True)
+        echo(f"{p.file}:{p.line}: {p.item}: {t('banks.cli.warning')}: {p.message}", err=True)
+
+
+PARTIAL_RECORD = "partial_record"  # ctx.obj key: the record a command is writing, named if it crashes
 
 
 class UnexpectedError(click.ClickException):
@@ -165,21 +237,33 @@ class AsiGroup(click.Group):
 
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+        except click.ClickException as exc:  # may quote what the user typed
+            exc.message = clean(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise SystemExit(1) from None
         except (StoreError, EngineError) as exc:
-            t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
-            raise click.ClickException(t(exc.key, **exc.params)) from None
+            obj = ctx.find_root().obj or {}
+            t = obj.get("t") or Translator()
+            message = t(exc.key, **exc.params)
+            if obj.get(PARTIAL_RECORD):  # the record a command was writing is left unfinished: say so
+                message += " " + t("cli.record.partial", rid=obj[PARTIAL_RECORD])
+            raise click.ClickException(clean(message)) from None
         except Exception as exc:  # a bug: no traceback on screen, no values anywhere
             from ..hygiene import write_crash_report
 
-            t = ctx.find_root().obj["t"] if ctx.find_root().obj else Translator()
+            obj = ctx.find_root().obj or {}
+            t = obj.get("t") or Translator()
             try:
                 path = str(write_crash_report(exc))
             except OSError:
                 path = "-"
-            raise UnexpectedError(t("error.unexpected", path=path)) from None
+            # "no answers were lost" is the TUI's promise (each answer is on disk
+            # before it is acknowledged); a command that was writing a record says which
+            rid = obj.get(PARTIAL_RECORD)
+            message = t("error.unexpected_import", rid=rid, path=path) if rid else t("error.unexpected_cli", path=path)
+            raise UnexpectedError(message) from None

@@ -5,13 +5,25 @@ Each needs the user's passphrase; opening a record is audited by the store.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
-from .common import ctx_obj, parse_date, passphrase_options, resolve_bank, translator, unlock
+from .common import (
+    PARTIAL_RECORD,
+    answers_file_error,
+    check_record_id,
+    clean,
+    ctx_obj,
+    echo,
+    json_text,
+    parse_date,
+    passphrase_options,
+    resolve_bank,
+    translator,
+    unlock,
+)
 
 
 @click.group()
@@ -31,19 +43,31 @@ def record() -> None:
 @click.pass_context
 def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_ref: str, date_str: str, linked_rid: str | None,
                   complete: bool, practice: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Enter an interview from an answers file (e.g. one coded on paper)."""
+    """Enter an interview from an answers file (e.g. one coded on paper).
+
+    The whole file is read and run through the engine before the record is
+    created, so a file that cannot be used leaves nothing behind.
+    """
+    from datetime import date as Date
+
     from ..engine.answers_file import AnswersFileError, read_answers
-    from ..engine.interview import CompletionRefused
-    from ..scoring.simulate import message_text
+    from ..engine.interview import CompletionRefused, Interview
+    from ..engine.limits import InvalidReference, check_ref
 
     t = translator(ctx)
+    try:
+        client_ref = check_ref(client_ref)
+    except InvalidReference as exc:
+        raise click.ClickException(t(exc.key, **exc.params)) from None
+    if linked_rid:
+        linked_rid = check_record_id(linked_rid, t)
     qbank = resolve_bank(bank_ref, t)
     interview_date = parse_date(date_str, t)
     assert interview_date is not None
     try:
         answers = read_answers(answers_path)
     except AnswersFileError as exc:
-        raise click.ClickException(t("error.answers_file", path=answers_path, reason=exc.reason)) from None
+        raise answers_file_error(exc, answers_path, t) from None
     session = unlock(ctx, passphrase_file, passphrase_fd)
     # a record must be reopenable: only bundled or published versions may hold one
     session.store.resolver(qbank.id, qbank.version, qbank.sha256)
@@ -55,38 +79,59 @@ def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_
         earlier.close()
         if not same_client:
             raise click.ClickException(t("cli.record.link_other_client"))
+    # dry run on a bare interview: every message, nothing stored yet
+    trial = Interview(qbank, interview_date, Date.fromisoformat(linked["date"]) if linked else None, today=Date.today())
+    accepted, problems = _apply_answers(qbank, answers, trial.is_visible, trial.answer, t)
     handle = session.create_record(qbank, client_ref, interview_date, linked=linked, practice=practice)
-    problems = 0
+    ctx_obj(ctx)[PARTIAL_RECORD] = handle.rid
     try:
-        unknown = [k for k in answers if k not in qbank.by_id]
-        for k in unknown:
-            click.echo(f"{t('cli.sim.ignored')} {k}: {t('cli.sim.reason.unknown_item')}", err=True)
-        for item in qbank.items:
-            if item.id not in answers:
-                continue
-            if not handle.interview.is_visible(item.id):
-                click.echo(f"{t('cli.sim.ignored')} {item.id}: {t('cli.sim.reason.hidden')}", err=True)
-                continue
-            outcome = handle.answer(item.id, answers[item.id])
-            if not outcome.ok:
-                problems += 1
-                click.echo(f"{t('cli.sim.rejected')} {item.id}: {message_text(qbank, t, outcome.message or '', outcome.params)}", err=True)
+        for item_id in accepted:
+            handle.answer(item_id, answers[item_id])
+        from ..scoring.simulate import message_text
+
         for w in handle.interview.open_warnings():
-            click.echo(f"{t('cli.sim.soft')} {w.item_id}: {message_text(qbank, t, w.message)}", err=True)
+            echo(f"{t('cli.sim.soft')} {w.item_id}: {message_text(qbank, t, w.message)}", err=True)
         if complete:
             try:
                 handle.complete()
             except CompletionRefused as exc:
                 handle.pause()
                 missing = exc.missing_items + exc.missing_ratings
-                click.echo(t("cli.record.not_complete", n=len(missing), items=" ".join(missing[:20])), err=True)
+                echo(t("cli.record.not_complete", n=len(missing), items=" ".join(missing[:20])), err=True)
         else:
             handle.pause()
     finally:
         rid = handle.rid
         handle.close()
         session.close()
+    ctx_obj(ctx).pop(PARTIAL_RECORD, None)
     click.echo(t("cli.record.imported", rid=rid, status=t(f"status.{handle.status}"), problems=problems))
+
+
+def _apply_answers(qbank: Any, answers: dict[str, Any], is_visible: Callable[[str], bool],
+                   answer: Callable[[str, Any], Any], t: Any) -> tuple[list[str], int]:
+    """Give `answers` in bank order, as an interviewer meets the items; print
+    each ignored or rejected one on stderr. Returns the accepted item ids (in
+    order) and the number rejected."""
+    from ..scoring.simulate import message_text
+
+    for k in answers:
+        if k not in qbank.by_id:
+            echo(f"{t('cli.sim.ignored')} {k}: {t('cli.sim.reason.unknown_item')}", err=True)
+    accepted, rejected = [], 0
+    for item in qbank.items:
+        if item.id not in answers:
+            continue
+        if not is_visible(item.id):
+            echo(f"{t('cli.sim.ignored')} {item.id}: {t('cli.sim.reason.hidden')}", err=True)
+            continue
+        outcome = answer(item.id, answers[item.id])
+        if outcome.ok:
+            accepted.append(item.id)
+        else:
+            rejected += 1
+            echo(f"{t('cli.sim.rejected')} {item.id}: {message_text(qbank, t, outcome.message or '', outcome.params)}", err=True)
+    return accepted, rejected
 
 
 @record.command("list")
@@ -103,10 +148,10 @@ def record_list(ctx: click.Context, status: str | None, client_ref: str | None, 
     docs = session.list_records(status=status, client_ref=client_ref, interviewer=session.user.id if mine else None)
     session.close()
     if as_json:
-        click.echo(json.dumps(docs, ensure_ascii=False, indent=2))
+        click.echo(json_text(docs))
         return
     for d in docs:
-        click.echo(
+        echo(
             f"{d['rid']}  {d.get('interview_date') or '':<10}  {t('status.' + str(d.get('status'))):<14} "
             f"{(d.get('bank_id') or ''):<22} {d.get('interviewer') or '':<12} {d.get('client_ref') or ''}"
         )
@@ -126,6 +171,7 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
 
     t = translator(ctx)
     lang = ctx_obj(ctx)["lang"]
+    rid = check_record_id(rid, t)
     session = unlock(ctx, passphrase_file, passphrase_fd)
     handle = session.open_record(rid, readonly=True)
     try:
@@ -155,17 +201,17 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
         handle.close(log=False)
         session.close()
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data))
         return
-    click.echo(f"{rid}  {data['bank']['id']} {data['bank']['version']}  {data['interview_date']}  {t('status.' + data['status'])}")
-    click.echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}")
+    echo(f"{rid}  {data['bank']['id']} {data['bank']['version']}  {data['interview_date']}  {t('status.' + data['status'])}")
+    echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}")
     for notice in data["notices"]:
-        click.echo(f"! {t(notice)}")
+        echo(f"! {t(notice)}")
     for section in handle.bank.sections:
-        click.echo(f"-- {section.title.get(lang)}")
+        echo(f"-- {section.title.get(lang)}")
         for item in section.items:
             if item.id in data["answers"]:
-                click.echo(f"   {item.id:<14} {_show_value(data['answers'][item.id]):<12} {item.label.get(lang)[:48]}")
+                echo(f"   {item.id:<14} {clean(_show_value(data['answers'][item.id])):<12} {item.label.get(lang)[:48]}")
 
 
 def _show_value(v: Any) -> str:
@@ -184,6 +230,7 @@ def _show_value(v: Any) -> str:
 def record_delete(ctx: click.Context, rid: str, yes: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Delete a record for good (admin): its key is destroyed with it."""
     t = translator(ctx)
+    rid = check_record_id(rid, t)
     session = unlock(ctx, passphrase_file, passphrase_fd)
     if not yes and not click.confirm(t("cli.record.confirm_delete", rid=rid)):
         session.close()

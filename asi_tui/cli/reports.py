@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from .common import ctx_obj, parse_date, passphrase_options, translator, unlock
+from .common import ctx_obj, echo, json_text, parse_date, passphrase_options, translator, unlock
 from ..i18n import Translator
 
 
@@ -137,7 +136,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
     finally:
         session.close()
     if as_json:
-        click.echo(json.dumps([f.to_dict() for f in result], ensure_ascii=False, indent=2))
+        click.echo(json_text([f.to_dict() for f in result]))
         return
     click.echo(t("reports.followup.header", today=today.isoformat()))
     if not result:
@@ -154,7 +153,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
             click.echo(f"{t(f'reports.followup.status.{status}')}:")
             click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
         cells = [f.client_ref, f.grund_date.isoformat(), str(f.months), f.due_by.isoformat(), f.interviewer or ""]
-        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
+        echo("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
     counts: dict[str, Any] = {s: sum(1 for f in result if f.status == s) for s in ("due", "overdue", "new_grund")}
     click.echo("")
     click.echo(t("reports.followup.counts", **counts))

@@ -15,6 +15,8 @@ import click
 
 from .common import (
     current_user,
+    echo,
+    json_text,
     open_store,
     passphrase_options,
     read_secret,
@@ -66,7 +68,7 @@ def user_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: i
             flags.append(t("cli.user.certified"))
         if u.disabled:
             flags.append(t("cli.user.disabled"))
-        click.echo(f"{u.id:<16} {u.name:<28} {', '.join(flags)}")
+        echo(f"{u.id:<16} {u.name:<28} {', '.join(flags)}")
     session.close()
 
 
@@ -243,8 +245,8 @@ def audit_show(ctx: click.Context, user_filter: str | None, client_filter: str |
     entries = session.audit_entries(user_filter, client_filter)
     session.close()
     if as_json:
-        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        click.echo(json_text(entries))
         return
     for e in entries:
         detail = json.dumps(e["detail"], ensure_ascii=False) if "detail" in e else ""
-        click.echo(f"{e['seq']:>6} {e['ts']} {e.get('user', ''):<12} {e.get('action', ''):<16} {e.get('rid', ''):<20} {e.get('client', '')} {detail}")
+        echo(f"{e['seq']:>6} {e['ts']} {e.get('user', ''):<12} {e.get('action', ''):<16} {e.get('rid', ''):<20} {e.get('client', '')} {detail}")

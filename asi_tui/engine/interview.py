@@ -40,6 +40,7 @@ from .values import (
     X,
     Invalid,
     MissingCode,
+    check_length,
     parse_code,
     parse_date,
     parse_missing,
@@ -165,6 +166,7 @@ class Interview(InterviewChecks):
 
     def parse(self, item: Item, raw: object) -> object:
         """Turn raw input into the stored value; raises Invalid."""
+        check_length(item, raw)
         missing = parse_missing(raw, item, partial=item.type == "interviewer_rating" and self.is_partial())
         if missing is not None:
             return missing

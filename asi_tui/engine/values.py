@@ -9,6 +9,7 @@ from typing import Any
 
 from ..bank.missing import N, X, MissingCode  # noqa: F401 - defined with the bank format; callers import them here
 from ..bank.model import CodeList, Item
+from .limits import text_limit
 
 
 def is_code(value: object) -> bool:
@@ -114,6 +115,13 @@ def parse_date(raw: object) -> date:
         except ValueError:
             pass
     raise Invalid("engine.invalid.bad_date")
+
+
+def check_length(item: Item, raw: object) -> None:
+    """Refuse raw input longer than items of its type take (`limits.text_limit`):
+    one long answer must not make a record slow or impossible to open."""
+    if isinstance(raw, str) and len(raw) > (limit := text_limit(item.type)) and len(raw.strip()) > limit:
+        raise Invalid("engine.invalid.too_long", {"max": limit})
 
 
 def parse_missing(raw: object, item: Item, partial: bool = False) -> MissingCode | None:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from ..bank.loader import QuestionBank
 from ..engine.interview import COMPLETED, IN_PROGRESS, EngineError, Interview
+from ..engine.limits import check_ref
 from . import access, clock
 from . import crypto as C
 from .bank_versions import BankVersions
@@ -37,8 +38,7 @@ class RecordOps(SessionCore):
         BankVersions.for_store(self.store).check_new_interview(bank)  # retired versions take no new interviews
         dropout = bank.instrument == "bortfall"
         access.require_may_create_record(self.user, practice, dropout)
-        if not client_ref.strip():
-            raise StoreError("store.error.client_ref")
+        client_ref = check_ref(client_ref)  # printable, bounded: raises InvalidReference (an EngineError)
         linked_date = date.fromisoformat(linked["date"]) if linked else None
         try:
             Interview(bank, interview_date, linked_date, today=date.today())

@@ -18,4 +18,5 @@ class Services:
     now: Callable[[], datetime] = datetime.now
     idle_lock_s: float = DEFAULT_IDLE_LOCK_S
     default_user: str | None = None
+    user_fixed: bool = False  # `run --user ID` (an SSH forced command): the login screen offers no other user
     export_dir: Path = field(default_factory=Path.cwd)

@@ -22,7 +22,7 @@ class LoginScreen(Screen[None]):
         with Vertical(id="login-box"):
             yield Static(t("ui.login.title"), id="login-title")
             yield Label(t("ui.login.user"))
-            yield Input(services.default_user or getpass.getuser(), id="user")
+            yield Input(services.default_user or getpass.getuser(), id="user", disabled=services.user_fixed)
             yield Label(t("ui.login.passphrase"))
             yield Input(password=True, id="passphrase")
             yield Static("", id="login-error")
@@ -33,7 +33,8 @@ class LoginScreen(Screen[None]):
         if event.input.id == "user":
             self.query_one("#passphrase", Input).focus()
             return
-        user = self.query_one("#user", Input).value.strip()
+        services = self.app.services  # type: ignore[attr-defined]
+        user = services.default_user if services.user_fixed else self.query_one("#user", Input).value.strip()
         field = self.query_one("#passphrase", Input)
         secret = field.value
         field.value = ""  # never keep the passphrase in a widget
