@@ -160,7 +160,7 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
     click.echo(f"{rid}  {data['bank']['id']} {data['bank']['version']}  {data['interview_date']}  {t('status.' + data['status'])}")
     click.echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}")
     for notice in data["notices"]:
-        click.echo(f"! {t(notice)}")
+        click.echo(f"! {t(notice, **getattr(notice, 'params', {}))}")
     for section in handle.bank.sections:
         click.echo(f"-- {section.title.get(lang)}")
         for item in section.items:

@@ -154,7 +154,7 @@ class HomeScreen(Screen[None]):
         from .interview import InterviewScreen
 
         for notice in handle.notices:
-            self.notify(t(notice), severity="warning", timeout=10)
+            self.notify(t(notice, **getattr(notice, "params", {})), severity="warning", timeout=10)
         if handle.status == "completed" and handle.body.get("kind") == "interview" and not handle.readonly:
             from .feedback import FeedbackScreen
 
