@@ -272,11 +272,12 @@ class AuditLog:
         """The vault states recorded last (scans back only to the latest finished change)."""
         marks = VaultMarks()
         for entry in self._reversed(aks):
+            marks.scanned += 1
             if entry.get("action") != "vault":
                 continue
             d = entry.get("detail") or {}
             state = (_int(d.get("serial")), str(d.get("hash")))
-            if d.get("step") == "done":
+            if d.get("step") in ("done", "seen"):
                 marks.done = state
                 break
             marks.begun.append(state)

@@ -20,7 +20,7 @@ from .bank_versions import BankResolver, resolver_for
 from .datadir import DataDir
 from .errors import RecordDamaged, StoreError, VaultAltered
 from .index import Index
-from .integrity import check_vault
+from .integrity import SEEN_AFTER, check_vault
 from .keyslots import Keys, User
 from .locks import exclusive
 from .records import Snapshot, read_header, read_snapshot
@@ -99,6 +99,8 @@ class SessionCore:
                 return exc
             if first:  # a new data directory: record its vault's first state
                 self._vault_journal("done", state.serial, state.digest)
+            elif marks.scanned > SEEN_AFTER:
+                self._vault_journal("seen", state.serial, state.digest)
         return None
 
     def write_checkpoint(self, after: int = 0) -> dict[str, Any]:

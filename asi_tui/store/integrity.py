@@ -7,7 +7,8 @@ What the audit chain records, and what is checked against it:
   audit chain gets ``vault begin`` (serial, digest) before the file is
   replaced and ``vault done`` after. At unlock and in `audit verify` the file
   must match the last ``done`` (or a later ``begin``: a crash between the
-  two). An older serial is a restored copy (`VaultOlder`); anything else was
+  two; a ``seen`` mark, written by a session whose check passed, counts as
+  ``done`` and keeps the unlock's read-back short). An older serial is a restored copy (`VaultOlder`); anything else was
   changed outside the app, or the audit log lost its tail (`VaultMismatch`).
 * **records**: create, pause, complete and the end of an edit session log the
   record's (snapshot generation, journal sequence) high-water mark. The index
@@ -79,13 +80,19 @@ def notice_params(notice: str) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- vault
 
 
+# A session whose check passed after reading back this many entries writes a
+# "seen" mark (the state it verified), so that the next unlocks read back less.
+SEEN_AFTER = 64
+
+
 @dataclass
 class VaultMarks:
     """The vault states the audit chain recorded last: the latest finished
-    change, and any change begun after it."""
+    (or verified, "seen") state, and any change begun after it."""
 
     done: tuple[int, str] | None = None
     begun: list[tuple[int, str]] = field(default_factory=list)
+    scanned: int = 0  # entries read back to find them
 
 
 def check_vault(serial: int, digest: str, marks: VaultMarks, audit_empty: bool) -> None:

@@ -347,3 +347,26 @@ def test_a_cut_tail_with_the_checkpoint_of_that_moment_put_back_is_reported(env,
     _write_audit_lines(env, old_lines)
     result = env.session(ANNA).verify_audit()
     assert not result.ok and result.reason in ("checkpoint_older", "truncated")
+
+
+def test_a_long_read_back_leaves_a_seen_mark_and_a_restore_is_still_caught(env, bank, tmp_path):
+    """After many entries since the last vault change, an unlock whose check
+    passed marks the state it saw, so the next unlock reads back less."""
+    from asi_tui.store.integrity import SEEN_AFTER
+
+    copy = tmp_path / "vault-copy.json"
+    shutil.copy(env.vault_path, copy)
+    env.admin.disable_user(OLLE)
+    rid = env.make_record(bank, BASIC_ANSWERS[:2], session=env.session(ANNA))
+    anna = env.session(ANNA)
+    for _ in range(SEEN_AFTER):
+        anna.open_record(rid, readonly=True).close()  # one "view" entry each
+    env.session(ANNA).close()
+    session = env.session(ANNA)
+    marks = session.audit.vault_marks(session.keys.audit_keys())
+    assert marks.scanned < SEEN_AFTER  # the mark is near the end now
+    steps = [e["detail"]["step"] for e in env.admin.audit_entries() if e["action"] == "vault"]
+    assert "seen" in steps
+    shutil.copy(copy, env.vault_path)
+    with pytest.raises(VaultOlder):
+        Store.open(env.root).unlock(ANNA, ANNA_PW)
