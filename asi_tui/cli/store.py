@@ -243,9 +243,10 @@ def audit_verify(ctx: click.Context, accept: bool, passphrase_file: Path | None,
     secret = read_secret(passphrase_file, passphrase_fd, t("cli.secret.prompt", user=user), t)
     session = store.unlock(user, secret, verify_only=True)  # an older vault.json must not stop the check
     result = session.verify_audit()
-    if accept and not result.ok and result.reason in ACCEPTABLE:
+    if accept and not result.ok:
+        # what was found is printed; a break inside the chain stays reported after accepting
+        click.echo(t(f"cli.audit.bad.{result.reason}", seq=result.first_bad if result.first_bad is not None else "-", **result.params))
         state = session.accept_vault()
-        click.echo(t(f"cli.audit.bad.{result.reason}", seq="-", **result.params))
         click.echo(t("cli.audit.accepted", serial=state.serial))
         result = session.verify_audit()
     session.close()
@@ -258,8 +259,9 @@ def audit_verify(ctx: click.Context, accept: bool, passphrase_file: Path | None,
     raise click.ClickException(message)
 
 
-# what `audit verify --accept` can resolve: the vault or checkpoint no longer matching the chain
-ACCEPTABLE = ("vault_older", "vault_mismatch", "checkpoint_missing", "checkpoint_older")
+# what `audit verify --accept` resolves: vault.json or the checkpoints no longer
+# matching the chain (for a cut tail, by taking the shorter chain as it is)
+ACCEPTABLE = ("vault_older", "vault_mismatch", "checkpoint_missing", "checkpoint_older", "truncated", "checkpoint")
 
 
 @audit.command("show")

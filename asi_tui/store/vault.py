@@ -470,13 +470,13 @@ class Vault:
         return str(self.read()["vault_id"])
 
     def admin_public(self) -> bytes:
-        """The current admin public key (chain verified)."""
-        return verify_admin_chain(self.read())
+        """The current admin public key (chain and signature verified)."""
+        return verify_admin_chain(self.verified())
 
     def admin_publics(self) -> list[bytes]:
         """Admin keys whose signatures count now: the current one, and while a
         rotation is under way the one before it (documents it has not re-signed yet)."""
-        data = self.read()
+        data = self.verified()
         pubs = [verify_admin_chain(data)]
         if data.get("rotating_to") and len(data["admin_chain"]) > 1:
             pubs.append(admin_chain_pubs(data)[1])
