@@ -6,6 +6,7 @@ their problem with its fix and exit 1."""
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 import pwd
 import re
 import subprocess
@@ -55,6 +56,7 @@ def server(tmp_path) -> Setup:
     admin.add_user("anna", "Anna A", "interviewer", "anna passphrase 22", certified=True)
     admin.add_user("bo", "Bo B", "interviewer", "bo passphrase 333", certified=True)
     admin.update_user("bo", disabled=True)
+    admin.rotate_key()  # docs/deploy.md: rotate when someone leaves
     admin.close()
     subprocess.run(["chmod", "-R", "go-rwx", str(root)], check=True)
     home = tmp_path / "home"
@@ -145,14 +147,18 @@ def test_a_missing_directory_says_how_to_create_it(server):
     assert line.endswith(f"Fix: create it as {ME}: asi-tui --data {server.data_dir} init (docs/deploy.md)")
 
 
-def test_rotation_due_from_the_vault_is_a_problem_and_its_absence_is_green(server, monkeypatch):
-    from asi_tui.store.vault import Vault
+def test_rotation_due_after_a_disable_is_a_problem_until_a_rotation_runs(server):
+    from asi_tui.store import Store
 
-    monkeypatch.setattr(Vault, "rotation_due", lambda self: {"since": "2026-11-02", "reason": "bo disabled"}, raising=False)
+    assert "No key rotation is due." in lines(run_checks(server))
+    admin = Store.open(server.data_dir).unlock("admin", ADMIN_PW)
+    admin.update_user("anna", disabled=True)
     (line,) = [ln for ln in lines(run_checks(server)) if ln.startswith("A key rotation")]
-    assert line == ("A key rotation is due since 2026-11-02 (bo disabled): users disabled since the last rotation "
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert line == (f"A key rotation is due since {today} (anna): users disabled since the last rotation "
                     "still hold the current keys. Fix: an admin runs: asi-tui key rotate")
-    monkeypatch.setattr(Vault, "rotation_due", lambda self: None, raising=False)
+    admin.rotate_key()
+    admin.close()
     assert "No key rotation is due." in lines(run_checks(server))
 
 

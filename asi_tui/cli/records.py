@@ -206,7 +206,7 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
     echo(f"{rid}  {data['bank']['id']} {data['bank']['version']}  {data['interview_date']}  {t('status.' + data['status'])}")
     echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}")
     for notice in data["notices"]:
-        echo(f"! {t(notice)}")
+        echo(f"! {t(notice, **getattr(notice, 'params', {}))}")
     for section in handle.bank.sections:
         echo(f"-- {section.title.get(lang)}")
         for item in section.items:

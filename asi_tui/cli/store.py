@@ -119,12 +119,14 @@ def user_passwd(ctx: click.Context, user_id: str | None, passphrase_file: Path |
 @passphrase_options()
 @click.pass_context
 def user_disable(ctx: click.Context, user_id: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Disable a user (admin): their key slot is removed. Consider `key rotate`."""
+    """Disable a user (admin): their key slot is removed now; a key rotation makes it final."""
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    session.update_user(user_id, disabled=True)
+    due = session.disable_user(user_id)
     session.close()
     click.echo(t("cli.user.disabled_done", user=user_id))
+    if due is not None:
+        click.echo(t("cli.user.rotation_due", since=due.since, users=", ".join(due.users)))
 
 
 @user.command("update")
@@ -185,6 +187,10 @@ def key_rotate(ctx: click.Context, reencrypt: bool, passphrase_file: Path | None
 
         result = session.rotate_key(reencrypt, progress)
     session.close()
+    for user_id in result["users_left_out"]:
+        click.echo(t("cli.key.left_out", user=user_id), err=True)
+    for doc in result["docs_damaged"]:
+        click.echo(t("cli.key.docs_damaged", doc=doc), err=True)
     if result["finished"]:
         click.echo(t("cli.key.rotated", gen=result["gen"], n=result["records"]))
     else:
@@ -203,14 +209,23 @@ def index() -> None:
 @passphrase_options()
 @click.pass_context
 def index_rebuild(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Recreate the index from the record files."""
+    """Recreate the index from the record files; reports damaged, rolled-back,
+    missing records and lost answers by record id (exit 1 if any)."""
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    n, damaged = session.rebuild_index()
+    report = session.rebuild_index()
     session.close()
-    click.echo(t("cli.index.rebuilt", n=n))
-    for rid in damaged:
+    click.echo(t("cli.index.rebuilt", n=report.records))
+    for rid in report.damaged:
         click.echo(t("cli.index.damaged", rid=rid), err=True)
+    for rid, gen, hwm in report.older:
+        click.echo(t("cli.index.older", rid=rid, gen=gen, hwm=hwm), err=True)
+    for rid, created in report.missing:
+        click.echo(t("cli.index.missing", rid=rid, created=created), err=True)
+    for rid, first, last in report.lost:
+        click.echo(t("cli.index.lost", rid=rid, first=first, last=last), err=True)
+    if not report.clean:
+        ctx.exit(1)
 
 
 @click.group()
@@ -219,17 +234,36 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--accept", is_flag=True, help="Admin: after looking into a reported vault or checkpoint problem, take vault.json as it is and write a new checkpoint.")
 @passphrase_options()
 @click.pass_context
-def audit_verify(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Check the hash chain; reports the first bad entry."""
+def audit_verify(ctx: click.Context, accept: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Check the hash chain, the checkpoints and vault.json against it; reports the first problem."""
     t = translator(ctx)
-    session = unlock(ctx, passphrase_file, passphrase_fd)
+    user = current_user(ctx)
+    store = open_store(ctx)
+    secret = read_secret(passphrase_file, passphrase_fd, t("cli.secret.prompt", user=user), t)
+    session = store.unlock(user, secret, verify_only=True)  # an older vault.json must not stop the check
     result = session.verify_audit()
+    if accept and not result.ok:
+        # what was found is printed; a break inside the chain stays reported after accepting
+        click.echo(t(f"cli.audit.bad.{result.reason}", seq=result.first_bad if result.first_bad is not None else "-", **result.params))
+        state = session.accept_vault()
+        click.echo(t("cli.audit.accepted", serial=state.serial))
+        result = session.verify_audit()
+    session.close()
     if result.ok:
         click.echo(t("cli.audit.ok", n=result.entries))
         return
-    raise click.ClickException(t(f"cli.audit.bad.{result.reason}", seq=result.first_bad if result.first_bad is not None else "-"))
+    message = t(f"cli.audit.bad.{result.reason}", seq=result.first_bad if result.first_bad is not None else "-", **result.params)
+    if result.reason in ACCEPTABLE:
+        message += "\n" + t("cli.audit.accept_hint")
+    raise click.ClickException(message)
+
+
+# what `audit verify --accept` resolves: vault.json or the checkpoints no longer
+# matching the chain (for a cut tail, by taking the shorter chain as it is)
+ACCEPTABLE = ("vault_older", "vault_mismatch", "checkpoint_missing", "checkpoint_older", "truncated", "checkpoint")
 
 
 @audit.command("show")

@@ -173,10 +173,6 @@ def vault_users(root: Path) -> list[Any] | None:
         return None
 
 
-def _field(state: Any, name: str) -> Any:
-    return state.get(name) if isinstance(state, dict) else getattr(state, name, None)
-
-
 def check_rotation(root: Path) -> list[Finding]:
     """The vault's verdict without a key: readable and signed, and whether a
     key rotation is due (users disabled since the last one)."""
@@ -189,15 +185,12 @@ def check_rotation(root: Path) -> list[Finding]:
         vault.users()
     except (StoreError, *_UNREADABLE):
         return [problem("doctor.vault.altered", "doctor.fix.vault", path=str(vault.path))]
-    rotation_due = getattr(vault, "rotation_due", None)  # the store's flag, set by `user disable`
-    if not callable(rotation_due):
-        return []
     try:
-        state = rotation_due()
+        due = vault.rotation_due()  # signed flag set by `user disable`, cleared by a rotation
     except (StoreError, *_UNREADABLE):
         return [problem("doctor.vault.altered", "doctor.fix.vault", path=str(vault.path))]
-    if not state:
+    if due is None:
         return [ok("doctor.vault.no_rotation")]
-    since, reason = _field(state, "since"), _field(state, "reason")
+    since, reason = due.since[:10], ", ".join(due.users)
     return [problem("doctor.vault.rotation_due", "doctor.fix.rotate", since=since or "?", reason=reason or "-")]
 

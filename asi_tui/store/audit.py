@@ -9,6 +9,11 @@ makes tail truncation visible too.
 Failed unlocks happen without any key, so they are sealed to the vault's audit
 public key into `audit/pending/` and moved into the chain by the next session
 that unlocks.
+
+The audit key changes with every vault key generation; readers pass every
+key they hold (`Keys.audit_keys()`), newest first. Checkpoints are numbered:
+each is an audit entry ("checkpoint", n) and the vault records the latest,
+so a deleted or older `checkpoint.json` shows (`integrity`).
 """
 
 from __future__ import annotations
@@ -18,16 +23,49 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from . import crypto as C
 from .fsutil import FILE_MODE, atomic_write, fsync_dir, io_error, write_all
+from .integrity import RecordMark, VaultMarks
 from .locks import exclusive
 
 GENESIS = "0" * 64
+
+AuditKeys = bytes | list[bytes]
+
+
+def _key_list(keys: AuditKeys) -> list[bytes]:
+    return [keys] if isinstance(keys, bytes) else list(keys)
+
+
+def _decrypted(keys: list[bytes], lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The entries of `lines` that parse and decrypt (verify reports the others)."""
+    for line in lines:
+        try:
+            obj = json.loads(line)
+            entry = _open_entry(keys, base64.b64decode(obj["ct"]), int(obj["seq"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+        if entry is not None:
+            yield entry
+
+
+def _open_entry(keys: list[bytes], ct: bytes, seq: int) -> dict[str, Any] | None:
+    """Decrypt one entry with whichever key opens it; that key moves to the
+    front, since entries come in runs of one key generation."""
+    for i, key in enumerate(keys):
+        try:
+            entry = json.loads(C.open_sealed(key, ct, _ad(seq)))
+        except (C.CryptoError, ValueError):
+            continue
+        if i:
+            keys.insert(0, keys.pop(i))
+        return entry if isinstance(entry, dict) else None
+    return None
 
 
 def _ad(seq: int) -> bytes:
@@ -40,6 +78,7 @@ class VerifyResult:
     entries: int
     first_bad: int | None = None
     reason: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)  # numbers for the reason's message
 
 
 class AuditLog:
@@ -98,16 +137,23 @@ class AuditLog:
                 raise io_error(exc) from None
             return seq
 
-    def entries(self, ak: bytes) -> Iterator[dict[str, Any]]:
-        for _f, _n, line in self._lines():
-            try:
-                obj = json.loads(line)
-                yield json.loads(C.open_sealed(ak, base64.b64decode(obj["ct"]), _ad(int(obj["seq"]))))
-            except (ValueError, KeyError, TypeError, C.CryptoError):
-                continue
+    def entries(self, aks: AuditKeys) -> Iterator[dict[str, Any]]:
+        yield from _decrypted(_key_list(aks), (line for _f, _n, line in self._lines()))
 
-    def verify(self, ak: bytes, admin_pub: bytes | None = None, decrypt: bool = True) -> VerifyResult:
+    def verify(
+        self,
+        aks: AuditKeys,
+        admin_pubs: bytes | list[bytes] | None = None,
+        decrypt: bool = True,
+        vault_checkpoint: dict[str, Any] | None = None,
+    ) -> VerifyResult:
+        """Recompute the chain; then check it against `checkpoint.json` and the
+        checkpoint the vault recorded (`vault_checkpoint`). `admin_pubs` are the
+        admin keys whose checkpoint signatures count."""
+        keys = _key_list(aks)
+        pubs = [admin_pubs] if isinstance(admin_pubs, bytes) else list(admin_pubs or [])
         prev, expected, count = GENESIS, 1, 0
+        logged_n = 0  # the highest checkpoint number the chain itself records
         for _f, _n, line in self._lines():
             try:
                 obj = json.loads(line)
@@ -119,21 +165,42 @@ class AuditLog:
             if hashlib.sha256(bytes.fromhex(prev) + ct).hexdigest() != h:
                 return VerifyResult(False, count, seq, "chain")
             if decrypt:
-                try:
-                    C.open_sealed(ak, ct, _ad(seq))
-                except C.CryptoError:
+                entry = _open_entry(keys, ct, seq)
+                if entry is None:
                     return VerifyResult(False, count, seq, "altered")
+                if entry.get("action") == "checkpoint":
+                    logged_n = max(logged_n, _int(entry.get("detail", {}).get("n")))
             prev, expected, count = h, seq + 1, count + 1
-        cp = self.read_checkpoint(admin_pub)
-        if cp is not None:
-            if cp == "bad":
-                return VerifyResult(False, count, None, "checkpoint")
-            cseq, ch = cp
-            if count < cseq:
+        return self._check_checkpoints(count, pubs, vault_checkpoint, logged_n)
+
+    def _check_checkpoints(
+        self, count: int, pubs: list[bytes], vault_cp: dict[str, Any] | None, logged_n: int
+    ) -> VerifyResult:
+        """The chain of `count` entries against checkpoint.json and the vault's record of it.
+
+        checkpoint.json counts if it is the one the vault recorded, or a newer
+        one signed with a current admin key (a crash before the vault was
+        updated); it must not be missing once the vault recorded one, nor older
+        than the vault's or the chain's latest checkpoint entry."""
+        cp = self.read_checkpoint(pubs, vault_cp)
+        if cp == "bad":
+            return VerifyResult(False, count, None, "checkpoint")
+        if cp is None and vault_cp:
+            return VerifyResult(False, count, None, "checkpoint_missing", {"n": vault_cp["n"]})
+        if cp is None:
+            return VerifyResult(True, count)
+        assert not isinstance(cp, str)
+        newest = max(int(vault_cp["n"]) if vault_cp else 0, logged_n)
+        if cp["n"] < newest:
+            return VerifyResult(False, count, None, "checkpoint_older", {"n": cp["n"], "expected": newest})
+        for mark in (cp, vault_cp):
+            if not mark:
+                continue
+            if count < int(mark["seq"]):
                 return VerifyResult(False, count, count + 1, "truncated")
             # the checkpointed entry must still carry the checkpointed hash
-            if not self._hash_at(cseq) == ch:
-                return VerifyResult(False, count, cseq, "checkpoint")
+            if self._hash_at(int(mark["seq"])) != mark["h"]:
+                return VerifyResult(False, count, int(mark["seq"]), "checkpoint")
         return VerifyResult(True, count)
 
     def _hash_at(self, seq: int) -> str | None:
@@ -148,25 +215,107 @@ class AuditLog:
 
     # -------------------------------------------------------------- checkpoints
 
-    def write_checkpoint(self, admin_sk: bytes) -> None:
+    def write_checkpoint(self, admin_sk: bytes, n: int) -> dict[str, Any]:
+        """Sign the head as checkpoint number `n`; returns {"n", "seq", "h"} for the vault."""
         with exclusive(self.lock_path):
             seq, h = self._head()
-            payload = {"seq": seq, "h": h, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            payload = {"seq": seq, "h": h, "n": n, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             sig = C.sign(admin_sk, json.dumps(payload, sort_keys=True).encode())
             atomic_write(
                 self.checkpoint_path, json.dumps({**payload, "sig": C.b64e(sig)}).encode(), self.tmp_dir
             )
+        return {"n": n, "seq": seq, "h": h}
 
-    def read_checkpoint(self, admin_pub: bytes | None) -> tuple[int, str] | str | None:
-        if admin_pub is None or not self.checkpoint_path.exists():
+    def read_checkpoint(
+        self, admin_pubs: list[bytes], vault_cp: dict[str, Any] | None = None
+    ) -> dict[str, Any] | str | None:
+        """checkpoint.json as {"n", "seq", "h"}; None if there is none, "bad" if it does not count.
+
+        It counts when it is exactly the checkpoint the vault recorded (whoever
+        signed it: the admin key may have been rotated since), or when its
+        signature verifies with one of `admin_pubs`."""
+        if not self.checkpoint_path.exists():
             return None
         try:
             data = json.loads(self.checkpoint_path.read_bytes())
-            payload = {k: data[k] for k in ("seq", "h", "at")}
-            C.verify(admin_pub, C.b64d(data["sig"]), json.dumps(payload, sort_keys=True).encode())
-            return int(data["seq"]), str(data["h"])
-        except (OSError, ValueError, KeyError, TypeError, C.CryptoError):
+            payload = {k: data[k] for k in ("seq", "h", "n", "at")}
+            cp = {"n": int(payload["n"]), "seq": int(payload["seq"]), "h": str(payload["h"])}
+        except (OSError, ValueError, KeyError, TypeError):
             return "bad"
+        if vault_cp and cp == {k: vault_cp[k] for k in ("n", "seq", "h")}:
+            return cp
+        message = json.dumps(payload, sort_keys=True).encode()
+        for pub in admin_pubs:
+            try:
+                C.verify(pub, C.b64d(data.get("sig")), message)
+                return cp
+            except C.CryptoError:
+                continue
+        return "bad"
+
+    # -------------------------------------------------------------- what the chain says (integrity)
+
+    def is_empty(self) -> bool:
+        return not any(True for _ in self._lines())
+
+    def _reversed(self, aks: AuditKeys) -> Iterator[dict[str, Any]]:
+        """Decrypted entries, newest first; unreadable lines are skipped (verify reports them)."""
+        keys = _key_list(aks)
+        for f in reversed(self._files()):
+            try:
+                lines = f.read_text(encoding="ascii", errors="replace").splitlines()
+            except OSError:
+                continue
+            yield from _decrypted(keys, reversed(lines))
+
+    def vault_marks(self, aks: AuditKeys) -> VaultMarks:
+        """The vault states recorded last (scans back only to the latest finished change)."""
+        marks = VaultMarks()
+        for entry in self._reversed(aks):
+            marks.scanned += 1
+            if entry.get("action") != "vault":
+                continue
+            d = entry.get("detail") or {}
+            state = (_int(d.get("serial")), str(d.get("hash")))
+            if d.get("step") in ("done", "seen"):
+                marks.done = state
+                break
+            marks.begun.append(state)
+        return marks
+
+    def record_marks(self, aks: AuditKeys, rid: str | None = None) -> dict[str, RecordMark]:
+        """Per record: when it was created, whether it was deleted through the
+        app, and the highest (generation, sequence) any entry logged for it."""
+        out: dict[str, RecordMark] = {}
+        for entry in self.entries(aks):
+            r = entry.get("rid")
+            if not isinstance(r, str) or (rid is not None and r != rid):
+                continue
+            mark = out.setdefault(r, RecordMark(r))
+            action = entry.get("action")
+            if action == "create":
+                mark.created = str(entry.get("ts"))
+            elif action == "delete":
+                mark.deleted = True
+            d = entry.get("detail")
+            if not isinstance(d, dict):
+                continue
+            if action == "journal-loss" and d.get("taken") is True and _int(d.get("gen")) == mark.gen:
+                mark.seq = min(mark.seq, _int(d.get("first")) - 1)  # taken as seen by an editor
+            elif "gen" in d and "seq" in d:
+                mark.raise_to(_int(d["gen"]), _int(d["seq"]))
+        return out
+
+    def user_keys(self, aks: AuditKeys) -> dict[str, str]:
+        """Per user id, the fingerprint of the public key the latest audited
+        user-init/add/reset gave them: who the app itself let in."""
+        out: dict[str, str] = {}
+        for entry in self.entries(aks):
+            if entry.get("action") in ("user-init", "user-add", "user-reset"):
+                d = entry.get("detail")
+                if isinstance(d, dict) and isinstance(d.get("user"), str) and isinstance(d.get("key"), str):
+                    out[d["user"]] = d["key"]
+        return out
 
     # -------------------------------------------------------------- failed unlocks
 
@@ -180,18 +329,36 @@ class AuditLog:
         name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.evt"
         atomic_write(self.pending / name, blob, self.tmp_dir)
 
-    def ingest_pending(self, audit_sk: bytes, ak: bytes) -> int:
+    def ingest_pending(self, audit_sks: list[bytes], ak: bytes) -> int:
+        """Move sealed events into the chain; `audit_sks` are every audit private
+        key the session holds (an event may predate a rotation)."""
         if not self.pending.is_dir():
             return 0
         n = 0
         for f in sorted(self.pending.glob("*.evt")):
+            entry: dict[str, Any] | None = None
             try:
-                entry = json.loads(C.box_open(audit_sk, f.read_bytes(), b"asi-tui/audit-pending/v1"))
+                blob = f.read_bytes()
+            except OSError:
+                blob = b""
+            for sk in audit_sks:
+                try:
+                    entry = json.loads(C.box_open(sk, blob, b"asi-tui/audit-pending/v1"))
+                    break
+                except (C.CryptoError, ValueError):
+                    continue
+            if isinstance(entry, dict):
                 entry["recorded"] = entry.pop("ts", None)
                 self.append(ak, entry)
                 n += 1
-            except (C.CryptoError, ValueError, OSError):
-                entry = {"action": "pending-unreadable", "detail": f.name}
-                self.append(ak, entry)
+            else:
+                self.append(ak, {"action": "pending-unreadable", "detail": f.name})
             f.unlink(missing_ok=True)
         return n
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

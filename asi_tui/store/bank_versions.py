@@ -124,7 +124,7 @@ class BankVersions:
     """Published and bundled bank versions, as verified reads: what a record's
     pinned bank is, which version new interviews use, and the migration maps."""
 
-    def __init__(self, root: Path, admin_public: Callable[[], bytes] | None = None) -> None:
+    def __init__(self, root: Path, admin_public: Callable[[], list[bytes]] | None = None) -> None:
         self.root = Path(root)
         self.dir = self.root / "banks"
         self.maps_dir = self.dir / MAPS_DIR
@@ -132,21 +132,22 @@ class BankVersions:
         self.tmp = self.root / "tmp"
         self.lock_path = self.root / "locks" / "bank-store.lock"
         self._admin_public = admin_public
-        self._pub: bytes | None = None
+        self._pub: list[bytes] | None = None
 
     @classmethod
     def for_store(cls, store: Any) -> Self:
         """From an open store (`asi_tui.store.Store`): its data directory and admin key."""
-        return cls(store.dir.root, store.vault.admin_public)
+        return cls(store.dir.root, store.vault.admin_publics)
 
     # ------------------------------------------------------------------ signatures
 
-    def admin_public(self) -> bytes:
+    def admin_publics(self) -> list[bytes]:
+        """The admin keys whose signatures count (two while a key rotation re-signs the files)."""
         if self._pub is None:
             if self._admin_public is not None:
                 self._pub = self._admin_public()
             else:
-                self._pub = Vault(self.root / "vault.json", self.root / "locks" / "vault.lock", self.tmp).admin_public()
+                self._pub = Vault(self.root / "vault.json", self.root / "locks" / "vault.lock", self.tmp).admin_publics()
         return self._pub
 
     def _verified(self, path: Path, what: str) -> dict[str, Any]:
@@ -156,7 +157,7 @@ class BankVersions:
             if not isinstance(data, dict) or data.get("fmt") != FMT:
                 raise ValueError
             payload = {k: v for k, v in data.items() if k != "signature"}
-            C.verify(self.admin_public(), C.b64d(str(data["signature"])), C.canonical(payload))
+            C.verify_any(self.admin_publics(), C.b64d(str(data["signature"])), C.canonical(payload))
         except StoreError:
             raise
         except (OSError, ValueError, KeyError, TypeError, C.CryptoError):

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from . import access
+from . import crypto as C
 from .audit import AuditLog
 from .bank_versions import BankResolver, resolver_for
 from .datadir import DataDir
-from .errors import RecordDamaged
+from .errors import RecordDamaged, StoreError, VaultAltered
 from .index import Index
+from .integrity import SEEN_AFTER, check_vault
 from .keyslots import Keys, User
+from .locks import exclusive
 from .records import Snapshot, read_header, read_snapshot
 from .vault import Vault
 
@@ -44,12 +47,19 @@ class SessionCore:
     session_id: str
     index: Index
     audit: AuditLog
+    # set for an admin (or a verify-only) session when vault.json does not match the audit log
+    vault_problem: VaultAltered | None
 
     @property
     def user(self) -> User:
         return self.keys.user
 
-    def log(self, action: str, rid: str | None = None, client: str | None = None, detail: Any = None) -> None:
+    def log(self, action: str, rid: str | None = None, client: str | None = None, detail: Any = None) -> int:
+        """Append an audit entry (under the newest audit key this user may hold); returns its seq."""
+        try:
+            self.ensure_fresh_keys()  # entries after a rotation go under the new audit key
+        except StoreError:
+            pass  # e.g. disabled meanwhile: the entry is still written, under the key we have
         entry: dict[str, Any] = {"user": self.user.id, "session": self.session_id, "action": action}
         if rid:
             entry["rid"] = rid
@@ -57,15 +67,63 @@ class SessionCore:
             entry["client"] = client
         if detail is not None:
             entry["detail"] = detail
+        return self.audit.append(self.keys.ak, entry)
+
+    def _vault_journal(self, step: str, serial: int, digest: str) -> None:
+        """What the vault calls around each signed change (inside its lock)."""
+        entry = {"user": self.user.id, "session": self.session_id, "action": "vault",
+                 "detail": {"step": step, "serial": serial, "hash": digest}}
         self.audit.append(self.keys.ak, entry)
 
     def require_admin(self) -> None:
         access.require_admin(self.user)
 
+    def require_sound_vault(self) -> None:
+        """Admin changes that trust the user table wait until a reported vault
+        mismatch has been resolved (`accept_vault`, or the right file put back)."""
+        if self.vault_problem is not None:
+            raise self.vault_problem
+
+    def vault_status(self) -> VaultAltered | None:
+        """None if vault.json is the state the audit chain recorded last, else
+        the problem (VaultOlder / VaultMismatch), checked under the vault lock so
+        that a change under way is not mistaken for tampering."""
+        vault = self.store.vault
+        with exclusive(vault.lock_path):
+            state = vault.state()
+            marks = self.audit.vault_marks(self.keys.audit_keys())
+            first = marks.done is None and not marks.begun and self.audit.is_empty()
+            try:
+                check_vault(state.serial, state.digest, marks, first)
+            except VaultAltered as exc:
+                return exc
+            if first:  # a new data directory: record its vault's first state
+                self._vault_journal("done", state.serial, state.digest)
+            elif marks.scanned > SEEN_AFTER:
+                self._vault_journal("seen", state.serial, state.digest)
+        return None
+
+    def write_checkpoint(self, after: int = 0) -> dict[str, Any]:
+        """Admin: sign the audit head as the next numbered checkpoint (an audit
+        entry itself) and record it in the vault. `after`: a number it must exceed."""
+        vault_cp = self.store.vault.checkpoint() or {}
+        file_cp = self.audit.read_checkpoint(self.store.vault.admin_publics(), vault_cp or None)
+        n = max(int(vault_cp.get("n", 0)), file_cp["n"] if isinstance(file_cp, dict) else 0, after) + 1
+        self.log("checkpoint", detail={"n": n})
+        assert self.keys.admin_sk is not None
+        cp = self.audit.write_checkpoint(self.keys.admin_sk, n)
+        self.store.vault.record_checkpoint(self.keys, cp, self._vault_journal)
+        return cp
+
+    def user_key_fp(self, user: User) -> str:
+        """The fingerprint of a user's public key, as user-* audit entries carry it."""
+        return C.fingerprint(C.b64d(user.pub))
+
     def refresh_keys(self) -> None:
         """After another admin rotated the vault key: load the new generation."""
         self.store.vault.refresh(self.keys)
         self.index.key = self.keys.ik
+        self.index.old_keys = self.keys.old_index_keys()
 
     def ensure_fresh_keys(self) -> None:
         """Before sealing anything under a vault key: never use a retired generation."""

@@ -211,6 +211,17 @@ def verify(public: bytes, signature: bytes, message: bytes) -> None:
         raise CryptoError("signature does not verify") from None
 
 
+def verify_any(publics: list[bytes], signature: bytes, message: bytes) -> None:
+    """Verify with the first of `publics` that fits; CryptoError if none does."""
+    for public in publics:
+        try:
+            verify(public, signature, message)
+            return
+        except CryptoError:
+            continue
+    raise CryptoError("signature does not verify")
+
+
 def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 

@@ -4,6 +4,11 @@ An accepted answer is journalled and fsynced before `RecordHandle.answer`
 returns; if that fails the engine state is rolled back and the error raised,
 so nothing unsaved is ever shown as saved. Pause and complete compact the
 journal into a new snapshot generation (storage-design.md 3.3).
+
+The (generation, sequence) high-water mark of what was acknowledged is kept
+in the index document and logged to the audit chain at pause, complete and
+the end of an edit session (never per answer); opening a record whose
+journal ends below it reports the missing sequence range (`integrity`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from . import clock, faults
 from .core import SessionCore
 from .errors import ReadOnly, RecordDamaged, StoreError
 from .index import index_doc
+from .integrity import Notice
 from .journal import JournalWriter, journal_gen, journal_path, read_journal
 from .locks import RecordLock
 from .records import Snapshot, new_header, write_snapshot
@@ -29,9 +35,20 @@ STATUSES = (IN_PROGRESS, PAUSED, COMPLETED)
 class RecordHandle:
     """One record opened for editing (holding its lock) or read-only."""
 
-    def __init__(self, session: SessionCore, snap: Snapshot, bank: QuestionBank, lock: RecordLock | None, notices: list[str]) -> None:
+    def __init__(
+        self,
+        session: SessionCore,
+        snap: Snapshot,
+        bank: QuestionBank,
+        lock: RecordLock | None,
+        notices: list[str],
+        hwm: tuple[int, int] | None = None,
+    ) -> None:
         self.session = session
         self.snap = snap
+        # highest (generation, sequence) known acknowledged: the index's, raised as we go
+        self.hwm = max(hwm or (snap.gen, snap.seq), (snap.gen, snap.seq))
+        self.journal_end = snap.seq  # last sequence number found on disk when opened (set by _replay)
         self.body = snap.body
         self.bank = bank
         self.lock = lock
@@ -88,6 +105,8 @@ class RecordHandle:
         res = read_journal(path, self.rid, self.snap.gen, self.snap.dek, seq)
         for op in res.ops:
             self._apply(op, replay=True)
+        self.journal_end = res.last_seq
+        self._check_lost(self.snap.gen)
         if res.torn:
             self.notices.append("store.notice.torn_tail")
         if self.readonly:
@@ -102,6 +121,25 @@ class RecordHandle:
         else:
             for p in older:
                 p.unlink(missing_ok=True)  # stale generation left by a crash mid-compaction
+
+    def _check_lost(self, gen: int) -> None:
+        """Acknowledged changes missing from the journal (cut at a frame boundary,
+        emptied or deleted): reported by sequence range and audited.
+
+        Opening for editing takes the loss as seen (the mark drops to what is
+        on disk, the audit entry says what went missing); a read-only view
+        leaves it reported for the next one. Changes acknowledged after the
+        last logged mark (a session still running, or one that crashed before
+        closing the record) are not covered: a crash leaves the same traces."""
+        mark_gen, mark_seq = self.hwm
+        if gen != mark_gen or self.journal_end >= mark_seq:
+            return
+        first, last = self.journal_end + 1, mark_seq
+        self.notices.append(Notice("store.notice.answers_lost", first=first, last=last))
+        self.session.log("journal-loss", self.rid, detail={"gen": gen, "first": first, "last": last, "taken": not self.readonly})
+        if not self.readonly:
+            self.hwm = (gen, self.journal_end)
+            self.session.index.upsert(index_doc(self.snap, self.hwm))
 
     def _apply(self, op: dict[str, Any], replay: bool) -> Outcome | None:
         kind = op.get("op")
@@ -264,15 +302,19 @@ class RecordHandle:
             if journal_gen(p) < gen:
                 p.unlink(missing_ok=True)
         self.writer = new_writer
-        self.session.index.upsert(index_doc(self.snap))
+        self.hwm = max(self.hwm, (gen, new_writer.seq))
+        self.session.index.upsert(index_doc(self.snap, self.hwm))
         if failure is not None:
             raise failure
+
+    def _mark(self) -> dict[str, int]:
+        return {"gen": self.hwm[0], "seq": self.hwm[1]}
 
     def pause(self) -> None:
         self._require_writable()
         self._compact(PAUSED)
         self._log_answers()
-        self.session.log("pause", self.rid, self.client_ref)
+        self.session.log("pause", self.rid, self.client_ref, detail=self._mark())
 
     def complete(self) -> None:
         """Refused (EngineError/CompletionRefused) until the engine allows it."""
@@ -285,17 +327,31 @@ class RecordHandle:
             self.interview.rollback(state)
             raise
         self._log_answers()
-        self.session.log("complete", self.rid, self.client_ref)
+        self.session.log("complete", self.rid, self.client_ref, detail=self._mark())
 
     def _log_answers(self) -> None:
         if self.session_answers:
-            self.session.log("answer", self.rid, self.client_ref, detail={"count": self.session_answers})
+            self.session.log("answer", self.rid, self.client_ref, detail={"count": self.session_answers, **self._mark()})
             self.session_answers = 0
+
+    def _save_mark(self) -> None:
+        """End of an edit session: what the journal holds beyond the last mark
+        becomes the new high-water mark, in the index and the audit chain."""
+        writer = self.writer
+        if writer is None or self.broken or (self.snap.gen, writer.seq) <= self.hwm:
+            return
+        self.hwm = (self.snap.gen, writer.seq)
+        try:
+            self.session.index.upsert(index_doc(self.snap, self.hwm))
+        finally:
+            if not self.session_answers:
+                self.session.log("save", self.rid, detail=self._mark())
 
     def close(self, log: bool = True) -> None:
         if self._closed:
             return
         if log:
+            self._save_mark()
             self._log_answers()
         if self.writer is not None:
             self.writer.close()

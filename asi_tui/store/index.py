@@ -5,6 +5,11 @@ once per state change, never per answer. The whole file is rewritten on every
 TinyDB write, so each operation holds `locks/index.lock` (a separate file,
 because the index file's inode changes on every replace) for the whole
 read-modify-write. `asi-tui index rebuild` recreates it from the records.
+
+The index key changes with every vault key generation. A session also holds
+the older index keys (`old_keys`): an index a rotation did not get to rewrite
+(killed in between) still opens, and is rewritten under the current key at
+once, so that someone removed before the rotation cannot read it.
 """
 
 from __future__ import annotations
@@ -31,12 +36,16 @@ class IndexDamaged(RecordDamaged):
 
 
 class EncryptedAtomicJSONStorage(Storage):
-    """TinyDB storage: AES-GCM encrypted JSON, replaced atomically on write."""
+    """TinyDB storage: AES-GCM encrypted JSON, replaced atomically on write.
 
-    def __init__(self, path: str, key: bytes, tmp_dir: str) -> None:
+    Written with `key`; read with `key` or one of `old_keys` (then `stale` is set)."""
+
+    def __init__(self, path: str, key: bytes, tmp_dir: str, old_keys: tuple[bytes, ...] = ()) -> None:
         self.path = Path(path)
         self.key = key
+        self.old_keys = old_keys
         self.tmp_dir = Path(tmp_dir)
+        self.stale = False
 
     def read(self) -> dict[str, Any] | None:
         try:
@@ -45,10 +54,18 @@ class EncryptedAtomicJSONStorage(Storage):
             return None
         if not data.startswith(MAGIC):
             raise IndexDamaged()
-        try:
-            return json.loads(C.open_sealed(self.key, data[len(MAGIC) :], AD))
-        except (C.CryptoError, ValueError):
-            raise IndexDamaged() from None
+        for key in (self.key, *self.old_keys):
+            try:
+                plain = C.open_sealed(key, data[len(MAGIC) :], AD)
+            except C.CryptoError:
+                continue
+            try:
+                doc = json.loads(plain)
+            except ValueError:
+                raise IndexDamaged() from None
+            self.stale = key != self.key
+            return doc
+        raise IndexDamaged()
 
     def write(self, data: dict[str, Any]) -> None:
         plain = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
@@ -64,6 +81,7 @@ class Index:
         self.lock_path = lock_path
         self.tmp_dir = tmp_dir
         self.key = key
+        self.old_keys: list[bytes] = []  # earlier generations' index keys: read, never written
         self.on_stale_key = on_stale_key  # called once when the file no longer opens with our key
 
     def _retry(self, fn):  # noqa: ANN001, ANN202
@@ -76,7 +94,19 @@ class Index:
             return fn()
 
     def _db(self) -> TinyDB:
-        return TinyDB(str(self.path), storage=EncryptedAtomicJSONStorage, key=self.key, tmp_dir=str(self.tmp_dir))
+        return TinyDB(
+            str(self.path), storage=EncryptedAtomicJSONStorage, key=self.key, tmp_dir=str(self.tmp_dir),
+            old_keys=tuple(self.old_keys),
+        )
+
+    @staticmethod
+    def _rewrite_if_stale(db: TinyDB) -> None:
+        """Under the lock, after a read: an index still sealed with an older key is rewritten with ours."""
+        storage = db.storage
+        if isinstance(storage, EncryptedAtomicJSONStorage) and storage.stale:
+            data = storage.read()
+            if data is not None:
+                storage.write(data)
 
     def upsert(self, doc: dict[str, Any]) -> None:
         def run() -> None:
@@ -95,7 +125,9 @@ class Index:
     def get(self, rid: str) -> dict[str, Any] | None:
         def run() -> dict[str, Any] | None:
             with exclusive(self.lock_path):
-                doc = self._db().get(Query().rid == rid)
+                db = self._db()
+                doc = db.get(Query().rid == rid)
+                self._rewrite_if_stale(db)
             return dict(doc) if doc is not None else None
 
         return self._retry(run)
@@ -103,7 +135,10 @@ class Index:
     def all(self) -> list[dict[str, Any]]:
         def run() -> list[dict[str, Any]]:
             with exclusive(self.lock_path):
-                return [dict(d) for d in self._db().all()]
+                db = self._db()
+                docs = [dict(d) for d in db.all()]
+                self._rewrite_if_stale(db)
+                return docs
 
         return self._retry(run)
 
@@ -115,17 +150,25 @@ class Index:
             db.insert_multiple(docs)
         return len(docs)
 
-    def rekey(self, new_key: bytes) -> None:
-        with exclusive(self.lock_path):
-            docs = [dict(d) for d in self._db().all()]
-            self.key = new_key
-            db = self._db()
-            db.drop_tables()
-            db.insert_multiple(docs)
+    def rekey(self, new_key: bytes | None = None) -> None:
+        """Rewrite the index under `new_key` (default: the current key), reading
+        it with whichever of our keys opens it."""
+        def run() -> None:
+            with exclusive(self.lock_path):
+                docs = [dict(d) for d in self._db().all()]
+                if new_key is not None:
+                    self.key = new_key
+                db = self._db()
+                db.drop_tables()
+                db.insert_multiple(docs)
+
+        self._retry(run)
 
 
-def index_doc(snap: Snapshot) -> dict[str, Any]:
-    """What the index holds of a record: ids, status, bank version, dates, interviewer; never answers."""
+def index_doc(snap: Snapshot, hwm: tuple[int, int] | None = None) -> dict[str, Any]:
+    """What the index holds of a record: ids, status, bank version, dates,
+    interviewer, and the (generation, sequence) high-water mark of its
+    acknowledged changes (`integrity`); never answers."""
     b = snap.body
     return {
         "rid": snap.rid,
@@ -144,4 +187,5 @@ def index_doc(snap: Snapshot) -> dict[str, Any]:
         "updated": b.get("updated"),
         "gen": snap.gen,
         "seq": snap.seq,
+        "hwm": list(hwm or (snap.gen, snap.seq)),
     }

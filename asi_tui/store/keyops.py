@@ -1,28 +1,49 @@
-"""Vault key rotation for a session (admin): a new key generation, every
-record re-wrapped (or, with `reencrypt`, re-encrypted under new record keys),
-then the old generation dropped. Safe to rerun after an interruption."""
+"""Vault key rotation for a session (admin): a new key generation (vault,
+audit, index and admin keys), every record re-wrapped (or, with `reencrypt`,
+re-encrypted under new record keys), every small document re-sealed, the
+published bank files re-signed with the new admin key, then the old
+generation dropped and the index rewritten under the new index key. Safe to
+rerun after an interruption."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Callable
 
 from . import crypto as C
 from . import faults
+from .docs import DocOps
 from .errors import StoreError
-from .locks import RecordLock
+from .fsutil import atomic_write
+from .keyslots import User
+from .locks import RecordLock, exclusive
 from .recordops import RecordOps
 from .records import rewrap_header
 
 
-class KeyOps(RecordOps):
-    """Rotation walks every record, so it builds on the record operations."""
+class KeyOps(RecordOps, DocOps):
+    """Rotation walks every record and document, so it builds on their operations."""
 
     def rotate_key(self, reencrypt: bool = False, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """New vault key; every record re-wrapped (and with `reencrypt`, new
-        record keys and a new index key). Safe to rerun after an interruption."""
+        """New key generation; every record re-wrapped (and with `reencrypt`,
+        new record keys). Safe to rerun after an interruption.
+
+        The new keys go only to active users whose public key the audit log
+        shows the app gave them (user-init/add/reset): someone written into
+        vault.json behind the app's back is left out, and listed in
+        "users_left_out" (an admin can reset a legitimate user's passphrase)."""
         self.require_admin()
-        new_gen = self.store.vault.begin_rotation(self.keys)
+        self.require_sound_vault()
+        audited = self.audit.user_keys(self.keys.audit_keys())
+
+        def allowed(user: User) -> bool:
+            return audited.get(user.id) == self.user_key_fp(user)
+
+        new_gen, left_out = self.store.vault.begin_rotation(self.keys, self._vault_journal, allowed)
         self.log("key-rotate-begin", detail={"gen": new_gen, "reencrypt": reencrypt})
+        for user_id in left_out:
+            self.log("key-rotate-left-out", detail={"user": user_id})
         paths = self.store.dir.record_files()
         skipped: list[str] = []
         for i, path in enumerate(paths, 1):
@@ -42,21 +63,25 @@ class KeyOps(RecordOps):
                 skipped.append(rid)
             if progress:
                 progress(i, len(paths))
+        faults.point("rotate.before_docs")
+        docs_failed = self.reseal_docs(new_gen, reencrypt)
+        self._resign_bank_files()
+        result = {"gen": new_gen, "records": len(paths), "skipped": skipped, "finished": False,
+                  "users_left_out": left_out, "docs_damaged": docs_failed}
         if skipped:
             self.log("key-rotate-incomplete", detail={"skipped": len(skipped)})
-            return {"gen": new_gen, "records": len(paths), "skipped": skipped, "finished": False}
+            return result
         faults.point("rotate.before_finish")
-        new_ik = C.random_key() if reencrypt else None
-        # with a new index key the vault records "rebuild the index" first, so a
-        # crash before the index is rewritten is repaired by the next session
-        self.store.vault.finish_rotation(self.keys, new_ik)
-        self.index.key = self.keys.ik
-        if new_ik is not None:
-            faults.point("rotate.before_index")
-            self.rebuild_index()
-            self.store.vault.clear_index_rebuild()
-        self.log("key-rotate", detail={"gen": new_gen, "records": len(paths), "reencrypt": reencrypt})
-        return {"gen": new_gen, "records": len(paths), "skipped": [], "finished": True}
+        self.store.vault.finish_rotation(self.keys, self._vault_journal)
+        faults.point("rotate.before_index")
+        # the index, still under the old index key, is rewritten under the new one;
+        # if this is cut short, the next session that reads it does it (index.Index)
+        self.refresh_keys()
+        self.index.rekey()
+        self.write_checkpoint()  # signed with the new admin key
+        self.log("key-rotate", detail={"gen": new_gen, "records": len(paths), "reencrypt": reencrypt,
+                                       "docs_damaged": len(docs_failed)})
+        return {**result, "finished": True}
 
     def _reencrypt_record(self, rid: str, new_gen: int) -> None:
         handle = self.open_record(rid)
@@ -64,3 +89,37 @@ class KeyOps(RecordOps):
             handle._compact(handle.status, new_dek=C.random_key(), vk_gen=new_gen)
         finally:
             handle.close(log=False)
+
+    def _resign_bank_files(self) -> None:
+        """Published bank versions, maps and the bank state are signed with the
+        admin key: re-sign what the previous admin key signed with the new one
+        (a file that verifies with neither is left, and is refused on reading)."""
+        banks = self.store.dir.root / "banks"
+        if not banks.is_dir() or self.keys.admin_sk is None:
+            return
+        new_pub, *old_pubs = self.store.vault.admin_publics()
+        with exclusive(self.store.dir.locks / "bank-store.lock"):
+            for path in sorted([banks / "state.json", *banks.rglob("*.sig.json")]):
+                self._resign(path, new_pub, old_pubs)
+
+    def _resign(self, path: Path, new_pub: bytes, old_pubs: list[bytes]) -> None:
+        try:
+            data = json.loads(path.read_bytes())
+            payload = {k: v for k, v in data.items() if k != "signature"}
+            signature = C.b64d(str(data["signature"]))
+        except (OSError, ValueError, KeyError, TypeError, C.CryptoError):
+            return
+        message = C.canonical(payload)
+        try:
+            C.verify(new_pub, signature, message)
+            return  # already re-signed (a rerun)
+        except C.CryptoError:
+            pass
+        try:
+            C.verify_any(old_pubs, signature, message)
+        except C.CryptoError:
+            return
+        assert self.keys.admin_sk is not None
+        resigned = {**payload, "signature": C.b64e(C.sign(self.keys.admin_sk, message))}
+        text = json.dumps(resigned, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        atomic_write(path, text, self.store.dir.tmp)

@@ -5,8 +5,18 @@
   id and the admin key fingerprint.
 * A box holds a vault key generation (or the admin signing key) sealed to a
   user's public key.
-* Per generation, the audit key, the index key and the audit key pair are
-  sealed under that generation's vault key.
+* Per generation, the audit key, the index key, the audit key pair and the
+  admin public key are sealed under that generation's vault key, together
+  with an archive of the keys of every earlier generation (so the audit
+  entries and pending events of before a rotation stay readable to current
+  users, and to nobody who lost access).
+* The admin signing key changes with every generation. The admin key chain
+  (`admin_chain`) links each admin public key to the one before it (signed
+  by the previous key); a slot binds the first key of the chain, so only a
+  chain that starts there is accepted, and the current key must also be
+  sealed under the current vault key: a former admin who kept an old admin
+  key cannot fork the chain (no current vault key), and an interviewer with
+  the vault key cannot extend it (no admin key).
 
 These functions read and change the parsed vault document (`data`); reading,
 verifying and writing the file is `vault.Vault`'s job.
@@ -15,6 +25,7 @@ verifying and writing the file is `vault.Vault`'s job.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,6 +33,7 @@ from typing import Any
 
 from . import crypto as C
 from .errors import KdfRejected, UserError, VaultAltered, WrongPassphrase
+from .integrity import NoCurrentKey
 
 ROLES = ("admin", "interviewer", "trainer")
 RECOVERY_ID = "_recovery"
@@ -96,13 +108,14 @@ class Keys:
     rotating_to: int | None
     user_sk: bytes
     admin_sk: bytes | None = None
+    # per generation, the current ones and (from the archive) every earlier one
     aks: dict[int, bytes] = field(default_factory=dict)
     iks: dict[int, bytes] = field(default_factory=dict)
     audit_sks: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def write_gen(self) -> int:
-        """Generation that new records are written under."""
+        """Generation that new records (and audit entries) are written under."""
         return self.rotating_to or self.current_gen
 
     @property
@@ -111,7 +124,21 @@ class Keys:
 
     @property
     def ak(self) -> bytes:
-        return self.aks[self.current_gen]
+        """Audit key for new entries: from the start of a rotation, the new one."""
+        return self.aks.get(self.write_gen) or self.aks[self.current_gen]
+
+    def audit_keys(self) -> list[bytes]:
+        """Every audit key this session can read with, newest first."""
+        return [self.aks[g] for g in sorted(self.aks, reverse=True)]
+
+    def audit_secret_keys(self) -> list[bytes]:
+        """Every audit private key (for events sealed before unlocking), newest first."""
+        return [self.audit_sks[g] for g in sorted(self.audit_sks, reverse=True)]
+
+    def old_index_keys(self) -> list[bytes]:
+        """Index keys of other generations: an index a rotation did not get to
+        rewrite (crash) is still readable, and rewritten under the current key."""
+        return [self.iks[g] for g in sorted(self.iks, reverse=True) if g != self.current_gen]
 
     @property
     def ik(self) -> bytes:
@@ -122,7 +149,7 @@ class Keys:
 
 
 def slot_ad(data: dict[str, Any], user_id: str) -> bytes:
-    admin_fp = C.fingerprint(C.b64d(data["admin_pub"]))
+    admin_fp = C.fingerprint(genesis_admin_pub(data))
     return f"asi-tui/slot/v1\0{data['vault_id']}\0{user_id}\0{admin_fp}".encode()
 
 
@@ -178,6 +205,60 @@ def active_vks(keys: Keys, data: dict[str, Any]) -> dict[int, bytes]:
     return {g: keys.vks[g] for g in gens}
 
 
+# ----------------------------------------------------------------------------- admin key chain
+
+
+def genesis_admin_pub(data: dict[str, Any]) -> bytes:
+    """The first admin public key of the vault: what every slot is bound to."""
+    try:
+        return C.b64d(data["admin_chain"][0]["pub"])
+    except (KeyError, IndexError, TypeError):
+        raise VaultAltered() from None
+
+
+def _link_message(data: dict[str, Any], gen: int, pub: str, prev: str) -> bytes:
+    return C.canonical({"what": "asi-tui/admin-link/v1", "vault_id": data["vault_id"], "gen": gen, "pub": pub, "prev": prev})
+
+
+def new_admin_chain(pub: bytes, gen: int) -> list[dict[str, Any]]:
+    return [{"gen": gen, "pub": C.b64e(pub)}]
+
+
+def extend_admin_chain(data: dict[str, Any], gen: int, new_pub: bytes, prev_sk: bytes) -> None:
+    """Append the admin key of generation `gen`, signed by the previous admin key."""
+    prev = data["admin_chain"][-1]["pub"]
+    pub = C.b64e(new_pub)
+    sig = C.sign(prev_sk, _link_message(data, gen, pub, prev))
+    data["admin_chain"].append({"gen": gen, "pub": pub, "sig": C.b64e(sig)})
+
+
+def verify_admin_chain(data: dict[str, Any]) -> bytes:
+    """The current admin public key, if every link of the chain is signed by
+    the key before it and the chain ends at `admin_pub`; VaultAltered if not."""
+    try:
+        chain = data["admin_chain"]
+        if not isinstance(chain, list) or not chain:
+            raise VaultAltered()
+        prev = chain[0]["pub"]
+        last_gen = int(chain[0]["gen"])
+        for link in chain[1:]:
+            gen = int(link["gen"])
+            if gen <= last_gen:
+                raise VaultAltered()
+            C.verify(C.b64d(prev), C.b64d(link["sig"]), _link_message(data, gen, link["pub"], prev))
+            prev, last_gen = link["pub"], gen
+        if prev != data["admin_pub"]:
+            raise VaultAltered()
+        return C.b64d(prev)
+    except (KeyError, TypeError, ValueError, C.CryptoError):
+        raise VaultAltered() from None
+
+
+def admin_chain_pubs(data: dict[str, Any]) -> list[bytes]:
+    """Every admin public key the vault has had, newest first."""
+    return [C.b64d(link["pub"]) for link in reversed(data["admin_chain"])]
+
+
 # ----------------------------------------------------------------------------- per-generation keys
 
 
@@ -185,28 +266,66 @@ def _gen_ad(data: dict[str, Any], gen: int) -> bytes:
     return f"asi-tui/genkeys/v1\0{data['vault_id']}\0{gen}".encode()
 
 
-def put_gen_keys(data: dict[str, Any], gen: int, vk: bytes, ak: bytes, ik: bytes, audit_pair: C.KeyPair) -> None:
+@dataclass
+class GenKeys:
+    """What one generation's vault key opens."""
+
+    ak: bytes
+    ik: bytes
+    audit_sk: bytes
+    admin_pub: bytes
+    archive: dict[str, dict[int, bytes]]  # "ak"/"ik"/"audit_sk" -> generation -> key, of earlier generations
+
+
+def archive_of(keys: Keys) -> dict[str, dict[str, str]]:
+    """Every generation's audit, index and audit private keys a session holds, for the next generation's archive."""
+    return {
+        "ak": {str(g): C.b64e(k) for g, k in keys.aks.items()},
+        "ik": {str(g): C.b64e(k) for g, k in keys.iks.items()},
+        "audit_sk": {str(g): C.b64e(k) for g, k in keys.audit_sks.items()},
+    }
+
+
+def put_gen_keys(
+    data: dict[str, Any],
+    gen: int,
+    vk: bytes,
+    ak: bytes,
+    ik: bytes,
+    audit_pair: C.KeyPair,
+    admin_pub: bytes,
+    archive: dict[str, dict[str, str]] | None = None,
+) -> None:
     ad = _gen_ad(data, gen)
     data["keys"][str(gen)] = {
         "audit": C.b64e(C.seal(vk, ak, ad + b"\0audit")),
         "index": C.b64e(C.seal(vk, ik, ad + b"\0index")),
         "audit_sk": C.b64e(C.seal(vk, audit_pair.private, ad + b"\0audit_sk")),
         "audit_pub": C.b64e(audit_pair.public),
+        "admin": C.b64e(C.seal(vk, admin_pub, ad + b"\0admin")),
+        "archive": C.b64e(C.seal(vk, C.canonical(archive or {}), ad + b"\0archive")),
     }
 
 
-def open_gen_keys(data: dict[str, Any], gen: int, vk: bytes) -> tuple[bytes, bytes, bytes]:
+def open_gen_keys(data: dict[str, Any], gen: int, vk: bytes) -> GenKeys:
     ad = _gen_ad(data, gen)
     k = data["keys"][str(gen)]
-    return (
+    raw = json.loads(C.open_sealed(vk, C.b64d(k["archive"]), ad + b"\0archive"))
+    archive = {kind: {int(g): C.b64d(v) for g, v in raw.get(kind, {}).items()} for kind in ("ak", "ik", "audit_sk")}
+    return GenKeys(
         C.open_sealed(vk, C.b64d(k["audit"]), ad + b"\0audit"),
         C.open_sealed(vk, C.b64d(k["index"]), ad + b"\0index"),
         C.open_sealed(vk, C.b64d(k["audit_sk"]), ad + b"\0audit_sk"),
+        C.open_sealed(vk, C.b64d(k["admin"]), ad + b"\0admin"),
+        archive,
     )
 
 
 def keys_for(data: dict[str, Any], user: User, sk: bytes) -> Keys:
-    """Everything `user` (private key `sk`) can open; VaultAltered if anything is off."""
+    """Everything `user` (private key `sk`) can open; VaultAltered if anything is off.
+
+    The current admin key must be sealed under the newest generation's vault
+    key (see the module docstring); the caller has verified the chain."""
     vks: dict[int, bytes] = {}
     try:
         for gen_text, boxes in data["boxes"].items():
@@ -215,19 +334,31 @@ def keys_for(data: dict[str, Any], user: User, sk: bytes) -> Keys:
                 vks[gen] = C.box_open(sk, C.b64d(boxes[user.id]), box_ad(data, "vk", user.id, gen))
         current = int(data["vk_gen"])
         rotating = data.get("rotating_to")
-        if current not in vks:
-            raise VaultAltered()
+        newest = int(rotating) if rotating else current
+        if current not in vks or newest not in vks:
+            raise NoCurrentKey()
+        admin_pub = C.b64d(data["admin_pub"])
         admin_sk = None
         if user.is_admin or user.id == RECOVERY_ID:
             admin_sk = C.box_open(sk, C.b64d(data["admin_boxes"][user.id]), box_ad(data, "admin", user.id))
-            if C.ed25519_public(admin_sk) != C.b64d(data["admin_pub"]):
+            if C.ed25519_public(admin_sk) != admin_pub:
                 raise VaultAltered()
         keys = Keys(user, vks, current, int(rotating) if rotating else None, sk, admin_sk)
-        for gen, vk in vks.items():
-            if str(gen) in data["keys"]:
-                keys.aks[gen], keys.iks[gen], keys.audit_sks[gen] = open_gen_keys(data, gen, vk)
-        if current not in keys.aks:
+        archived: list[GenKeys] = []
+        for gen, vk in sorted(vks.items()):
+            if str(gen) not in data["keys"]:
+                continue
+            g = open_gen_keys(data, gen, vk)
+            if gen == newest and g.admin_pub != admin_pub:
+                raise VaultAltered()  # an admin key not sealed under the newest vault key
+            keys.aks[gen], keys.iks[gen], keys.audit_sks[gen] = g.ak, g.ik, g.audit_sk
+            archived.append(g)
+        for g in archived:
+            for kind, target in (("ak", keys.aks), ("ik", keys.iks), ("audit_sk", keys.audit_sks)):
+                for gen, key in g.archive[kind].items():
+                    target.setdefault(gen, key)
+        if current not in keys.aks or newest not in keys.aks:
             raise VaultAltered()
         return keys
-    except (KeyError, TypeError, ValueError, C.CryptoError):
+    except (KeyError, TypeError, ValueError, AttributeError, C.CryptoError):
         raise VaultAltered() from None

@@ -1,5 +1,6 @@
-"""A session's records: create, open (with rollback check), list, read for
-reports, delete (crypto-shred) and rebuild the index from the record files."""
+"""A session's records: create, open (with rollback and lost-answer checks),
+list, read for reports, delete (crypto-shred) and rebuild the index from the
+record files and the audit chain's high-water marks (`integrity`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from .core import SessionCore
 from .errors import RecordNotFound, RecordRolledBack, StoreError
 from .handle import RecordHandle
 from .index import index_doc
-from .journal import journal_gen
+from .integrity import RebuildReport, hwm_of, older_copy
+from .journal import journal_gen, journal_path, read_journal
 from .locks import RecordLock
 from .records import Snapshot, new_header, write_snapshot
 
@@ -73,7 +75,7 @@ class RecordOps(SessionCore):
             write_snapshot(self.store.dir.record_path(rid), header, body, dek, self.store.dir.tmp)
             snap = Snapshot(header, body, dek)
             self.index.upsert(index_doc(snap))
-            self.log("create", rid, client_ref.strip())
+            self.log("create", rid, client_ref.strip(), detail={"gen": 0, "seq": 0})
             handle = RecordHandle(self, snap, bank, lock, [])
             handle._replay()
             return handle
@@ -91,13 +93,13 @@ class RecordOps(SessionCore):
             lock.acquire()  # RecordLocked -> caller may retry read-only
         try:
             snap = self._read_snapshot(path, rid)
-            self._check_rollback(snap)
+            hwm = self._check_rollback(snap)
             bank = self.store.resolver(snap.body["bank"]["id"], snap.body["bank"]["version"], snap.body["bank"]["sha256"])
             notices: list[str] = []
             if lock is not None and lock.previous:
                 self.log("lock-stale", rid, detail={"previous": lock.previous.get("user")})
                 notices.append("store.notice.stale_lock")
-            handle = RecordHandle(self, snap, bank, lock, notices)
+            handle = RecordHandle(self, snap, bank, lock, notices, hwm)
             handle._replay()
             self.log("open" if not readonly else "view", rid, snap.body.get("client_ref"))
             return handle
@@ -106,13 +108,23 @@ class RecordOps(SessionCore):
                 lock.release()
             raise
 
-    def _check_rollback(self, snap: Snapshot) -> None:
+    def _check_rollback(self, snap: Snapshot) -> tuple[int, int] | None:
+        """RecordRolledBack for an older copy of the snapshot; returns the
+        record's high-water mark, from the index, or (when the index does not
+        know the record, e.g. deleted and not rebuilt) from the audit chain."""
         doc = self.index.get(snap.rid)
+        hwm = hwm_of(doc)
+        if doc is None:
+            mark = self.audit.record_marks(self.keys.audit_keys(), snap.rid).get(snap.rid)
+            hwm = (mark.gen, mark.seq) if mark is not None and mark.gen >= 0 else None
         if doc is not None and (snap.gen, snap.seq) < (int(doc.get("gen", 0)), int(doc.get("seq", 0))):
-            raise RecordRolledBack()
+            raise older_copy(snap.rid, snap.gen, int(doc.get("gen", 0)))
+        if hwm is not None and snap.gen < hwm[0]:
+            raise older_copy(snap.rid, snap.gen, hwm[0])
         newer = [p for p in self.store.dir.journals_of(snap.rid) if journal_gen(p) > snap.gen]
         if newer:
             raise RecordRolledBack()
+        return hwm
 
     def list_records(self, **filters: Any) -> list[dict[str, Any]]:
         docs = self.index.all()
@@ -172,16 +184,46 @@ class RecordOps(SessionCore):
             lock.release()
             self.store.dir.lock_path(rid).unlink(missing_ok=True)
 
-    def rebuild_index(self) -> tuple[int, list[str]]:
-        """Recreate the index from the record files; returns (count, damaged rids)."""
-        docs, damaged = [], []
+    def rebuild_index(self) -> RebuildReport:
+        """Recreate the index from the record files, with each record's
+        high-water mark re-derived from the audit chain. Reported by record id:
+        damaged files (kept out), older copies (kept, and refused on opening),
+        journals missing acknowledged answers, and records the chain saw
+        created but never deleted through the app whose file is gone."""
+        marks = self.audit.record_marks(self.keys.audit_keys())
+        report = RebuildReport(0)
+        docs, seen = [], set()
         for path in self.store.dir.record_files():
             rid = path.stem
+            seen.add(rid)
             try:
                 snap = self._read_snapshot(path, rid)
-                docs.append(index_doc(snap))
             except StoreError:
-                damaged.append(rid)  # reported to the caller, kept out of the index
-        n = self.index.replace_all(docs)
-        self.log("index-rebuild", detail={"records": n, "damaged": len(damaged)})
-        return n, damaged
+                report.damaged.append(rid)  # reported to the caller, kept out of the index
+                continue
+            on_disk = (snap.gen, self._journal_end(snap))
+            mark = marks.get(rid)
+            logged = (mark.gen, mark.seq) if mark is not None and mark.gen >= 0 else on_disk
+            if snap.gen < logged[0]:
+                report.older.append((rid, snap.gen, logged[0]))
+            elif snap.gen == logged[0] and on_disk[1] < logged[1]:
+                report.lost.append((rid, on_disk[1] + 1, logged[1]))
+            docs.append(index_doc(snap, max(on_disk, logged)))
+        for rid, mark in sorted(marks.items()):
+            if rid not in seen and mark.created and not mark.deleted:
+                report.missing.append((rid, mark.created))
+        report.records = self.index.replace_all(docs)
+        self.log("index-rebuild", detail={"records": report.records, "damaged": len(report.damaged), "older": len(report.older),
+                                          "missing": len(report.missing), "lost": len(report.lost)})
+        return report
+
+    def _journal_end(self, snap: Snapshot) -> int:
+        """The last sequence number the record's journals hold (as opening would replay them)."""
+        d = self.store.dir
+        seq = snap.seq
+        try:
+            for p in sorted((p for p in d.journals_of(snap.rid) if journal_gen(p) < snap.gen), key=journal_gen):
+                seq = read_journal(p, snap.rid, journal_gen(p), snap.dek, seq).last_seq
+            return read_journal(journal_path(d.journals, snap.rid, snap.gen), snap.rid, snap.gen, snap.dek, seq).last_seq
+        except StoreError:
+            return snap.seq  # a damaged journal: opening the record reports it

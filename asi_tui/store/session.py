@@ -15,11 +15,13 @@ from typing import Any
 
 from .audit import VerifyResult
 from .core import StoreCore
-from .docs import DocOps
 from .errors import AlreadyInitialised, WrongPassphrase
 from .index import Index
+from .integrity import VaultOlder
 from .keyops import KeyOps
 from .keyslots import Keys, User
+from .rotation import RotationDue
+from .vault import VaultState
 
 
 class Store(StoreCore):
@@ -33,7 +35,7 @@ class Store(StoreCore):
         store.dir.create()
         code = store.vault.create(admin_id, admin_name, passphrase)
         session = store.unlock(admin_id, passphrase)
-        session.log("user-init", detail=admin_id)
+        session.log("user-init", detail={"user": admin_id, "key": session.user_key_fp(session.user)})
         session.close()
         return store, code
 
@@ -44,7 +46,16 @@ class Store(StoreCore):
         store.dir.sweep_tmp()
         return store
 
-    def unlock(self, user_id: str, passphrase: str) -> "Session":
+    def unlock(self, user_id: str, passphrase: str, verify_only: bool = False) -> "Session":
+        """A session for `user_id`, after checking vault.json against the audit log.
+
+        An older vault.json than the audit log records (a restored copy, which
+        may re-enable a disabled user or bring back a retired key) refuses the
+        unlock with VaultOlder, except with `verify_only` (for `audit verify`,
+        where an admin can look into it and `accept_vault`). One that does not
+        match otherwise (changed outside the app, or the audit log lost its
+        tail) opens with `vault_problem` set: admin changes to users and keys
+        wait until it is resolved, and `audit verify` reports it."""
         try:
             keys = self.vault.unlock(user_id, passphrase)
         except WrongPassphrase:
@@ -52,7 +63,7 @@ class Store(StoreCore):
             if pub is not None:
                 self.audit_log.record_pending(pub, {"action": "unlock-failed", "user": user_id})
             raise
-        return Session(self, keys)
+        return Session(self, keys, verify_only=verify_only)
 
     def unlock_recovery(self, code: str) -> "Session":
         try:
@@ -66,28 +77,32 @@ class Store(StoreCore):
 
 
 @dataclass
-class Session(KeyOps, DocOps):
+class Session(KeyOps):
     """One user's unlocked keys; ends with `close` (audited as "lock")."""
 
     store: Store
     keys: Keys
     session_id: str = field(default_factory=lambda: secrets.token_hex(6))
+    verify_only: bool = False
 
     def __post_init__(self) -> None:
         d = self.store.dir
         self.index = Index(d.index, d.locks / "index.lock", d.tmp, self.keys.ik, on_stale_key=self.refresh_keys)
+        self.index.old_keys = self.keys.old_index_keys()
         self.audit = self.store.audit_log
-        self.audit.ingest_pending(self.keys.audit_sks[self.keys.current_gen], self.keys.ak)
+        self.vault_problem = self.vault_status()
+        if isinstance(self.vault_problem, VaultOlder) and not self.verify_only:
+            raise self.vault_problem
+        self.audit.ingest_pending(self.keys.audit_secret_keys(), self.keys.ak)
         self.log("unlock")
-        if self.keys.admin_sk is not None:
+        if self.vault_problem is not None:
+            self.log("vault-problem", detail={"reason": self.vault_problem.key, **self.vault_problem.params})
+        elif self.keys.admin_sk is not None:
             # sign the head only over an intact chain, or a truncation would be blessed
-            if self.audit.verify(self.keys.ak, self.store.vault.admin_public(), decrypt=False).ok:
-                self.audit.write_checkpoint(self.keys.admin_sk)
+            if self._audit_result(decrypt=False).ok:
+                self.write_checkpoint()
             else:
                 self.log("audit-broken")
-        if self.store.vault.index_rebuild_needed():
-            self.rebuild_index()
-            self.store.vault.clear_index_rebuild()
 
     def close(self) -> None:
         self.log("lock")
@@ -99,20 +114,34 @@ class Session(KeyOps, DocOps):
 
     def add_user(self, user_id: str, name: str, role: str, passphrase: str, certified: bool = False) -> User:
         self.require_admin()
-        user = self.store.vault.add_user(self.keys, user_id, name, role, passphrase, certified)
-        self.log("user-add", detail={"user": user_id, "role": role, "certified": certified})
+        self.require_sound_vault()
+        user = self.store.vault.add_user(self.keys, user_id, name, role, passphrase, certified, journal=self._vault_journal)
+        self.log("user-add", detail={"user": user_id, "role": role, "certified": certified, "key": self.user_key_fp(user)})
         return user
 
     def update_user(self, user_id: str, **changes: Any) -> User:
         self.require_admin()
-        user = self.store.vault.update_user(self.keys, user_id, **changes)
+        self.require_sound_vault()
+        user = self.store.vault.update_user(self.keys, user_id, journal=self._vault_journal, **changes)
         self.log("user-update", detail={"user": user_id, **{k: v for k, v in changes.items() if k != "name"}})
         return user
 
+    def disable_user(self, user_id: str) -> RotationDue | None:
+        """Disable a user: their slot and key boxes go now, but they may have kept
+        the current keys, so it takes full effect at the next key rotation.
+        Returns the rotation-due state (what `asi-tui user disable` reports)."""
+        self.update_user(user_id, disabled=True)
+        return self.rotation_due()
+
+    def rotation_due(self) -> RotationDue | None:
+        """Whether a key rotation is due and why (`Vault.rotation_due`)."""
+        return self.store.vault.rotation_due()
+
     def reset_passphrase(self, user_id: str, passphrase: str) -> None:
         self.require_admin()
-        self.store.vault.reset_passphrase(self.keys, user_id, passphrase)
-        self.log("user-reset", detail={"user": user_id})
+        self.require_sound_vault()
+        user = self.store.vault.reset_passphrase(self.keys, user_id, passphrase, journal=self._vault_journal)
+        self.log("user-reset", detail={"user": user_id, "key": self.user_key_fp(user)})
 
     def change_passphrase(self, old: str, new: str) -> None:
         self.store.vault.change_own_passphrase(self.user.id, old, new)
@@ -120,14 +149,44 @@ class Session(KeyOps, DocOps):
 
     # -------------------------------------------------------------- audit
 
+    def _audit_result(self, decrypt: bool = True) -> VerifyResult:
+        vault = self.store.vault
+        return self.audit.verify(self.keys.audit_keys(), vault.admin_publics(), decrypt, vault.checkpoint())
+
     def verify_audit(self) -> VerifyResult:
-        return self.audit.verify(self.keys.ak, self.store.vault.admin_public())
+        """The audit chain, its checkpoints, and vault.json against what the chain recorded."""
+        result = self._audit_result()
+        if not result.ok:
+            return result
+        problem = self.vault_status()
+        if problem is not None:
+            reason = "vault_older" if problem.key.endswith("vault_older") else "vault_mismatch"
+            return VerifyResult(False, result.entries, None, reason, dict(problem.params))
+        return result
+
+    def accept_vault(self) -> VaultState:
+        """Admin, after looking into a reported problem (user list checked,
+        right files put back where possible): take vault.json as it is, with a
+        serial above the audit log's, and write a new checkpoint above every
+        earlier one. Audited ("integrity-accept") with what was reported."""
+        self.require_admin()
+        problem = self.vault_status()
+        expected = int(problem.params.get("expected", 0)) if problem is not None else 0
+        state = self.store.vault.accept(self.keys, expected, journal=self._vault_journal)
+        before = self._audit_result()
+        self.log("integrity-accept", detail={"serial": state.serial, "vault": problem.params if problem else None,
+                                             "audit": before.reason})
+        self.vault_problem = None
+        logged = max((int(e.get("detail", {}).get("n", 0)) for e in self.audit.entries(self.keys.audit_keys())
+                      if e.get("action") == "checkpoint" and isinstance(e.get("detail"), dict)), default=0)
+        self.write_checkpoint(after=logged)
+        return state
 
     def audit_entries(self, user: str | None = None, client: str | None = None) -> list[dict[str, Any]]:
         self.require_admin()
         out = [
             e
-            for e in self.audit.entries(self.keys.ak)
+            for e in self.audit.entries(self.keys.audit_keys())
             if (user is None or e.get("user") == user) and (client is None or e.get("client") == client)
         ]
         self.log("audit-read", detail={"user": user, "client": bool(client)})

@@ -6,14 +6,23 @@
 * The vault key (VK) of each key generation is sealed to every active user's
   public key ("boxes"), so an admin can rotate VK without anyone's passphrase,
   and a removed user's old key opens nothing new.
-* The user table (ids, roles, certified flag, public keys) is signed with the
-  admin Ed25519 key, whose private half is boxed only to admins and the
-  recovery slot. Every slot's seal binds the admin key fingerprint, so
-  swapping the admin key locks every other user out instead of silently
-  granting rights.  Roles between VK holders are still enforced by program
-  logic, OS permissions and the audit log, not by cryptography.
-* Audit key (AK), index key (IK) and an audit X25519 key pair (for failed
-  unlocks, which happen without any key) are sealed under VK per generation.
+* The user table (ids, roles, certified flag, public keys) and the vault's
+  state (serial, key generations, per-generation keys, rotation-due flag,
+  latest audit checkpoint) are signed with the admin Ed25519 key, whose
+  private half is boxed only to active admins and the recovery slot. Every
+  slot's seal binds the first admin key, and each later admin key is linked
+  to it (`keyslots`, admin key chain), so swapping the admin key locks every
+  other user out instead of silently granting rights.  Roles between VK
+  holders are still enforced by program logic, OS permissions and the audit
+  log, not by cryptography.
+* Audit key (AK), index key (IK), an audit X25519 key pair (for failed
+  unlocks, which happen without any key) and the admin key are new with
+  every vault key generation, so someone removed before a rotation holds
+  nothing that opens what is written after it.
+* The signed `serial` grows with every signed change; the session writes
+  each change's serial and digest to the audit chain before and after the
+  file is replaced (`journal`), so a restored older vault.json, or one
+  changed outside the app, is reported (`integrity`).
 
 The file is JSON, replaced atomically under `locks/vault.lock`. The layout of
 slots and boxes inside it is in `keyslots`.
@@ -21,12 +30,14 @@ slots and boxes inside it is in `keyslots`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from . import clock
+from . import clock, rotation
 from . import crypto as C
 from .errors import AlreadyInitialised, NewerFormat, NotAuthorized, UserError, VaultAltered, WrongPassphrase
 from .fsutil import atomic_write
@@ -36,24 +47,57 @@ from .keyslots import (
     Keys,
     User,
     active_vks,
+    admin_chain_pubs,
     box_admin_key,
     box_keys,
-    box_vk,
     check_new_passphrase,
     check_user_id,
     keys_for,
     make_slot,
+    new_admin_chain,
     new_recovery_code,
     normalize_recovery_code,
     open_slot,
     put_gen_keys,
     users_of,
+    verify_admin_chain,
 )
 from .locks import exclusive
+from .rotation import RotationDue
 
-__all__ = ["FMT", "RECOVERY_ID", "ROLES", "Keys", "User", "Vault"]
+__all__ = ["FMT", "RECOVERY_ID", "ROLES", "Keys", "RotationDue", "User", "Vault", "VaultJournal", "VaultState"]
 
 FMT = 1
+
+# Everything the admin key signs (plus the recovery public key). Slots and
+# boxes are not signed: slots are the users' own (sealed under their
+# passphrases), boxes are sealed to the users' keys and checked against the
+# signed per-generation keys.
+SIGNED_FIELDS = (
+    "vault_id",
+    "created",
+    "serial",
+    "admin_pub",
+    "admin_chain",
+    "users",
+    "vk_gen",
+    "rotating_to",
+    "keys",
+    "rotation_due",
+    "rotation_began",
+    "checkpoint",
+)
+
+# step ("begin" before the file is replaced, "done" after), serial, digest
+VaultJournal = Callable[[str, int, str], None]
+
+
+@dataclass(frozen=True)
+class VaultState:
+    """The signed serial and the digest of the signed part of vault.json."""
+
+    serial: int
+    digest: str
 
 
 class Vault:
@@ -86,32 +130,57 @@ class Vault:
     def _write(self, data: dict[str, Any]) -> None:
         atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode(), self.tmp_dir)
 
-    # ------------------------------------------------------------------ signed table
+    # ------------------------------------------------------------------ signed state
 
     @staticmethod
     def _signed_part(data: dict[str, Any]) -> bytes:
-        return C.canonical(
-            {
-                "vault_id": data["vault_id"],
-                "admin_pub": data["admin_pub"],
-                "users": data["users"],
-                "recovery_pub": data["recovery"]["pub"],
-            }
-        )
+        part = {k: data.get(k) for k in SIGNED_FIELDS}
+        part["recovery_pub"] = data["recovery"]["pub"]
+        return C.canonical(part)
+
+    @classmethod
+    def state_of(cls, data: dict[str, Any]) -> VaultState:
+        return VaultState(int(data["serial"]), hashlib.sha256(cls._signed_part(data)).hexdigest()[:32])
 
     def _verify(self, data: dict[str, Any]) -> None:
         try:
-            C.verify(C.b64d(data["admin_pub"]), C.b64d(data["users_sig"]), self._signed_part(data))
+            pub = verify_admin_chain(data)
+            serial = data["serial"]
+            if not isinstance(serial, int) or isinstance(serial, bool) or serial < 1:
+                raise VaultAltered()
+            C.verify(pub, C.b64d(data["users_sig"]), self._signed_part(data))
         except (KeyError, TypeError, C.CryptoError):
             raise VaultAltered() from None
 
     def _sign(self, data: dict[str, Any], admin_sk: bytes) -> None:
         data["users_sig"] = C.b64e(C.sign(admin_sk, self._signed_part(data)))
 
-    def users(self) -> list[User]:
+    def _commit(self, data: dict[str, Any], admin_sk: bytes, journal: VaultJournal | None) -> None:
+        """Raise the serial, sign and replace the file (the caller holds the lock).
+
+        The audit chain gets the new serial and digest before and after the
+        replace, so a crash in between is told apart from a change made
+        outside the app (`integrity.check_vault`)."""
+        data["serial"] = int(data["serial"]) + 1
+        self._sign(data, admin_sk)
+        state = self.state_of(data)
+        if journal is not None:
+            journal("begin", state.serial, state.digest)
+        self._write(data)
+        if journal is not None:
+            journal("done", state.serial, state.digest)
+
+    def verified(self) -> dict[str, Any]:
+        """The parsed vault, its admin key chain and signature checked (no keys needed)."""
         data = self.read()
         self._verify(data)
-        return users_of(data)
+        return data
+
+    def state(self) -> VaultState:
+        return self.state_of(self.verified())
+
+    def users(self) -> list[User]:
+        return users_of(self.verified())
 
     # ------------------------------------------------------------------ init
 
@@ -126,16 +195,21 @@ class Vault:
             "fmt": FMT,
             "vault_id": secrets.token_hex(16),
             "created": clock.now(),
+            "serial": 0,
             "admin_pub": C.b64e(admin_pub),
+            "admin_chain": new_admin_chain(admin_pub, 1),
             "users": [],
             "slots": {},
             "boxes": {},
             "admin_boxes": {},
             "vk_gen": 1,
             "rotating_to": None,
+            "rotation_due": None,
+            "rotation_began": None,
+            "checkpoint": None,
             "keys": {},
         }
-        put_gen_keys(data, 1, vk, C.random_key(), C.random_key(), C.KeyPair.generate())
+        put_gen_keys(data, 1, vk, C.random_key(), C.random_key(), C.KeyPair.generate(), admin_pub)
         pair = C.KeyPair.generate()
         data["slots"][admin_id] = make_slot(data, admin_id, passphrase, pair)
         box_keys(data, admin_id, pair.public, {1: vk}, admin_sk)
@@ -145,26 +219,25 @@ class Vault:
         data["users"].append(
             User(admin_id, admin_name, "admin", False, False, C.b64e(pair.public), clock.now()).to_dict()
         )
-        self._sign(data, admin_sk)
         with exclusive(self.lock_path):
             if self.path.exists():
                 raise AlreadyInitialised()
-            self._write(data)
+            self._commit(data, admin_sk, None)  # serial 1; the first session writes it to the audit chain
         return recovery_code
 
     def audit_public_key(self) -> bytes | None:
         """Key that failed-unlock events are sealed to (readable without unlocking)."""
         try:
-            data = self.read()
-            return C.b64d(data["keys"][str(data["vk_gen"])]["audit_pub"])
+            data = self.verified()
+            newest = data.get("rotating_to") or data["vk_gen"]
+            return C.b64d(data["keys"][str(newest)]["audit_pub"])
         except (VaultAltered, KeyError, C.CryptoError, NewerFormat):
             return None
 
     # ------------------------------------------------------------------ unlock
 
     def unlock(self, user_id: str, passphrase: str) -> Keys:
-        data = self.read()
-        self._verify(data)
+        data = self.verified()
         if user_id == RECOVERY_ID:
             raise WrongPassphrase()
         user = next((u for u in users_of(data) if u.id == user_id), None)
@@ -182,8 +255,10 @@ class Vault:
 
     def refresh(self, keys: Keys) -> None:
         """Pick up key generations created (or retired) since `keys` were opened."""
-        data = self.read()
-        self._verify(data)
+        self._refresh_from(self.verified(), keys)
+
+    @staticmethod
+    def _refresh_from(data: dict[str, Any], keys: Keys) -> None:
         if keys.user.id == RECOVERY_ID:
             user = keys.user
         else:
@@ -191,34 +266,39 @@ class Vault:
             if user is None or user.disabled:
                 raise WrongPassphrase()
         fresh = keys_for(data, user, keys.user_sk)
+        keys.user = user
         keys.vks.update(fresh.vks)
         keys.aks.update(fresh.aks)
         keys.iks.update(fresh.iks)
         keys.audit_sks.update(fresh.audit_sks)
+        keys.admin_sk = fresh.admin_sk
         keys.current_gen, keys.rotating_to = fresh.current_gen, fresh.rotating_to
 
     def unlock_recovery(self, code: str) -> Keys:
-        data = self.read()
-        self._verify(data)
+        data = self.verified()
         slot = data["recovery"]
         sk = open_slot(data, RECOVERY_ID, slot, normalize_recovery_code(code))
         user = User(RECOVERY_ID, "recovery", "admin", False, False, slot["pub"], data["created"])
         return keys_for(data, user, sk)
 
-    # ------------------------------------------------------------------ user administration
+    # ------------------------------------------------------------------ signed changes (admin)
 
-    def _modify(self, keys: Keys, change) -> dict[str, Any]:  # noqa: ANN001 - callable(data) -> None
+    def _modify(self, keys: Keys, change: Callable[[dict[str, Any]], None], journal: VaultJournal | None) -> dict[str, Any]:
         if keys.admin_sk is None:
             raise NotAuthorized()
         with exclusive(self.lock_path):
-            data = self.read()
-            self._verify(data)
+            data = self.verified()
+            self._refresh_from(data, keys)  # another admin may have rotated the admin key meanwhile
+            if keys.admin_sk is None:
+                raise NotAuthorized()
             change(data)
-            self._sign(data, keys.admin_sk)
-            self._write(data)
+            self._commit(data, keys.admin_sk, journal)
         return data
 
-    def add_user(self, keys: Keys, user_id: str, name: str, role: str, passphrase: str, certified: bool = False) -> User:
+    def add_user(
+        self, keys: Keys, user_id: str, name: str, role: str, passphrase: str, certified: bool = False,
+        journal: VaultJournal | None = None,
+    ) -> User:
         check_user_id(user_id)
         check_new_passphrase(passphrase)
         if role not in ROLES:
@@ -233,11 +313,14 @@ class Vault:
             box_keys(data, user_id, pair.public, active_vks(keys, data), keys.admin_sk if role == "admin" else None)
             data["users"].append(user.to_dict())
 
-        self._modify(keys, change)
+        self._modify(keys, change, journal)
         return user
 
-    def update_user(self, keys: Keys, user_id: str, **changes: Any) -> User:
-        """Change role, certified, disabled or name (admin)."""
+    def update_user(self, keys: Keys, user_id: str, journal: VaultJournal | None = None, **changes: Any) -> User:
+        """Change role, certified, disabled or name (admin).
+
+        Disabling someone, or taking the admin role away, marks a key rotation
+        as due (`rotation_due`): they may have kept the current keys."""
         allowed = {"role", "certified", "disabled", "name"}
         if set(changes) - allowed:
             raise UserError("store.error.user")
@@ -250,6 +333,7 @@ class Vault:
                 if u["id"] == user_id:
                     if user_id == keys.user.id and (changes.get("disabled") or changes.get("role", "admin") != "admin"):
                         raise UserError("store.error.own_admin")
+                    before = User(**u)
                     data["users"][i] = {**u, **changes}
                     updated = User(**data["users"][i])
                     if updated.disabled:
@@ -259,17 +343,22 @@ class Vault:
                         data["admin_boxes"].pop(user_id, None)
                     elif "role" in changes:
                         box_admin_key(data, user_id, C.b64d(updated.pub), keys.admin_sk if updated.is_admin else None)
+                    if updated.disabled and not before.disabled:
+                        rotation.mark_due(data, "disabled", user_id)
+                    elif before.is_admin and not updated.is_admin and not before.disabled:
+                        rotation.mark_due(data, "admin-role-removed", user_id)
                     result.append(updated)
                     return
             raise UserError("store.error.no_such_user", user=user_id)
 
-        self._modify(keys, change)
+        self._modify(keys, change, journal)
         return result[0]
 
-    def reset_passphrase(self, keys: Keys, user_id: str, passphrase: str) -> None:
+    def reset_passphrase(self, keys: Keys, user_id: str, passphrase: str, journal: VaultJournal | None = None) -> User:
         """Admin sets a new passphrase for someone: a fresh key pair and slot."""
         check_new_passphrase(passphrase)
         pair = C.KeyPair.generate()
+        result: list[User] = []
 
         def change(data: dict[str, Any]) -> None:
             for i, u in enumerate(data["users"]):
@@ -280,17 +369,18 @@ class Vault:
                     for boxes in data["boxes"].values():
                         boxes.pop(user_id, None)
                     box_keys(data, user_id, pair.public, active_vks(keys, data), keys.admin_sk if user.is_admin else None)
+                    result.append(user)
                     return
             raise UserError("store.error.no_such_user", user=user_id)
 
-        self._modify(keys, change)
+        self._modify(keys, change, journal)
+        return result[0]
 
     def change_own_passphrase(self, user_id: str, old: str, new: str) -> None:
-        """Re-seal one's own key under a new passphrase; the user table is unchanged."""
+        """Re-seal one's own key under a new passphrase; the signed part is unchanged."""
         check_new_passphrase(new)
         with exclusive(self.lock_path):
-            data = self.read()
-            self._verify(data)
+            data = self.verified()
             slot = data["slots"].get(user_id)
             if slot is None:
                 raise WrongPassphrase()
@@ -301,56 +391,41 @@ class Vault:
 
     # ------------------------------------------------------------------ key rotation
 
-    def begin_rotation(self, keys: Keys) -> int:
-        """Step 1: a new VK boxed to every active user next to the old one."""
-        if keys.admin_sk is None:
-            raise NotAuthorized()
-        with exclusive(self.lock_path):
-            data = self.read()
-            self._verify(data)
-            if data.get("rotating_to"):
-                return int(data["rotating_to"])
-            new_gen = int(data["vk_gen"]) + 1
-            vk = C.random_key()
-            old_gen = int(data["vk_gen"])
-            ak, ik, audit_sk = keys.aks[old_gen], keys.iks[old_gen], keys.audit_sks[old_gen]
-            pub_of_audit = C.b64d(data["keys"][str(old_gen)]["audit_pub"])
-            put_gen_keys(data, new_gen, vk, ak, ik, C.KeyPair(audit_sk, pub_of_audit))
-            for u in users_of(data):
-                if not u.disabled and u.id in data["slots"]:
-                    box_vk(data, u.id, C.b64d(u.pub), new_gen, vk)
-            box_vk(data, RECOVERY_ID, C.b64d(data["recovery"]["pub"]), new_gen, vk)
-            data["rotating_to"] = new_gen
-            self._write(data)
-        keys.vks[new_gen] = vk
-        keys.aks[new_gen], keys.iks[new_gen], keys.audit_sks[new_gen] = ak, ik, audit_sk
-        keys.rotating_to = new_gen
-        return new_gen
+    def begin_rotation(
+        self, keys: Keys, journal: VaultJournal | None = None, allowed: Callable[[User], bool] | None = None
+    ) -> tuple[int, list[str]]:
+        """Step 1 of a rotation (`rotation.begin`); returns (new generation, users left out).
+        A rerun after an interruption returns the generation already begun."""
+        out: dict[str, Any] = {}
 
-    def finish_rotation(self, keys: Keys, new_ik: bytes | None = None) -> None:
-        """Last step: drop the old generation once every record uses the new one."""
-        with exclusive(self.lock_path):
-            data = self.read()
-            self._verify(data)
-            new_gen = data.get("rotating_to")
-            if not new_gen:
-                return
-            old_gen = str(data["vk_gen"])
-            if new_ik is not None:
-                vk = keys.vks[int(new_gen)]
-                pair = C.KeyPair(keys.audit_sks[int(new_gen)], C.b64d(data["keys"][str(new_gen)]["audit_pub"]))
-                put_gen_keys(data, int(new_gen), vk, keys.aks[int(new_gen)], new_ik, pair)
-            data["boxes"].pop(old_gen, None)
-            data["keys"].pop(old_gen, None)
-            data["vk_gen"] = int(new_gen)
-            data["rotating_to"] = None
-            if new_ik is not None:
-                data["index_rebuild"] = True  # the index is still sealed with the old key
-            self._write(data)
-        keys.current_gen = int(new_gen)
+        def change(data: dict[str, Any]) -> None:
+            out.update(rotation.begin(data, keys, allowed))
+            if out["already"]:
+                raise _NothingToDo()
+
+        try:
+            self._modify(keys, change, journal)
+        except _NothingToDo:
+            pass
+        if not out["already"]:
+            rotation.adopt(keys, out)
+        return out["gen"], out["skipped"]
+
+    def finish_rotation(self, keys: Keys, journal: VaultJournal | None = None) -> None:
+        """Last step: drop the old generation once every record uses the new one (`rotation.finish`)."""
+        out: dict[str, int | None] = {}
+
+        def change(data: dict[str, Any]) -> None:
+            out["gen"] = rotation.finish(data)
+            if out["gen"] is None:
+                raise _NothingToDo()
+
+        try:
+            self._modify(keys, change, journal)
+        except _NothingToDo:
+            return
+        keys.current_gen = int(out["gen"] or keys.current_gen)
         keys.rotating_to = None
-        if new_ik is not None:
-            keys.iks[int(new_gen)] = new_ik
 
     def generations(self) -> tuple[int, int | None]:
         """(current key generation, generation being rotated to) as the file says now."""
@@ -358,17 +433,55 @@ class Vault:
         rotating = data.get("rotating_to")
         return int(data["vk_gen"]), int(rotating) if rotating else None
 
-    def index_rebuild_needed(self) -> bool:
-        return bool(self.read().get("index_rebuild"))
+    def rotation_due(self) -> RotationDue | None:
+        """Whether a key rotation is due, and why (no keys needed: the flag is signed).
 
-    def clear_index_rebuild(self) -> None:
-        with exclusive(self.lock_path):
-            data = self.read()
-            if data.pop("index_rebuild", None) is not None:
-                self._write(data)
+        Set when a user is disabled or loses the admin role (they may still
+        hold the current vault, audit, index and admin keys); cleared when a
+        rotation that began after it finishes. `asi-tui doctor` and
+        `asi-tui user disable` report it."""
+        return rotation.due_of(self.verified())
+
+    # ------------------------------------------------------------------ audit checkpoint and integrity
+
+    def checkpoint(self) -> dict[str, Any] | None:
+        """The latest audit checkpoint an admin recorded here: {"n", "seq", "h"}."""
+        cp = self.verified().get("checkpoint")
+        return dict(cp) if cp else None
+
+    def record_checkpoint(self, keys: Keys, checkpoint: dict[str, Any], journal: VaultJournal | None = None) -> None:
+        def change(data: dict[str, Any]) -> None:
+            data["checkpoint"] = {k: checkpoint[k] for k in ("n", "seq", "h")}
+
+        self._modify(keys, change, journal)
+
+    def accept(self, keys: Keys, at_least: int, journal: VaultJournal | None = None) -> VaultState:
+        """Admin: take vault.json as it is now, with a serial above `at_least`
+        (the audit log's), after a reported mismatch has been looked into."""
+
+        def change(data: dict[str, Any]) -> None:
+            data["serial"] = max(int(data["serial"]), at_least)
+
+        return self.state_of(self._modify(keys, change, journal))
+
+    # ------------------------------------------------------------------ misc
 
     def vault_id(self) -> str:
         return str(self.read()["vault_id"])
 
     def admin_public(self) -> bytes:
-        return C.b64d(self.read()["admin_pub"])
+        """The current admin public key (chain and signature verified)."""
+        return verify_admin_chain(self.verified())
+
+    def admin_publics(self) -> list[bytes]:
+        """Admin keys whose signatures count now: the current one, and while a
+        rotation is under way the one before it (documents it has not re-signed yet)."""
+        data = self.verified()
+        pubs = [verify_admin_chain(data)]
+        if data.get("rotating_to") and len(data["admin_chain"]) > 1:
+            pubs.append(admin_chain_pubs(data)[1])
+        return pubs
+
+
+class _NothingToDo(Exception):
+    """Internal: a rotation step with nothing to do leaves `_modify` without writing."""

@@ -14,6 +14,7 @@ no argument is given).  Two modes:
     {"op": "answer", "item": ID, "value": V, "tag": T}            -> ACK T   (REJECT T <key> if the engine refused)
     {"op": "pause"} / {"op": "complete"} / {"op": "close"}        -> ACK pause / complete / close
     {"op": "rotate", "reencrypt": bool}                           -> ACK rotate {result}
+    {"op": "disable", "user": ID}                                 -> ACK disable
     {"op": "arm", "point": NAME, "action": "kill", "nth": N, "after": NAME2}
         Without nth/after this is plain ``faults.arm(point, action)``.  With
         ``nth`` the action fires on the N-th time the point is reached (counted
@@ -131,6 +132,9 @@ def run_steps(cfg: dict) -> int:
             elif op == "rotate":
                 result = session.rotate_key(reencrypt=bool(step.get("reencrypt")))
                 out("ACK rotate " + json.dumps(result))
+            elif op == "disable":
+                session.disable_user(step["user"])
+                out("ACK disable")
             elif op == "block":
                 out("BLOCKING")
                 sys.stdin.readline()

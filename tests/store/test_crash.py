@@ -534,6 +534,8 @@ def test_read_only_journals_dir_refuses_the_answer(root, admin, grund):
 
 # ----------------------------------------------------------------------------- #19 key rotation interrupted by kill -9
 
+GROUP_DOC = {"name": "kurs", "trainer": "admin", "members": [IVARE]}
+
 ROTATION_ANSWERS = [
     {"M1": 3, "E2": 5},
     {"M1": 1, "E3": 1, "E3s": "målare"},
@@ -546,6 +548,7 @@ def three_records(root, grund) -> dict[str, dict[str, Any]]:
     """Three records by an interviewer: two paused, the last in progress (answers only in its journal)."""
     admin = session_for(root)
     admin.add_user(IVARE, "Ivar Ek", "interviewer", IVARE_PW, certified=True)
+    admin.save_doc("group", "kurs", GROUP_DOC)  # a training group: re-sealed by every rotation
     admin.close()
     session = session_for(root, IVARE)
     out = {}
@@ -565,6 +568,16 @@ def _vault(root: Path) -> dict[str, Any]:
     return json.loads((root / "vault.json").read_text())
 
 
+def _assert_index_sealed_with_current_key(root: Path) -> None:
+    from asi_tui.store import crypto as C
+
+    session = session_for(root)
+    ik = session.keys.iks[session.keys.current_gen]
+    session.close()
+    data = (root / "index.db").read_bytes()
+    C.open_sealed(ik, data[len(b"ASIIDX1\n"):], b"asi-tui/index/v1")  # raises if sealed with another key
+
+
 def _check_every_record_opens(root: Path, records: dict[str, dict[str, Any]]) -> None:
     for user in ("admin", IVARE):
         session = session_for(root, user)
@@ -573,6 +586,8 @@ def _check_every_record_opens(root: Path, records: dict[str, dict[str, Any]]) ->
             assert_answers(handle, answers)
             handle.close()
         assert sorted(d["rid"] for d in session.list_records()) == sorted(records)
+        assert session.load_docs("group") == {"kurs": GROUP_DOC}
+        assert session.verify_audit().ok  # no crash point leaves vault.json and the audit chain at odds
         session.close()
 
 
@@ -582,11 +597,17 @@ ROTATION_KILLS = [
     pytest.param("rotate.before_record", 2, None, False, id="before-record-2"),
     pytest.param("rotate.before_record", 3, None, False, id="before-record-3"),
     pytest.param("atomic.after_fsync_before_replace", 2, "rotate.before_record", False, id="mid-rewrap-of-record-2"),
+    pytest.param("rotate.before_docs", 1, None, False, id="before-docs"),
+    pytest.param("atomic.after_fsync_before_replace", 1, "rotate.before_docs", False, id="mid-doc-reseal"),
     pytest.param("rotate.before_finish", 1, None, False, id="before-finish"),
+    pytest.param("rotate.before_index", 1, None, False, id="before-index-rewrite"),
+    pytest.param("atomic.after_fsync_before_replace", 1, "rotate.before_index", False, id="mid-index-rewrite"),
+    pytest.param("atomic.after_replace_before_dir_fsync", 1, None, False, id="vault-begin-written"),
     pytest.param("atomic.after_replace_before_dir_fsync", 1, "rotate.before_finish", False, id="vault-finish-written"),
     pytest.param("rotate.before_record", 2, None, True, id="reencrypt-before-record-2"),
     pytest.param("compact.after_snapshot", 2, None, True, id="reencrypt-mid-compaction-2"),
     pytest.param("rotate.before_finish", 1, None, True, id="reencrypt-before-finish"),
+    pytest.param("rotate.before_index", 1, None, True, id="reencrypt-before-index-rewrite"),
     pytest.param(
         "atomic.after_replace_before_dir_fsync",
         1,
@@ -612,6 +633,8 @@ def test_kill9_during_key_rotation_then_rerun_completes(root, three_records, poi
         assert header["vk_gen"] in (old_gen, old_gen + 1)
     _check_every_record_opens(root, three_records)
 
+    # once read, the index is sealed under the current generation's index key (never left under a retired one)
+    _assert_index_sealed_with_current_key(root)
     vault = _vault(root)
     if vault["rotating_to"]:
         assert vault["rotating_to"] == old_gen + 1 and vault["vk_gen"] == old_gen
@@ -624,7 +647,7 @@ def test_kill9_during_key_rotation_then_rerun_completes(root, three_records, poi
     rerun = run_driver(root, [{"op": "rotate", "reencrypt": reencrypt}])
     assert rerun.returncode == 0, rerun.stderr
     result = rerun.payloads["rotate"]
-    assert result == {"gen": final_gen, "records": 3, "skipped": [], "finished": True}
+    assert result == {"gen": final_gen, "records": 3, "skipped": [], "finished": True, "users_left_out": [], "docs_damaged": []}
     vault = _vault(root)
     assert vault["vk_gen"] == final_gen and not vault["rotating_to"]
     assert sorted(vault["boxes"]) == [str(final_gen)]  # the old generation is retired

@@ -161,7 +161,8 @@ def test_damaged_index_is_rebuilt_from_the_records(env, bank, damage):
         with pytest.raises(RecordDamaged):  # a damaged index is an error, not an empty list
             env.session(ADMIN).list_records()
     s = env.session(ADMIN)
-    assert s.rebuild_index() == (4, [])
+    report = s.rebuild_index()
+    assert (report.records, report.damaged) == (4, [])
     assert _summary(s.list_records()) == before
     assert _summary(env.session(ANNA).list_records()) == before
     assert values(s.open_record(rids[3]), ITEMS[:5]) == dict(BASIC_ANSWERS[:5])
@@ -173,7 +174,8 @@ def test_rebuild_reports_damaged_records(env, bank):
     p = env.rec_path(bad)
     p.write_bytes(flip_bit(p.read_bytes(), len(p.read_bytes()) - 1))
     (env.root / "index.db").unlink()
-    assert env.admin.rebuild_index() == (1, [bad])
+    report = env.admin.rebuild_index()
+    assert (report.records, report.damaged) == (1, [bad])
     assert [d["rid"] for d in env.admin.list_records()] == [good]
 
 

@@ -278,7 +278,8 @@ def test_header_fields_of_the_wrong_type_are_damaged(env, paused_rid, field, val
     hb = json.dumps({**header, field: value}).encode()
     path.write_bytes(REC_MAGIC + b"\x01" + struct.pack(">I", len(hb)) + hb + blob)
     _open_fails_with(env, paused_rid, RecordDamaged)
-    assert env.admin.rebuild_index() == (0, [paused_rid])
+    report = env.admin.rebuild_index()
+    assert (report.records, report.damaged) == (0, [paused_rid])
 
 
 @pytest.mark.parametrize("value", [[1], {"gen": 1}], ids=["list", "object"])
@@ -291,7 +292,8 @@ def test_unhashable_vk_gen_in_header_is_damaged_not_a_crash(env, bank, paused_ri
     with pytest.raises(RecordDamaged):
         env.admin.open_record(paused_rid, readonly=True)
     # one crafted file must not stop the index rebuild for every other record
-    assert env.admin.rebuild_index() == (1, [paused_rid])
+    report = env.admin.rebuild_index()
+    assert (report.records, report.damaged) == (1, [paused_rid])
     assert [d["rid"] for d in env.admin.list_records()] == [other]
 
 

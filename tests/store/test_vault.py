@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from asi_tui.store import Store
 from asi_tui.store import crypto as C
 from asi_tui.store.crypto import canonical
+from asi_tui.store.vault import Vault
 from asi_tui.store.errors import (
     KdfRejected,
     NewerFormat,
@@ -232,17 +233,23 @@ def test_interviewer_who_makes_herself_admin_gets_no_session(env):
         Store.open(env.root).unlock(ADMIN, ADMIN_PW)
 
 
-def test_replacing_the_admin_key_and_resigning_the_table_grants_no_rights(env):
-    """An insider swaps in her own admin key, promotes herself and re-signs."""
+@pytest.mark.parametrize("chain", ["first-key-replaced", "chain-dropped"])
+def test_replacing_the_admin_key_and_resigning_the_table_grants_no_rights(env, chain):
+    """An insider swaps in her own admin key, promotes herself and re-signs
+    exactly what the app signs (every slot is bound to the first admin key)."""
     data = _vault(env)
     fake_sk, fake_pub = C.new_signing_key()
     data["admin_pub"] = C.b64e(fake_pub)
+    if chain == "first-key-replaced":
+        data["admin_chain"] = [{"gen": 1, "pub": data["admin_pub"]}]
+    else:
+        del data["admin_chain"]
     _user_row(data, ANNA)["role"] = "admin"
     _user_row(data, OLLE)["certified"] = True
-    signed = canonical(
-        {"vault_id": data["vault_id"], "admin_pub": data["admin_pub"], "users": data["users"], "recovery_pub": data["recovery"]["pub"]}
-    )
-    data["users_sig"] = C.b64e(C.sign(fake_sk, signed))
+    if chain == "first-key-replaced":
+        data["users_sig"] = C.b64e(C.sign(fake_sk, Vault._signed_part(data)))
+    else:
+        data["users_sig"] = C.b64e(C.sign(fake_sk, canonical({k: data.get(k) for k in ("vault_id", "admin_pub", "users")})))
     _write_vault(env, data)
     for user, pw in ((ANNA, ANNA_PW), (OLLE, OLLE_PW), (ADMIN, ADMIN_PW)):
         with pytest.raises(REFUSED):

@@ -50,7 +50,7 @@ class AuditScreen(Screen[None]):
         olist.clear_options()
         for e in reversed(entries[-500:]):
             olist.add_option(Option(f"{e['seq']:>5} {e['ts'][:16]} {e.get('user', ''):<10} {e.get('action', ''):<14} {e.get('client', '')}"))
-        status = t("cli.audit.ok", n=result.entries) if result.ok else t(f"cli.audit.bad.{result.reason}", seq=result.first_bad)
+        status = t("cli.audit.ok", n=result.entries) if result.ok else t(f"cli.audit.bad.{result.reason}", seq=result.first_bad, **result.params)
         self.query_one("#audit-status", Static).update(status)
 
     def action_back(self) -> None:

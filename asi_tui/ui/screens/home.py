@@ -151,7 +151,7 @@ class HomeScreen(Screen[None]):
 
     def open_handle(self, handle: Any) -> None:
         for notice in handle.notices:
-            self.notify(t(notice), severity="warning", timeout=10)
+            self.notify(t(notice, **getattr(notice, "params", {})), severity="warning", timeout=10)
         if handle.status == "completed" and handle.body.get("kind") == "interview" and not handle.readonly:
             open_feedback(self, handle)  # a completed interview opens on its Återkoppling
             return
