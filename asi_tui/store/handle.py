@@ -142,7 +142,10 @@ class RecordHandle:
         return self.writer
 
     def _journal(self, op: dict[str, Any], allow_completed: bool = False) -> None:
-        self._require_writable(allow_completed).append({**op, "by": self.session.user.id, "at": clock.now()})
+        writer = self._require_writable(allow_completed)
+        if self.lock is not None:
+            self.lock.verify()  # our lock file replaced: a second editor may be in; write nothing
+        writer.append({**op, "by": self.session.user.id, "at": clock.now()})
 
     def answer(self, item_id: str, raw: object) -> Outcome:
         """Validate, journal with fsync, and only then acknowledge."""
@@ -231,6 +234,8 @@ class RecordHandle:
         writer = self.writer
         if writer is None:
             raise ReadOnly()
+        if self.lock is not None:
+            self.lock.verify()
         d = self.session.store.dir
         self.session.ensure_fresh_keys()
         keys = self.session.keys
