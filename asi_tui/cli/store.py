@@ -189,6 +189,29 @@ def key_rotate(ctx: click.Context, reencrypt: bool, passphrase_file: Path | None
         raise click.ClickException(t("cli.key.incomplete", n=len(result["skipped"])))
 
 
+# ----------------------------------------------------------------------------- record lock files
+
+
+@click.group()
+def lock() -> None:
+    """Record lock files."""
+
+
+@lock.command("repair")
+@passphrase_options()
+@click.pass_context
+def lock_repair(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Recreate lock files removed outside asi-tui (admin; audited)."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    repaired = session.repair_locks()
+    session.close()
+    for rid in repaired:
+        click.echo(t("cli.lock.repaired", rid=rid))
+    if not repaired:
+        click.echo(t("cli.lock.none"))
+
+
 # ----------------------------------------------------------------------------- index and audit
 
 

@@ -161,6 +161,7 @@ def exclusive(path: Path, wait: float | None = None) -> Iterator[None]:
                 raise LockBusy(None, lock=path.name, user="?", since="?", pid="?")
             continue
         break
+    identity = _identity_of(fd)
     try:
         try:
             _write_info(fd, holder_info())
@@ -168,7 +169,16 @@ def exclusive(path: Path, wait: float | None = None) -> Iterator[None]:
             pass  # the info is advisory; the flock is what excludes
         yield
     finally:
+        _clear_info(fd, path, identity)  # so a holder that writes no info is not blamed on us
         os.close(fd)  # closing releases the flock
+
+
+def _clear_info(fd: int, path: Path, identity: tuple[int, int] | None) -> None:
+    try:
+        if _path_identity(path) == identity:
+            os.ftruncate(fd, 0)
+    except OSError:
+        pass
 
 
 class RecordLock:
@@ -225,18 +235,19 @@ class RecordLock:
         self.fd, self.identity = fd, identity
 
     def verify(self) -> None:
-        """LockFileReplaced if the lock file on disk is no longer the one we hold:
-        someone unlinked or replaced it, and a second editor may have got in."""
-        if self.fd is not None and _path_identity(self.path) != self.identity:
+        """LockFileReplaced if another file now stands at the lock file's path:
+        a second editor may have locked that one. A lock file that is only
+        gone lets nobody else in (a missing lock file is refused), so the
+        holder may go on; the next opener reports it."""
+        if self.fd is None:
+            return
+        now = _path_identity(self.path)
+        if now is not None and now != self.identity:
             raise LockFileReplaced(None, path=str(self.path), rid=self.path.stem)
 
     def release(self) -> None:
         if self.fd is not None:
-            try:
-                if _path_identity(self.path) == self.identity:
-                    os.ftruncate(self.fd, 0)
-            except OSError:
-                pass
+            _clear_info(self.fd, self.path, self.identity)
             os.close(self.fd)
             self.fd = None
 
