@@ -250,6 +250,8 @@ def audit_verify(ctx: click.Context, passphrase_file: Path | None, passphrase_fd
     if result.ok:
         click.echo(t("cli.audit.ok", n=result.entries))
         return
+    if result.line is not None:  # an unparsable line: say where it is
+        raise click.ClickException(t("cli.audit.bad_at", file=result.file, line=result.line, prev=result.entries))
     raise click.ClickException(t(f"cli.audit.bad.{result.reason}", seq=result.first_bad if result.first_bad is not None else "-"))
 
 
