@@ -29,7 +29,7 @@ from typing import Any
 from . import clock
 from . import crypto as C
 from .errors import AlreadyInitialised, NewerFormat, NotAuthorized, UserError, VaultAltered, WrongPassphrase
-from .fsutil import atomic_write
+from .fsutil import atomic_write, read_regular
 from .keyslots import (
     RECOVERY_ID,
     ROLES,
@@ -54,6 +54,7 @@ from .locks import exclusive
 __all__ = ["FMT", "RECOVERY_ID", "ROLES", "Keys", "User", "Vault"]
 
 FMT = 1
+MAX_VAULT_BYTES = 16 << 20  # thousands of users fit; a planted huge file is not read
 
 
 class Vault:
@@ -71,8 +72,8 @@ class Vault:
 
     def read(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(read_regular(self.path, MAX_VAULT_BYTES))  # UnsafePath, FileTooLarge
+        except (OSError, ValueError, RecursionError):
             raise VaultAltered() from None
         if not isinstance(data, dict):
             raise VaultAltered()
@@ -81,6 +82,7 @@ class Vault:
             raise NewerFormat(None, what="vault")
         if fmt != FMT:
             raise VaultAltered()
+        check_shape(data)
         return data
 
     def _write(self, data: dict[str, Any]) -> None:
@@ -372,3 +374,39 @@ class Vault:
 
     def admin_public(self) -> bytes:
         return C.b64d(self.read()["admin_pub"])
+
+
+# ------------------------------------------------------------------ shape
+
+_STR_FIELDS = ("vault_id", "created", "admin_pub", "users_sig")
+_DICT_OF_DICTS = ("slots", "boxes", "keys")
+
+
+def check_shape(data: dict[str, Any]) -> None:
+    """VaultAltered unless every field the code reads has the type it expects.
+
+    Half of the file (slots, boxes, per-generation keys) is not covered by the
+    admin signature, and anyone who can write the data directory can write
+    anything there: a wrong type must end in one clear line, not deep inside
+    the unlock. Fields this version does not know are left alone."""
+
+    def ok(value: object, kind: type) -> bool:
+        return isinstance(value, kind) and not isinstance(value, bool)
+
+    gen = data.get("vk_gen")
+    rotating = data.get("rotating_to")
+    recovery = data.get("recovery")
+    users = data.get("users")
+    shape = (
+        all(ok(data.get(k), str) for k in _STR_FIELDS)
+        and all(ok(data.get(k), dict) and all(ok(v, dict) for v in data[k].values()) for k in _DICT_OF_DICTS)
+        and ok(data.get("admin_boxes"), dict)
+        and all(ok(v, str) for v in data["admin_boxes"].values())
+        and all(ok(v, str) for boxes in data["boxes"].values() for v in boxes.values())
+        and ok(gen, int) and 1 <= gen < 1 << 31 and str(gen) in data["keys"]
+        and (rotating is None or ok(rotating, int) and 1 <= rotating < 1 << 31)
+        and ok(recovery, dict) and ok(recovery.get("pub"), str)
+        and ok(users, list) and all(ok(u, dict) and all(ok(u.get(k), str) for k in ("id", "name", "role", "pub")) for u in users)
+    )
+    if not shape:
+        raise VaultAltered()
