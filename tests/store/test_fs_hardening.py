@@ -207,3 +207,22 @@ def test_a_symlinked_pending_audit_directory_is_not_chmodded(env, tmp_path):
         env.store.unlock(ADMIN, "wrong passphrase here")
     assert stat.S_IMODE(victim.stat().st_mode) == 0o700
     assert list(victim.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_a_planted_index_file_is_index_damage_and_rebuild_replaces_it(env, bank, outside, kind):
+    rid = _record(env, bank, pause=True)
+    index = env.root / "index.db"
+    index.unlink()
+    if kind == "symlink":
+        index.symlink_to(outside)
+    else:
+        os.mkfifo(index, 0o660)
+    with pytest.raises(StoreError) as exc:
+        env.session(ANNA).list_records()
+    assert exc.value.key == "store.error.index_damaged"
+    n, damaged = env.admin.rebuild_index()
+    assert (n, damaged) == (1, [])
+    assert stat.S_ISREG(os.lstat(index).st_mode)
+    assert [d["rid"] for d in env.admin.list_records()] == [rid]
+    assert outside.read_bytes() == SECRET
