@@ -21,6 +21,7 @@ from .errors import RecordDamaged
 from .index import Index
 from .keyslots import Keys, User
 from .records import Snapshot, read_header, read_snapshot
+from .throttle import Throttle
 from .vault import Vault
 
 
@@ -29,7 +30,9 @@ class StoreCore:
 
     def __init__(self, root: Path, resolver: BankResolver | None = None) -> None:
         self.dir = DataDir(root)
-        self.vault = Vault(self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp)
+        self.vault = Vault(
+            self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp, Throttle(self.dir.throttle, self.dir.locks / "throttle.lock", self.dir.tmp)
+        )
         self.audit_log = AuditLog(self.dir.audit, self.dir.locks / "audit.lock", self.dir.tmp)
         if resolver is None:  # published versions in the data dir first, then the bundled ones
             resolver = resolver_for(self.dir.root)

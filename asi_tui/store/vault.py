@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from .keyslots import (
     users_of,
 )
 from .locks import exclusive
+from .throttle import Throttle, spend_like_a_real_unlock
 
 __all__ = ["FMT", "RECOVERY_ID", "ROLES", "Keys", "User", "Vault"]
 
@@ -60,10 +62,14 @@ MAX_VAULT_BYTES = 16 << 20  # thousands of users fit; a planted huge file is not
 class Vault:
     """Reads, verifies and updates `vault.json` in a data directory."""
 
-    def __init__(self, path: Path, lock_path: Path, tmp_dir: Path) -> None:
+    def __init__(self, path: Path, lock_path: Path, tmp_dir: Path, throttle: Throttle | None = None) -> None:
         self.path = path
         self.lock_path = lock_path
         self.tmp_dir = tmp_dir
+        self.throttle = throttle  # wrong-passphrase delays (throttle.Throttle)
+
+    def _attempt(self, user_id: str):  # noqa: ANN202 - a context manager
+        return self.throttle.attempt(user_id) if self.throttle is not None else nullcontext()
 
     # ------------------------------------------------------------------ file
 
@@ -120,7 +126,7 @@ class Vault:
     def create(self, admin_id: str, admin_name: str, passphrase: str) -> str:
         """Create the vault with its first admin; returns the one-time recovery code."""
         check_user_id(admin_id)
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, admin_id)
         admin_sk, admin_pub = C.new_signing_key()
         recovery_code = new_recovery_code()
         vk = C.random_key()
@@ -165,13 +171,16 @@ class Vault:
     # ------------------------------------------------------------------ unlock
 
     def unlock(self, user_id: str, passphrase: str) -> Keys:
+        with self._attempt(user_id):
+            return self._unlock(user_id, passphrase)
+
+    def _unlock(self, user_id: str, passphrase: str) -> Keys:
         data = self.read()
         self._verify(data)
-        if user_id == RECOVERY_ID:
-            raise WrongPassphrase()
         user = next((u for u in users_of(data) if u.id == user_id), None)
         slot = data.get("slots", {}).get(user_id)
-        if user is None or slot is None or user.disabled:
+        if user_id == RECOVERY_ID or user is None or slot is None or user.disabled:
+            spend_like_a_real_unlock(data, user_id, passphrase)  # an unknown user answers no faster
             raise WrongPassphrase()
         sk = open_slot(data, user_id, slot, passphrase)
         try:
@@ -200,6 +209,10 @@ class Vault:
         keys.current_gen, keys.rotating_to = fresh.current_gen, fresh.rotating_to
 
     def unlock_recovery(self, code: str) -> Keys:
+        with self._attempt(RECOVERY_ID):
+            return self._unlock_recovery(code)
+
+    def _unlock_recovery(self, code: str) -> Keys:
         data = self.read()
         self._verify(data)
         slot = data["recovery"]
@@ -222,7 +235,7 @@ class Vault:
 
     def add_user(self, keys: Keys, user_id: str, name: str, role: str, passphrase: str, certified: bool = False) -> User:
         check_user_id(user_id)
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, user_id)
         if role not in ROLES:
             raise UserError("store.error.bad_role", role=role)
         pair = C.KeyPair.generate()
@@ -270,7 +283,7 @@ class Vault:
 
     def reset_passphrase(self, keys: Keys, user_id: str, passphrase: str) -> None:
         """Admin sets a new passphrase for someone: a fresh key pair and slot."""
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, user_id)
         pair = C.KeyPair.generate()
 
         def change(data: dict[str, Any]) -> None:
@@ -289,7 +302,7 @@ class Vault:
 
     def change_own_passphrase(self, user_id: str, old: str, new: str) -> None:
         """Re-seal one's own key under a new passphrase; the user table is unchanged."""
-        check_new_passphrase(new)
+        check_new_passphrase(new, user_id)
         with exclusive(self.lock_path):
             data = self.read()
             self._verify(data)
