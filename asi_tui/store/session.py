@@ -20,6 +20,7 @@ from .errors import AlreadyInitialised, WrongPassphrase
 from .index import Index
 from .keyops import KeyOps
 from .keyslots import Keys, User
+from .locks import set_identity
 
 
 class Store(StoreCore):
@@ -74,6 +75,7 @@ class Session(KeyOps, DocOps):
     session_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     def __post_init__(self) -> None:
+        set_identity(self.keys.user.id)  # named in the holder info of the locks this process takes
         d = self.store.dir
         self.index = Index(d.index, d.locks / "index.lock", d.tmp, self.keys.ik, on_stale_key=self.refresh_keys)
         self.audit = self.store.audit_log

@@ -159,8 +159,8 @@ import fcntl
 from asi_tui.store import locks
 mode = ARGS["mode"]
 path = ROOT / "locks" / ARGS["lock"]
-if mode == "asi":  # another asi-tui process in the middle of an update
-    locks.set_identity(ARGS["user"])
+if mode == "asi":  # another user's asi-tui process in the middle of an update
+    Store.open(ROOT).unlock(ARGS["user"], ARGS["pw"])
     cm = locks.exclusive(path)
     cm.__enter__()
 else:  # a group member with a shell: flock(1) writes no holder info
@@ -210,7 +210,7 @@ def holder(env):
     children: list[Child] = []
 
     def hold(lock: str, mode: str = "asi", user: str = ANNA) -> Child:
-        child = Child(HOLDER, root=str(env.root), lock=lock, mode=mode, user=user)
+        child = Child(HOLDER, root=str(env.root), lock=lock, mode=mode, user=user, pw={ANNA: ANNA_PW, ADMIN: ADMIN_PW}[user])
         assert child.read()["held"] is True
         children.append(child)
         return child
