@@ -30,9 +30,8 @@ class StoreCore:
 
     def __init__(self, root: Path, resolver: BankResolver | None = None) -> None:
         self.dir = DataDir(root)
-        self.vault = Vault(
-            self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp, Throttle(self.dir.throttle, self.dir.locks / "throttle.lock", self.dir.tmp)
-        )
+        throttle = Throttle(self.dir.throttle, self.dir.locks / "throttle.lock", self.dir.tmp)
+        self.vault = Vault(self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp, throttle)
         self.audit_log = AuditLog(self.dir.audit, self.dir.locks / "audit.lock", self.dir.tmp)
         if resolver is None:  # published versions in the data dir first, then the bundled ones
             resolver = resolver_for(self.dir.root)
