@@ -17,7 +17,7 @@ from .store import RecordHandle, Session, Store
 
 DEMO_USERS = {
     # id: (name, role, certified, passphrase)
-    "demo-admin": ("Demo Administratör", "admin", False, "demo-admin-lösen"),
+    "demo-admin": ("Demo Administratör", "admin", False, "demo-admin-lösenfras"),
     "anna": ("Anna Andersson (demo)", "interviewer", True, "demo-anna-lösen"),
     "tove": ("Tove Trainee (demo)", "interviewer", False, "demo-tove-lösen"),
     "ulla": ("Ulla Utbildare (demo)", "trainer", False, "demo-ulla-lösen"),

@@ -56,6 +56,7 @@ for _command in (
     store.user,
     store.recover,
     store.key,
+    store.lock,
     records.record,
     store.index,
     store.audit,

@@ -197,6 +197,29 @@ def key_rotate(ctx: click.Context, reencrypt: bool, passphrase_file: Path | None
         raise click.ClickException(t("cli.key.incomplete", n=len(result["skipped"])))
 
 
+# ----------------------------------------------------------------------------- record lock files
+
+
+@click.group()
+def lock() -> None:
+    """Record lock files."""
+
+
+@lock.command("repair")
+@passphrase_options()
+@click.pass_context
+def lock_repair(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Recreate lock files removed outside asi-tui (admin; audited)."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    repaired = session.repair_locks()
+    session.close()
+    for rid in repaired:
+        click.echo(t("cli.lock.repaired", rid=rid))
+    if not repaired:
+        click.echo(t("cli.lock.none"))
+
+
 # ----------------------------------------------------------------------------- index and audit
 
 
@@ -255,6 +278,8 @@ def audit_verify(ctx: click.Context, accept: bool, passphrase_file: Path | None,
     if result.ok:
         click.echo(t("cli.audit.ok", n=result.entries))
         return
+    if result.line is not None:  # an unparsable line: say where it is
+        raise click.ClickException(t("cli.audit.bad_at", file=result.file, line=result.line, prev=result.entries))
     message = t(f"cli.audit.bad.{result.reason}", seq=result.first_bad if result.first_bad is not None else "-", **result.params)
     if result.reason in ACCEPTABLE:
         message += "\n" + t("cli.audit.accept_hint")

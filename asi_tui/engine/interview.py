@@ -164,9 +164,13 @@ class Interview(InterviewChecks):
 
     # ------------------------------------------------------------------ parsing
 
-    def parse(self, item: Item, raw: object) -> object:
-        """Turn raw input into the stored value; raises Invalid."""
-        check_length(item, raw)
+    def parse(self, item: Item, raw: object, replay: bool = False) -> object:
+        """Turn raw input into the stored value; raises Invalid.
+
+        `replay`: an answer acknowledged earlier (journal replay) is not held to
+        today's length limits, so a record written before a limit stays readable."""
+        if not replay:
+            check_length(item, raw)
         missing = parse_missing(raw, item, partial=item.type == "interviewer_rating" and self.is_partial())
         if missing is not None:
             return missing
@@ -215,15 +219,16 @@ class Interview(InterviewChecks):
 
     # ------------------------------------------------------------------ answering
 
-    def answer(self, item_id: str, raw: object) -> Outcome:
-        """Validate and store one answer, then re-evaluate what depends on it."""
+    def answer(self, item_id: str, raw: object, replay: bool = False) -> Outcome:
+        """Validate and store one answer, then re-evaluate what depends on it
+        (`replay`: see `parse`)."""
         item = self.item(item_id)
         if self.status == COMPLETED:
             return Outcome(INVALID, item_id, "engine.invalid.completed")
         if item_id in self._hidden:
             return Outcome(INVALID, item_id, "engine.invalid.hidden")
         try:
-            value = self.parse(item, raw)
+            value = self.parse(item, raw, replay)
         except Invalid as exc:
             return Outcome(INVALID, item_id, exc.key, dict(exc.params))
         return self._set(item, value)

@@ -22,6 +22,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,11 +30,39 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from . import crypto as C
-from .fsutil import FILE_MODE, atomic_write, fsync_dir, io_error, write_all
+from .errors import StoreError
+from .fsutil import FILE_MODE, atomic_write, fsync_dir, io_error, make_dir, open_regular, read_regular, write_all
 from .integrity import RecordMark, VaultMarks
 from .locks import exclusive
 
 GENESIS = "0" * 64
+MAX_LINE = 64 << 10  # an entry is well under 4 KiB; anything longer is damage
+MAX_PENDING_BYTES = 64 << 10
+MAX_PENDING_PER_UNLOCK = 200  # a flood of planted events cannot stall a login
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def parse_line(raw: bytes | None) -> tuple[int, bytes, str] | None:
+    """(seq, ciphertext, hash) of one audit line, or None if it is not a
+    well-formed entry. Anyone who can write the log can append anything, so
+    nothing here may raise: a bad line is damage for `verify` to report."""
+    if raw is None or len(raw) > MAX_LINE:
+        return None
+    try:
+        obj = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    seq, ct, h = obj.get("seq"), obj.get("ct"), obj.get("h")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 1 << 63:
+        return None
+    if not isinstance(ct, str) or not isinstance(h, str) or not _HASH.fullmatch(h):
+        return None
+    try:
+        return seq, base64.b64decode(ct, validate=True), h
+    except ValueError:
+        return None
 
 AuditKeys = bytes | list[bytes]
 
@@ -42,14 +71,13 @@ def _key_list(keys: AuditKeys) -> list[bytes]:
     return [keys] if isinstance(keys, bytes) else list(keys)
 
 
-def _decrypted(keys: list[bytes], lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+def _decrypted(keys: list[bytes], lines: Iterable[bytes | str | None]) -> Iterator[dict[str, Any]]:
     """The entries of `lines` that parse and decrypt (verify reports the others)."""
     for line in lines:
-        try:
-            obj = json.loads(line)
-            entry = _open_entry(keys, base64.b64decode(obj["ct"]), int(obj["seq"]))
-        except (ValueError, KeyError, TypeError):
+        parsed = parse_line(line.encode() if isinstance(line, str) else line)
+        if parsed is None:
             continue
+        entry = _open_entry(keys, parsed[1], parsed[0])
         if entry is not None:
             yield entry
 
@@ -60,7 +88,7 @@ def _open_entry(keys: list[bytes], ct: bytes, seq: int) -> dict[str, Any] | None
     for i, key in enumerate(keys):
         try:
             entry = json.loads(C.open_sealed(key, ct, _ad(seq)))
-        except (C.CryptoError, ValueError):
+        except (C.CryptoError, ValueError, RecursionError):
             continue
         if i:
             keys.insert(0, keys.pop(i))
@@ -79,6 +107,8 @@ class VerifyResult:
     first_bad: int | None = None
     reason: str | None = None
     params: dict[str, Any] = field(default_factory=dict)  # numbers for the reason's message
+    file: str | None = None  # where an unreadable line is (file name, 1-based line; 0: the whole file)
+    line: int | None = None
 
 
 class AuditLog:
@@ -92,26 +122,55 @@ class AuditLog:
     def _files(self) -> list[Path]:
         return sorted(self.dir.glob("*.log"))
 
-    def _lines(self) -> Iterator[tuple[Path, int, str]]:
-        for f in self._files():
-            for n, line in enumerate(f.read_text(encoding="ascii", errors="replace").splitlines(), 1):
-                if line.strip():
-                    yield f, n, line
+    def _lines(self, files: list[Path] | None = None) -> Iterator[tuple[Path, int, bytes | None]]:
+        """(file, line number, raw line) of every non-blank line; the raw line
+        is None for a line longer than MAX_LINE, and (file, 0, None) stands for
+        a file that cannot be read as a plain file. Lines are read one bounded
+        piece at a time, so a planted huge line costs no memory."""
+        for f in self._files() if files is None else files:
+            try:
+                fd = open_regular(f)
+            except (OSError, StoreError):
+                yield f, 0, None
+                continue
+            with os.fdopen(fd, "rb") as fh:
+                n = 0
+                while True:
+                    line = fh.readline(MAX_LINE + 1)
+                    if not line:
+                        break
+                    n += 1
+                    if len(line) > MAX_LINE:
+                        while line and not line.endswith(b"\n"):
+                            line = fh.readline(1 << 20)
+                        yield f, n, None
+                    elif line.strip():
+                        yield f, n, line
 
     def _head(self) -> tuple[int, str]:
-        files = self._files()
-        for f in reversed(files):
-            with f.open("rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                size = fh.tell()
+        """Sequence number and hash of the last well-formed entry (malformed
+        lines after it are skipped here and reported by `verify`)."""
+        for f in reversed(self._files()):
+            try:
+                fd = open_regular(f)
+            except (OSError, StoreError):
+                continue
+            with os.fdopen(fd, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
                 fh.seek(max(0, size - 65536))
-                tail = fh.read().decode("ascii", errors="replace").strip().splitlines()
+                tail = fh.read().splitlines()
+            if size > 65536:
+                tail = tail[1:]  # the first piece may be the end of a longer line
             for line in reversed(tail):
-                try:
-                    obj = json.loads(line)
-                    return int(obj["seq"]), str(obj["h"])
-                except (ValueError, KeyError, TypeError):
-                    continue
+                parsed = parse_line(line)
+                if parsed is not None:
+                    return parsed[0], parsed[2]
+            if size > 65536:  # only damage in the last 64 KiB: read the whole file
+                last = None
+                for _f, _n, line in self._lines([f]):
+                    last = parse_line(line) or last
+                if last is not None:
+                    return last[0], last[2]
         return 0, GENESIS
 
     def append(self, ak: bytes, entry: dict[str, Any]) -> int:
@@ -123,10 +182,13 @@ class AuditLog:
             h = hashlib.sha256(bytes.fromhex(prev) + ct).hexdigest()
             line = json.dumps({"seq": seq, "ct": base64.b64encode(ct).decode(), "h": h}) + "\n"
             path = self.dir / f"{datetime.now(timezone.utc):%Y-%m}.log"
-            new = not path.exists()
+            new = not os.path.lexists(path)
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+                fd = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE, single_link=True)
                 try:
+                    size = os.fstat(fd).st_size
+                    if size and os.pread(fd, 1, size - 1) != b"\n":
+                        line = "\n" + line  # a planted line without newline must not swallow this entry
                     write_all(fd, line.encode())
                     os.fsync(fd)
                 finally:
@@ -154,12 +216,11 @@ class AuditLog:
         pubs = [admin_pubs] if isinstance(admin_pubs, bytes) else list(admin_pubs or [])
         prev, expected, count = GENESIS, 1, 0
         logged_n = 0  # the highest checkpoint number the chain itself records
-        for _f, _n, line in self._lines():
-            try:
-                obj = json.loads(line)
-                seq, ct, h = int(obj["seq"]), base64.b64decode(obj["ct"]), str(obj["h"])
-            except (ValueError, KeyError, TypeError):
-                return VerifyResult(False, count, expected, "unreadable")
+        for f, n, line in self._lines():
+            parsed = parse_line(line)
+            if parsed is None:
+                return VerifyResult(False, count, expected, "unreadable", file=f.name, line=n)
+            seq, ct, h = parsed
             if seq != expected:
                 return VerifyResult(False, count, expected, "sequence")
             if hashlib.sha256(bytes.fromhex(prev) + ct).hexdigest() != h:
@@ -205,12 +266,9 @@ class AuditLog:
 
     def _hash_at(self, seq: int) -> str | None:
         for _f, _n, line in self._lines():
-            try:
-                obj = json.loads(line)
-                if int(obj["seq"]) == seq:
-                    return str(obj["h"])
-            except (ValueError, KeyError, TypeError):
-                continue
+            parsed = parse_line(line)
+            if parsed is not None and parsed[0] == seq:
+                return parsed[2]
         return None
 
     # -------------------------------------------------------------- checkpoints
@@ -237,10 +295,10 @@ class AuditLog:
         if not self.checkpoint_path.exists():
             return None
         try:
-            data = json.loads(self.checkpoint_path.read_bytes())
+            data = json.loads(read_regular(self.checkpoint_path, MAX_LINE))
             payload = {k: data[k] for k in ("seq", "h", "n", "at")}
             cp = {"n": int(payload["n"]), "seq": int(payload["seq"]), "h": str(payload["h"])}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError, StoreError):
             return "bad"
         if vault_cp and cp == {k: vault_cp[k] for k in ("n", "seq", "h")}:
             return cp
@@ -249,7 +307,7 @@ class AuditLog:
             try:
                 C.verify(pub, C.b64d(data.get("sig")), message)
                 return cp
-            except C.CryptoError:
+            except (C.CryptoError, TypeError, ValueError):
                 continue
         return "bad"
 
@@ -262,10 +320,7 @@ class AuditLog:
         """Decrypted entries, newest first; unreadable lines are skipped (verify reports them)."""
         keys = _key_list(aks)
         for f in reversed(self._files()):
-            try:
-                lines = f.read_text(encoding="ascii", errors="replace").splitlines()
-            except OSError:
-                continue
+            lines = [line for _f, _n, line in self._lines([f])]  # plain files only, bounded lines
             yield from _decrypted(keys, reversed(lines))
 
     def vault_marks(self, aks: AuditKeys) -> VaultMarks:
@@ -321,9 +376,7 @@ class AuditLog:
 
     def record_pending(self, audit_pub: bytes, entry: dict[str, Any]) -> None:
         """Seal an event to the audit public key; no vault key needed."""
-        if not self.pending.is_dir():
-            self.pending.mkdir(mode=0o2770, exist_ok=True)
-            os.chmod(self.pending, 0o2770)
+        make_dir(self.pending, 0o2770)  # never chmods through a symlink
         entry = {**entry, "ts": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         blob = C.box_seal(audit_pub, json.dumps(entry).encode(), b"asi-tui/audit-pending/v1")
         name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.evt"
@@ -335,24 +388,13 @@ class AuditLog:
         if not self.pending.is_dir():
             return 0
         n = 0
-        for f in sorted(self.pending.glob("*.evt")):
-            entry: dict[str, Any] | None = None
-            try:
-                blob = f.read_bytes()
-            except OSError:
-                blob = b""
-            for sk in audit_sks:
-                try:
-                    entry = json.loads(C.box_open(sk, blob, b"asi-tui/audit-pending/v1"))
-                    break
-                except (C.CryptoError, ValueError):
-                    continue
-            if isinstance(entry, dict):
-                entry["recorded"] = entry.pop("ts", None)
+        for f in sorted(self.pending.glob("*.evt"))[:MAX_PENDING_PER_UNLOCK]:
+            entry = _pending_entry(f, audit_sks)
+            if entry is None:
+                self.append(ak, {"action": "pending-unreadable", "detail": f.name[:80]})
+            else:
                 self.append(ak, entry)
                 n += 1
-            else:
-                self.append(ak, {"action": "pending-unreadable", "detail": f.name})
             f.unlink(missing_ok=True)
         return n
 
@@ -362,3 +404,25 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def _pending_entry(path: Path, audit_sks: list[bytes]) -> dict[str, Any] | None:
+    """A failed-unlock event as it goes into the chain, or None.
+
+    Anyone can seal an event to the public audit key, so only the one kind of
+    event the store writes is taken, with its fields bounded."""
+    try:
+        blob = read_regular(path, MAX_PENDING_BYTES)
+    except (OSError, StoreError):
+        return None
+    entry = None
+    for sk in audit_sks:  # an event may predate a rotation
+        try:
+            entry = json.loads(C.box_open(sk, blob, b"asi-tui/audit-pending/v1"))
+            break
+        except (C.CryptoError, ValueError, RecursionError):
+            continue
+    if not isinstance(entry, dict) or entry.get("action") != "unlock-failed" or not isinstance(entry.get("user"), str):
+        return None
+    ts = entry.get("ts")
+    return {"action": "unlock-failed", "user": entry["user"][:64], "recorded": ts[:40] if isinstance(ts, str) else None}

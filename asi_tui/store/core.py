@@ -24,6 +24,7 @@ from .integrity import SEEN_AFTER, check_vault
 from .keyslots import Keys, User
 from .locks import exclusive
 from .records import Snapshot, read_header, read_snapshot
+from .throttle import Throttle
 from .vault import Vault
 
 
@@ -32,7 +33,8 @@ class StoreCore:
 
     def __init__(self, root: Path, resolver: BankResolver | None = None) -> None:
         self.dir = DataDir(root)
-        self.vault = Vault(self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp)
+        throttle = Throttle(self.dir.throttle, self.dir.locks / "throttle.lock", self.dir.tmp)
+        self.vault = Vault(self.dir.vault, self.dir.locks / "vault.lock", self.dir.tmp, throttle)
         self.audit_log = AuditLog(self.dir.audit, self.dir.locks / "audit.lock", self.dir.tmp)
         if resolver is None:  # published versions in the data dir first, then the bundled ones
             resolver = resolver_for(self.dir.root)

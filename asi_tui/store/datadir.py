@@ -9,10 +9,13 @@ import stat
 import time
 from pathlib import Path
 
-from .errors import NotInitialised, PermissionsTooOpen, UnsupportedFilesystem
-from .fsutil import ensure_dir, is_network_fs
+from .errors import DirNotEmpty, DirNotUsable, NotInitialised, PermissionsTooOpen, UnsafePath, UnsupportedFilesystem
+from .fsutil import check_dir, ensure_dir, is_network_fs, make_dir
 
 TMP_SWEEP_AGE_S = 3600
+# What an `init` that stopped before writing the vault leaves behind: an
+# existing directory holding only this is taken as ours.
+_SKELETON_FILES = {"locks": ".lock", "tmp": ".tmp"}
 
 
 def default_data_dir() -> Path:
@@ -35,20 +38,82 @@ class DataDir:
         self.locks = self.root / "locks"
         self.tmp = self.root / "tmp"
         self.docs = self.root / "docs"  # created on first use (docs.DocOps)
+        self.throttle = self.root / "throttle"  # wrong-passphrase delays (throttle.Throttle)
+
+    @property
+    def subdirs(self) -> tuple[Path, ...]:
+        return (self.records, self.journals, self.audit, self.audit / "pending", self.locks, self.tmp, self.throttle)
 
     def create(self) -> None:
+        """Create the layout. A new directory gets mode 2770 (group-shared
+        mode; a captive service account's 0700 directory is kept as it is).
+        An existing directory is used only when it is empty (or holds what an
+        interrupted init left) and its owner and mode are already right: init
+        never chmods a directory it did not create (`DirNotEmpty`, `DirNotUsable`)."""
         old = os.umask(0o007)
         try:
-            ensure_dir(self.root)
-            os.chmod(self.root, 0o2770)
-            for d in (self.records, self.journals, self.audit, self.audit / "pending", self.locks, self.tmp):
+            if os.path.lexists(self.root):
+                self._check_existing_root()
+            else:
+                self.root.parent.mkdir(parents=True, exist_ok=True)
+                make_dir(self.root, 0o2770)
+            for d in self.subdirs:
                 ensure_dir(d)
         finally:
             os.umask(old)
 
+    def _check_existing_root(self) -> None:
+        path = str(self.root)
+        try:
+            st = os.stat(self.root)
+        except OSError:
+            raise DirNotEmpty(None, path=path) from None
+        if not stat.S_ISDIR(st.st_mode) or not self._holds_only_skeleton():
+            raise DirNotEmpty(None, path=path)
+        mode = stat.S_IMODE(st.st_mode)
+        captive = st.st_uid == os.geteuid() and mode & 0o777 == 0o700
+        group = (
+            mode & 0o007 == 0
+            and mode & 0o070 == 0o070
+            and bool(mode & stat.S_ISGID)
+            and (st.st_uid == os.geteuid() and mode & 0o700 == 0o700 or st.st_gid in {os.getegid(), *os.getgroups()})
+        )
+        if captive or group:
+            return
+        me = _login()
+        if st.st_uid == os.geteuid():
+            fix = f"chmod 0700 {path}"
+        else:
+            fix = f"chown {me} {path} && chmod 0700 {path}"
+        raise DirNotUsable(None, path=path, owner=_owner(st.st_uid), group=_group(st.st_gid), mode=f"{mode:04o}", fix=fix)
+
+    def _holds_only_skeleton(self) -> bool:
+        names = {d.name for d in self.subdirs if d.parent == self.root} | {"docs"}
+        for entry in os.scandir(self.root):
+            if entry.name not in names or not entry.is_dir(follow_symlinks=False):
+                return False
+            suffix = _SKELETON_FILES.get(entry.name)
+            for sub in os.scandir(entry.path):
+                if entry.name == "audit" and sub.name == "pending" and sub.is_dir(follow_symlinks=False):
+                    if any(os.scandir(sub.path)):
+                        return False
+                elif suffix is None or not sub.name.endswith(suffix) or not sub.is_file(follow_symlinks=False):
+                    return False
+        return True
+
     def check(self) -> None:
+        """Refuse a directory that is not ours to use: not initialised, a
+        symlink where one of our directories belongs, open to other users,
+        or on a network file system. Group (2770) and captive (0700) modes pass."""
         if not self.vault.exists():
             raise NotInitialised(None, path=str(self.root))
+        for d in (*self.subdirs, self.docs):
+            check_dir(d)
+        if self.docs.is_dir():
+            for d in self.docs.iterdir():
+                check_dir(d)
+        if not stat.S_ISREG(os.lstat(self.vault).st_mode):
+            raise UnsafePath(None, path=str(self.vault))
         for p in (self.root, self.records, self.journals, self.audit, self.audit / "pending", self.locks, self.tmp, self.vault):
             try:
                 mode = p.stat().st_mode
@@ -64,7 +129,7 @@ class DataDir:
         cutoff = time.time() - TMP_SWEEP_AGE_S
         for f in self.tmp.glob("*.tmp"):
             try:
-                if f.stat().st_mtime < cutoff:
+                if f.lstat().st_mtime < cutoff:
                     f.unlink()
             except OSError:
                 pass
@@ -82,3 +147,30 @@ class DataDir:
     def journals_of(self, rid: str) -> list[Path]:
         """Every journal file of a record, of any generation (`journal.journal_gen`)."""
         return list(self.journals.glob(f"{rid}.*.jnl"))
+
+
+def _login() -> str:
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.geteuid())
+
+
+def _owner(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, ImportError):
+        return str(uid)
+
+
+def _group(gid: int) -> str:
+    try:
+        import grp
+
+        return grp.getgrgid(gid).gr_name
+    except (KeyError, ImportError):
+        return str(gid)

@@ -85,6 +85,63 @@ class UserError(StoreError):
     key = "store.error.user"
 
 
+class UnsafePath(StoreError):
+    """A file or directory of the store is a symlink, a hard link, a FIFO or a
+    device where a plain file (or directory) must be: refused, never followed."""
+
+    key = "store.error.unsafe_path"
+
+
+class FileTooLarge(StoreError):
+    """A store file is larger than any file asi-tui writes (params: path, limit)."""
+
+    key = "store.error.file_too_large"
+
+
+class FrameTooLarge(StoreError):
+    """One journal entry would be larger than a journal frame may be (not saved)."""
+
+    key = "store.error.frame_too_large"
+
+
+class LockBusy(StoreError):
+    """A short store lock (index, audit, vault) stayed taken past the timeout."""
+
+    key = "store.error.busy"
+
+
+class LockFileMissing(StoreError):
+    """A record's lock file was removed outside asi-tui (possible tampering)."""
+
+    key = "store.error.lock_missing"
+
+
+class LockFileReplaced(StoreError):
+    """A record's lock file was replaced while the record was open (possible tampering)."""
+
+    key = "store.error.lock_replaced"
+
+
+class DirNotEmpty(StoreError):
+    key = "store.error.dir_not_empty"
+
+
+class DirNotUsable(StoreError):
+    """`init` on an existing directory whose owner or mode it may not change."""
+
+    key = "store.error.dir_not_usable"
+
+
+class Throttled(StoreError):
+    """Too many wrong passphrases for this user: wait before the next attempt."""
+
+    key = "store.error.throttled"
+
+
+class WeakPassphrase(UserError):
+    key = "store.error.passphrase_weak"
+
+
 # ----------------------------------------------------------------------------- published bank versions
 
 

@@ -145,7 +145,7 @@ class RecordHandle:
         kind = op.get("op")
         iv = self.interview
         if kind == "answer":
-            outcome = iv.answer(op["item"], decode(op["v"]))
+            outcome = iv.answer(op["item"], decode(op["v"]), replay=replay)
             if replay and not outcome.ok:
                 raise RecordDamaged()
             self.answer_meta[op["item"]] = {"by": op.get("by", ""), "at": op.get("at", "")}
@@ -180,7 +180,10 @@ class RecordHandle:
         return self.writer
 
     def _journal(self, op: dict[str, Any], allow_completed: bool = False) -> None:
-        self._require_writable(allow_completed).append({**op, "by": self.session.user.id, "at": clock.now()})
+        writer = self._require_writable(allow_completed)
+        if self.lock is not None:
+            self.lock.verify()  # our lock file replaced: a second editor may be in; write nothing
+        writer.append({**op, "by": self.session.user.id, "at": clock.now()})
 
     def answer(self, item_id: str, raw: object) -> Outcome:
         """Validate, journal with fsync, and only then acknowledge."""
@@ -269,6 +272,8 @@ class RecordHandle:
         writer = self.writer
         if writer is None:
             raise ReadOnly()
+        if self.lock is not None:
+            self.lock.verify()
         d = self.session.store.dir
         self.session.ensure_fresh_keys()
         keys = self.session.keys

@@ -22,12 +22,13 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from . import crypto as C
-from .errors import RecordDamaged
-from .fsutil import atomic_write
+from .errors import RecordDamaged, StoreError
+from .fsutil import atomic_write, read_regular
 from .locks import exclusive
 from .records import Snapshot
 
 MAGIC = b"ASIIDX1\n"
+MAX_INDEX_BYTES = 256 << 20  # ~300 bytes per record
 AD = b"asi-tui/index/v1"
 
 
@@ -49,9 +50,11 @@ class EncryptedAtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, Any] | None:
         try:
-            data = self.path.read_bytes()
+            data = read_regular(self.path, MAX_INDEX_BYTES)
         except FileNotFoundError:
             return None
+        except (OSError, StoreError):  # a planted link, FIFO or huge file: rebuild replaces it
+            raise IndexDamaged() from None
         if not data.startswith(MAGIC):
             raise IndexDamaged()
         for key in (self.key, *self.old_keys):

@@ -19,8 +19,8 @@ from typing import Any
 
 from . import crypto as C
 from . import faults
-from .errors import NewerFormat, RecordDamaged
-from .fsutil import FILE_MODE, fsync_dir, io_error, write_all
+from .errors import FrameTooLarge, NewerFormat, RecordDamaged
+from .fsutil import FILE_MODE, fsync_dir, io_error, open_regular, read_regular, write_all
 
 MAGIC = b"ASIJNL\n"
 FMT = 1
@@ -30,7 +30,18 @@ HEADER_LEN = len(MAGIC) + 1 + _START.size  # magic, format, sequence number of t
 
 def header_bytes(start_seq: int) -> bytes:
     return MAGIC + bytes([FMT]) + _START.pack(start_seq)
-MAX_FRAME = 1 << 20
+
+
+# The writer refuses a frame larger than MAX_FRAME (nothing is acknowledged).
+# The reader takes any whole frame that fits the file, so a larger frame an
+# older version wrote is still read, and bounds the file instead.
+MAX_FRAME = 256 << 10
+MAX_JOURNAL_BYTES = 64 << 20
+# Deciding "torn tail or damage" may try to decrypt candidate frames after a
+# bad one; this bounds that work (bytes decrypted). Past it, the journal is
+# called damaged: never silently cut.
+SCAN_BUDGET = 32 << 20
+SCAN_SEQS = 4  # later sequence numbers tried at an offset off the frame chain
 _LEN = struct.Struct(">I")
 
 
@@ -62,9 +73,11 @@ def read_journal(path: Path, rid: str, gen: int, dek: bytes, after_seq: int) -> 
     """Decode the frames with seq > after_seq. Raises RecordDamaged for corruption
     that is not a torn tail (a bad frame followed by valid ones)."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_JOURNAL_BYTES)  # UnsafePath, FileTooLarge
     except FileNotFoundError:
         return ReadResult([], after_seq, 0, False)
+    except OSError:
+        _damaged()
     if not data:
         return ReadResult([], after_seq, 0, False)
     if len(data) < HEADER_LEN:
@@ -85,8 +98,9 @@ def read_journal(path: Path, rid: str, gen: int, dek: bytes, after_seq: int) -> 
         op = _frame_at(data, pos, rid, gen, dek, seq + 1)
         if op is None:
             # a torn tail is the end of the story; a bad frame followed by a good
-            # one (a frame deleted, reordered or altered) is damage
-            if _valid_frame_later(data, pos, rid, gen, dek, seq + 1):
+            # one (a frame deleted, reordered or altered) is damage. One
+            # interrupted append leaves less than one frame behind.
+            if len(data) - pos > _LEN.size + MAX_FRAME or _valid_frame_later(data, pos, rid, gen, dek, seq + 1) is not False:
                 _damaged()
             return ReadResult(ops, seq, pos, True)
         obj, end = op
@@ -103,12 +117,12 @@ def _frame_at(data: bytes, pos: int, rid: str, gen: int, dek: bytes, seq: int) -
         return None
     (length,) = _LEN.unpack_from(data, pos)
     end = pos + _LEN.size + length
-    if length > MAX_FRAME or length < C.NONCE_LEN + 16 or end > len(data):
+    if length < C.NONCE_LEN + 16 or end > len(data):
         return None
     try:
         plain = C.open_sealed(dek, data[pos + _LEN.size : end], frame_ad(rid, gen, seq))
         obj = json.loads(plain)
-    except (C.CryptoError, ValueError):
+    except (C.CryptoError, ValueError, RecursionError):
         return None
     if not isinstance(obj, dict):
         return None
@@ -118,18 +132,27 @@ def _frame_at(data: bytes, pos: int, rid: str, gen: int, dek: bytes, seq: int) -
 MIN_FRAME = _LEN.size + C.NONCE_LEN + 16
 
 
-def _valid_frame_later(data: bytes, start: int, rid: str, gen: int, dek: bytes, seq: int) -> bool:
-    """Does any decodable frame with a sequence number >= `seq` start at or after `start`?
+def _valid_frame_later(data: bytes, start: int, rid: str, gen: int, dek: bytes, seq: int) -> bool | None:
+    """Does a decodable frame with a sequence number >= `seq` start at or after `start`?
 
+    None when that could not be decided within SCAN_BUDGET bytes of decryption.
     Only offsets whose length prefix fits the rest of the file are tried, so a
-    short torn tail or a zero-filled one costs next to nothing.
+    short torn tail or a zero-filled one costs next to nothing. At `start`
+    itself every sequence number a deletion could leave is tried; elsewhere
+    (garbage inserted, a frame altered) only the next few: each try decrypts a
+    whole candidate frame, and trying them all at every offset made one large
+    frame cost minutes.
     """
+    budget = SCAN_BUDGET
     most_frames = (len(data) - start) // MIN_FRAME + 1
     for pos in range(start, len(data) - MIN_FRAME + 1):
         (length,) = _LEN.unpack_from(data, pos)
-        if length < C.NONCE_LEN + 16 or length > MAX_FRAME or pos + _LEN.size + length > len(data):
+        if length < C.NONCE_LEN + 16 or pos + _LEN.size + length > len(data):
             continue
-        for s in range(seq, seq + most_frames + 1):
+        for s in range(seq, seq + (most_frames if pos == start else SCAN_SEQS) + 1):
+            budget -= length + 64
+            if budget < 0:
+                return None
             if _frame_at(data, pos, rid, gen, dek, s) is not None:
                 return True
     return False
@@ -160,8 +183,8 @@ class JournalWriter:
 
     def _open(self) -> int:
         if self.fd is None:
-            new = not self.path.exists()
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            new = not os.path.lexists(self.path)
+            fd = open_regular(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE, single_link=True)
             try:
                 # drop a torn tail (or the debris of a failed append) before writing on
                 if os.fstat(fd).st_size != self.size or self.size == 0:
@@ -183,6 +206,8 @@ class JournalWriter:
         the next append truncates the debris and writes the whole frame anew."""
         seq = self.seq + 1
         blob = C.seal(self.dek, json.dumps(op, separators=(",", ":"), ensure_ascii=False).encode(), frame_ad(self.rid, self.gen, seq))
+        if len(blob) > MAX_FRAME:
+            raise FrameTooLarge(None, size_kb=len(blob) // 1024 + 1, limit_kb=MAX_FRAME // 1024)
         frame = _LEN.pack(len(blob)) + blob
         try:
             fd = self._open()

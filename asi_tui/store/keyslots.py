@@ -27,11 +27,11 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import crypto as C
+from . import strength
 from .errors import KdfRejected, UserError, VaultAltered, WrongPassphrase
 from .integrity import NoCurrentKey
 
@@ -46,12 +46,9 @@ def check_user_id(user_id: str) -> str:
     return user_id
 
 
-def check_new_passphrase(passphrase: str) -> None:
-    text = unicodedata.normalize("NFC", passphrase)
-    if len(text) < 10:
-        raise UserError("store.error.passphrase_short", min=10)
-    if len(text.encode()) > C.MAX_PASSPHRASE_BYTES:
-        raise UserError("store.error.passphrase_long")
+def check_new_passphrase(passphrase: str, user_id: str | None = None) -> None:
+    """Length and strength of a new passphrase (`strength`)."""
+    strength.check_new_passphrase(passphrase, user_id)
 
 
 def new_recovery_code() -> str:

@@ -16,7 +16,8 @@ from . import access, clock
 from . import crypto as C
 from .bank_versions import BankVersions
 from .core import SessionCore
-from .errors import RecordNotFound, RecordRolledBack, StoreError
+from .errors import LockFileMissing, RecordNotFound, RecordRolledBack, StoreError
+from .fsutil import io_error, shred_and_unlink
 from .handle import RecordHandle
 from .index import index_doc
 from .integrity import RebuildReport, hwm_of, older_copy
@@ -68,6 +69,7 @@ class RecordOps(SessionCore):
         }
         dek = C.random_key()
         self.ensure_fresh_keys()
+        RecordLock.create_file(self.store.dir.lock_path(rid))  # once, for the record's lifetime
         lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
         lock.acquire()
         try:
@@ -85,12 +87,17 @@ class RecordOps(SessionCore):
 
     def open_record(self, rid: str, readonly: bool = False) -> RecordHandle:
         path = self.store.dir.record_path(rid)
-        if not path.exists():
+        if not os.path.lexists(path):
             raise RecordNotFound(None, rid=rid)
         lock = None
         if not readonly:
             lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
-            lock.acquire()  # RecordLocked -> caller may retry read-only
+            try:
+                lock.acquire()  # RecordLocked -> caller may retry read-only
+            except LockFileMissing:
+                if not os.path.lexists(path):  # deleted meanwhile, lock file and all
+                    raise RecordNotFound(None, rid=rid) from None
+                raise
         try:
             snap = self._read_snapshot(path, rid)
             hwm = self._check_rollback(snap)
@@ -165,24 +172,39 @@ class RecordOps(SessionCore):
         key), its journals and its index entry."""
         self.require_admin()
         path = self.store.dir.record_path(rid)
-        if not path.exists():
+        if not os.path.lexists(path):
             raise RecordNotFound(None, rid=rid)
         lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
         lock.acquire()
         try:
             doc = self.index.get(rid) or {}
-            for f in [path, *self.store.dir.journals_of(rid)]:
-                size = f.stat().st_size
-                with f.open("r+b") as fh:
-                    fh.write(os.urandom(size))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                f.unlink()
+            try:
+                shred_and_unlink([path, *self.store.dir.journals_of(rid)])  # UnsafePath before any byte changes
+            except OSError as exc:
+                raise io_error(exc) from None
             self.index.remove(rid)
             self.log("delete", rid, doc.get("client_ref"))
+            self.store.dir.lock_path(rid).unlink(missing_ok=True)
         finally:
             lock.release()
-            self.store.dir.lock_path(rid).unlink(missing_ok=True)
+
+    def repair_locks(self) -> list[str]:
+        """Recreate the missing lock files of existing records (admin, audited).
+
+        A lock file is created with its record and never recreated on the fly,
+        so a missing one means someone removed it outside asi-tui; opening the
+        record says so until an admin runs this. Returns the record ids repaired.
+        """
+        self.require_admin()
+        repaired = []
+        for path in self.store.dir.record_files():
+            lock_path = self.store.dir.lock_path(path.stem)
+            if not os.path.lexists(lock_path):
+                RecordLock.create_file(lock_path)
+                repaired.append(path.stem)
+        if repaired:
+            self.log("lock-repair", detail={"records": repaired})
+        return repaired
 
     def rebuild_index(self) -> RebuildReport:
         """Recreate the index from the record files, with each record's

@@ -19,12 +19,13 @@ from typing import Any
 
 from . import crypto as C
 from .errors import NewerFormat, RecordDamaged
-from .fsutil import atomic_write
+from .fsutil import atomic_write, read_regular
 
 MAGIC = b"ASIREC\n"
 FMT = 1
 _LEN = struct.Struct(">I")
 MAX_HEADER = 1 << 16
+MAX_RECORD_BYTES = 64 << 20  # far above any record asi-tui writes; bounds what a planted file costs
 
 
 def dek_ad(rid: str) -> bytes:
@@ -58,7 +59,7 @@ class Snapshot:
 def read_header(path: Path) -> tuple[dict[str, Any], bytes]:
     """(header, encrypted body) of a snapshot file; RecordDamaged/NewerFormat on error."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_RECORD_BYTES)  # UnsafePath, FileTooLarge
     except FileNotFoundError:
         raise
     except OSError:
@@ -75,7 +76,7 @@ def read_header(path: Path) -> tuple[dict[str, Any], bytes]:
         raise RecordDamaged()
     try:
         header = json.loads(data[prefix : prefix + hlen])
-    except ValueError:
+    except (ValueError, RecursionError):  # a deeply nested header must not stop `index rebuild`
         raise RecordDamaged() from None
     if not isinstance(header, dict) or not {"fmt", "rid", "gen", "seq", "vk_gen", "dek"} <= set(header):
         raise RecordDamaged()
@@ -105,7 +106,7 @@ def read_snapshot(path: Path, rid: str, vks: dict[int, bytes]) -> Snapshot:
     dek = unwrap_dek(header, vks)
     try:
         body = json.loads(C.open_sealed(dek, blob, body_ad(header)))
-    except (C.CryptoError, ValueError):
+    except (C.CryptoError, ValueError, RecursionError):
         raise RecordDamaged() from None
     if not isinstance(body, dict) or body.get("rid") != rid:
         raise RecordDamaged()

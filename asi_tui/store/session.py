@@ -22,6 +22,7 @@ from .keyops import KeyOps
 from .keyslots import Keys, User
 from .rotation import RotationDue
 from .vault import VaultState
+from .locks import set_identity
 
 
 class Store(StoreCore):
@@ -86,6 +87,7 @@ class Session(KeyOps):
     verify_only: bool = False
 
     def __post_init__(self) -> None:
+        set_identity(self.keys.user.id)  # named in the holder info of the locks this process takes
         d = self.store.dir
         self.index = Index(d.index, d.locks / "index.lock", d.tmp, self.keys.ik, on_stale_key=self.refresh_keys)
         self.index.old_keys = self.keys.old_index_keys()

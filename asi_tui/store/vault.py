@@ -33,14 +33,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable
 
 from . import clock, rotation
 from . import crypto as C
 from .errors import AlreadyInitialised, NewerFormat, NotAuthorized, UserError, VaultAltered, WrongPassphrase
-from .fsutil import atomic_write
+from .fsutil import atomic_write, read_regular
 from .keyslots import (
     RECOVERY_ID,
     ROLES,
@@ -64,49 +64,22 @@ from .keyslots import (
 )
 from .locks import exclusive
 from .rotation import RotationDue
+from .throttle import Throttle, spend_like_a_real_unlock
+from .vault_format import FMT, MAX_VAULT_BYTES, SIGNED_FIELDS, VaultJournal, VaultState, check_shape
 
 __all__ = ["FMT", "RECOVERY_ID", "ROLES", "Keys", "RotationDue", "User", "Vault", "VaultJournal", "VaultState"]
-
-FMT = 1
-
-# Everything the admin key signs (plus the recovery public key). Slots and
-# boxes are not signed: slots are the users' own (sealed under their
-# passphrases), boxes are sealed to the users' keys and checked against the
-# signed per-generation keys.
-SIGNED_FIELDS = (
-    "vault_id",
-    "created",
-    "serial",
-    "admin_pub",
-    "admin_chain",
-    "users",
-    "vk_gen",
-    "rotating_to",
-    "keys",
-    "rotation_due",
-    "rotation_began",
-    "checkpoint",
-)
-
-# step ("begin" before the file is replaced, "done" after), serial, digest
-VaultJournal = Callable[[str, int, str], None]
-
-
-@dataclass(frozen=True)
-class VaultState:
-    """The signed serial and the digest of the signed part of vault.json."""
-
-    serial: int
-    digest: str
-
 
 class Vault:
     """Reads, verifies and updates `vault.json` in a data directory."""
 
-    def __init__(self, path: Path, lock_path: Path, tmp_dir: Path) -> None:
+    def __init__(self, path: Path, lock_path: Path, tmp_dir: Path, throttle: Throttle | None = None) -> None:
         self.path = path
         self.lock_path = lock_path
         self.tmp_dir = tmp_dir
+        self.throttle = throttle  # wrong-passphrase delays (throttle.Throttle)
+
+    def _attempt(self, user_id: str):  # noqa: ANN202 - a context manager
+        return self.throttle.attempt(user_id) if self.throttle is not None else nullcontext()
 
     # ------------------------------------------------------------------ file
 
@@ -115,8 +88,8 @@ class Vault:
 
     def read(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(read_regular(self.path, MAX_VAULT_BYTES))  # UnsafePath, FileTooLarge
+        except (OSError, ValueError, RecursionError):
             raise VaultAltered() from None
         if not isinstance(data, dict):
             raise VaultAltered()
@@ -125,6 +98,7 @@ class Vault:
             raise NewerFormat(None, what="vault")
         if fmt != FMT:
             raise VaultAltered()
+        check_shape(data)
         return data
 
     def _write(self, data: dict[str, Any]) -> None:
@@ -187,7 +161,7 @@ class Vault:
     def create(self, admin_id: str, admin_name: str, passphrase: str) -> str:
         """Create the vault with its first admin; returns the one-time recovery code."""
         check_user_id(admin_id)
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, admin_id)
         admin_sk, admin_pub = C.new_signing_key()
         recovery_code = new_recovery_code()
         vk = C.random_key()
@@ -237,12 +211,15 @@ class Vault:
     # ------------------------------------------------------------------ unlock
 
     def unlock(self, user_id: str, passphrase: str) -> Keys:
+        with self._attempt(user_id):
+            return self._unlock(user_id, passphrase)
+
+    def _unlock(self, user_id: str, passphrase: str) -> Keys:
         data = self.verified()
-        if user_id == RECOVERY_ID:
-            raise WrongPassphrase()
         user = next((u for u in users_of(data) if u.id == user_id), None)
         slot = data.get("slots", {}).get(user_id)
-        if user is None or slot is None or user.disabled:
+        if user_id == RECOVERY_ID or user is None or slot is None or user.disabled:
+            spend_like_a_real_unlock(data, user_id, passphrase)  # an unknown user answers no faster
             raise WrongPassphrase()
         sk = open_slot(data, user_id, slot, passphrase)
         try:
@@ -275,6 +252,10 @@ class Vault:
         keys.current_gen, keys.rotating_to = fresh.current_gen, fresh.rotating_to
 
     def unlock_recovery(self, code: str) -> Keys:
+        with self._attempt(RECOVERY_ID):
+            return self._unlock_recovery(code)
+
+    def _unlock_recovery(self, code: str) -> Keys:
         data = self.verified()
         slot = data["recovery"]
         sk = open_slot(data, RECOVERY_ID, slot, normalize_recovery_code(code))
@@ -300,7 +281,7 @@ class Vault:
         journal: VaultJournal | None = None,
     ) -> User:
         check_user_id(user_id)
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, user_id)
         if role not in ROLES:
             raise UserError("store.error.bad_role", role=role)
         pair = C.KeyPair.generate()
@@ -356,7 +337,7 @@ class Vault:
 
     def reset_passphrase(self, keys: Keys, user_id: str, passphrase: str, journal: VaultJournal | None = None) -> User:
         """Admin sets a new passphrase for someone: a fresh key pair and slot."""
-        check_new_passphrase(passphrase)
+        check_new_passphrase(passphrase, user_id)
         pair = C.KeyPair.generate()
         result: list[User] = []
 
@@ -378,7 +359,7 @@ class Vault:
 
     def change_own_passphrase(self, user_id: str, old: str, new: str) -> None:
         """Re-seal one's own key under a new passphrase; the signed part is unchanged."""
-        check_new_passphrase(new)
+        check_new_passphrase(new, user_id)
         with exclusive(self.lock_path):
             data = self.verified()
             slot = data["slots"].get(user_id)
@@ -485,3 +466,4 @@ class Vault:
 
 class _NothingToDo(Exception):
     """Internal: a rotation step with nothing to do leaves `_modify` without writing."""
+

@@ -454,7 +454,9 @@ def _fail_once_opening(monkeypatch, path: Path, err: int) -> dict[str, int]:  # 
     state = {"failed": 0}
 
     def fake_open(p, flags, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        if str(p) == str(path) and not state["failed"]:
+        # the store opens its files by name relative to their directory's descriptor
+        same = str(p) == str(path) or (kwargs.get("dir_fd") is not None and str(p) == path.name)
+        if same and not state["failed"]:
             state["failed"] += 1
             raise OSError(err, os.strerror(err), str(p))
         return real_open(p, flags, *args, **kwargs)

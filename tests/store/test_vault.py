@@ -443,9 +443,9 @@ def test_uncertified_interviewer_may_only_create_practice_records(env, bank):
     env.session(OLLE).create_record(bank, "K-riktig", INTERVIEW_DATE).close()
 
 
-def test_new_passphrases_must_be_ten_characters(env):
+def test_new_passphrases_must_be_twelve_characters(env):
     with pytest.raises(UserError):
-        env.admin.add_user("kort", "Kort", "interviewer", "123456789")
+        env.admin.add_user("kort", "Kort", "interviewer", "x7#Kq9!mP2z")
     assert isinstance(UserError(), StoreError)
-    env.admin.add_user("lagom", "Lagom", "interviewer", "1234567890")
-    assert env.session("lagom", "1234567890").user.id == "lagom"
+    env.admin.add_user("lagom", "Lagom", "interviewer", "x7#Kq9!mP2zL")
+    assert env.session("lagom", "x7#Kq9!mP2zL").user.id == "lagom"

@@ -21,8 +21,8 @@ from asi_tui.ui.screens.training import TrainingInterviewScreen
 
 from .conftest import ADMIN_PW, screen_text, wait_for
 
-TOVE_PW = "tove-pw-33"  # short: every key press costs harness time
-ULLA_PW = "ulla-pw-44"
+TOVE_PW = "t0ve-pw-33xk"  # short (12, the minimum): every key press costs harness time
+ULLA_PW = "u1la-pw-44xk"
 
 
 @pytest.fixture
