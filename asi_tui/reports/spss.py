@@ -81,13 +81,18 @@ def _frame(path: Path, variables: list[Variable]) -> Any:
 
 
 def _stata_column(values: Any) -> Any:
-    """A numeric column with X/N as Stata's .x/.n: an object column of small ints."""
+    """A numeric column with X/N as Stata's .x/.n: an object column of floats.
+
+    Floats, not ints: pyreadstat types an object column by its first value,
+    and in an integer column it writes an empty cell as 0. Equal floats share
+    one object, so the column costs a pointer per cell."""
     import pandas as pd
 
     x, n = MISSING_VALUES["X"], MISSING_VALUES["N"]
     sx, sn = STATA_MISSING["X"], STATA_MISSING["N"]
-    out = [None if v != v else sx if v == x else sn if v == n else int(v) if v.is_integer() else v
-           for v in values.tolist()]
+    shared: dict[float, float] = {}
+    keep = shared.setdefault
+    out = [None if v != v else sx if v == x else sn if v == n else keep(v, v) for v in values.tolist()]
     return pd.Series(out, dtype=object, index=values.index)
 
 
