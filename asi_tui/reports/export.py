@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from ..bank.loader import QuestionBank
 from ..bank.model import version_key
 from ..engine.values import decode
-from ..i18n import Translator
 from .codebook import (
     AGE_BANDS,
     AGE_ITEM,
@@ -74,6 +73,7 @@ from .codebook import (
 )
 from .common import ReportError, normalize_unit
 from .data import Progress
+from .export_plan import ExportPlan
 from .export_rows import RowEncoder, missing_code, quote
 from .pseudonym import Pseudonyms
 from .unit_ref import unit_of_body
@@ -373,7 +373,7 @@ def export_records(
     opts = ExportOptions(full_dates, exact_age, with_interviewer, include_linked)
     every = session.list_records()
     keys = Pseudonyms(every)
-    plan = _Plan(every, date_from, date_to, instruments, dropouts, include_linked)
+    plan = ExportPlan(every, date_from, date_to, instruments, dropouts, include_linked)
     del every
     resolved: dict[tuple[str, str], QuestionBank] = {}
     for bank_id, version, _kind in plan.bank_keys:
@@ -422,58 +422,6 @@ def export_records(
                                        dropped=drop.encoder.dropped)
         _audit(session, fmt, "dropouts", dn, len(drop.header), opts, date_from, date_to, unit, None)
     return result
-
-
-class _Plan:
-    """Which records to read, decided from the index alone (nothing decrypted)."""
-
-    def __init__(self, docs: list[dict[str, Any]], date_from: date | None, date_to: date | None,
-                 instruments: tuple[str, ...] | None, dropouts: bool, include_linked: bool) -> None:
-        self.date_from, self.date_to, self.instruments, self.dropouts = date_from, date_to, instruments, dropouts
-        usable = {d["rid"]: d for d in docs if d.get("status") == "completed" and not d.get("practice")}
-        selected = {rid for rid, d in usable.items() if self.matches(d.get("kind"), d.get("instrument"),
-                                                                      d.get("interview_date"))}
-        self.extra: dict[str, set[str]] = {}  # linked-only rid -> the selected follow-ups that need it
-        if include_linked:
-            by_rid = {d["rid"]: d for d in docs}
-            for rid in selected:
-                if usable[rid].get("kind") != "interview":
-                    continue
-                seen = {rid}
-                current = usable[rid].get("linked_rid")
-                while current and current not in seen and len(seen) < 64:
-                    seen.add(current)
-                    d = usable.get(current)
-                    if d is not None and d.get("kind") == "interview" and current not in selected:
-                        self.extra.setdefault(current, set()).add(rid)
-                    current = (by_rid.get(current) or {}).get("linked_rid")
-        self.wanted = selected | set(self.extra)
-        self.bank_keys = sorted({(str(usable[r].get("bank_id")), str(usable[r].get("bank_version")), usable[r].get("kind"))
-                                 for r in self.wanted})
-
-    def matches(self, kind: object, instrument: object, day_text: object) -> bool:
-        if kind == "dropout":
-            if not self.dropouts:
-                return False
-        elif kind != "interview" or (self.instruments is not None and instrument not in self.instruments):
-            return False
-        day = _date(day_text)
-        if (self.date_from and (day is None or day < self.date_from)) or (self.date_to and (day is None or day > self.date_to)):
-            return False
-        return True
-
-    def body_matches(self, body: Mapping[str, Any], norm_unit: str | None) -> bool:
-        """The body is the truth: check again what the index said, and the unit (only in the body)."""
-        if not self.matches(body.get("kind"), body.get("instrument"), body.get("interview_date")):
-            return False
-        return norm_unit is None or unit_of_body(body).id == norm_unit
-
-
-def _date(text: object) -> date | None:
-    try:
-        return date.fromisoformat(str(text))
-    except (TypeError, ValueError):
-        return None
 
 
 def _audit(session: "Session", fmt: str, kind: str, rows: int, columns: int, opts: ExportOptions,

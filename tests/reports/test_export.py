@@ -19,9 +19,9 @@ from asi_tui.bank.registry import bundled_bank, bundled_banks
 from asi_tui.engine.values import MissingCode
 from asi_tui.reports import export_records
 from asi_tui.store.errors import StoreError
-from asi_tui.store import Store
 
-from .conftest import ANNA, ANNA_PW, ADMIN, ADMIN_PW
+from .conftest import ANNA, ADMIN
+from .export_helpers import new_data_dir
 from .helpers import age_band
 from .xlsx_read import read_xlsx
 
@@ -316,11 +316,7 @@ def two_versions(tmp_path):
         raise StoreError("store.error.bank_missing", bank=f"{bank_id} {version}")
 
     root = tmp_path / "data"
-    store, _ = Store.init(root, ADMIN, "Chef", ADMIN_PW, resolver=resolver)
-    admin = store.unlock(ADMIN, ADMIN_PW)
-    admin.add_user(ANNA, "Anna", "interviewer", ANNA_PW, certified=True)
-    admin.close()
-    s = store.unlock(ANNA, ANNA_PW)
+    s = new_data_dir(root, resolver)
     import random
 
     from asi_tui.demo import fill

@@ -12,9 +12,8 @@ import pytest
 from asi_tui.bank.registry import bundled_bank
 from asi_tui.demo import fill
 from asi_tui.reports import export_records
-from asi_tui.store import Store
 
-from .conftest import ADMIN, ADMIN_PW, ANNA, ANNA_PW
+from .export_helpers import new_data_dir
 from .test_export import band
 
 START = date(2025, 6, 1)
@@ -79,11 +78,7 @@ def chain(tmp_path):
     """Grund -> Uppföljning -> a second Uppföljning (linked to the first), the last
     with the client reference typed differently; and another client's Grund."""
     root = tmp_path / "data"
-    store, _ = Store.init(root, ADMIN, "Chef", ADMIN_PW)
-    admin = store.unlock(ADMIN, ADMIN_PW)
-    admin.add_user(ANNA, "Anna", "interviewer", ANNA_PW, certified=True)
-    admin.close()
-    s = store.unlock(ANNA, ANNA_PW)
+    s = new_data_dir(root)
     grund, uppf = bundled_bank("asi-grund"), bundled_bank("asi-uppfoljning")
     made = {}
     linked = None

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from asi_tui.reports import export_records
+from asi_tui.store import crypto
 from asi_tui.store.errors import StoreError
 
 pyreadstat = pytest.importorskip("pyreadstat")
@@ -37,6 +38,7 @@ def codebook(path):
 
 @pytest.fixture(scope="module")
 def exports(world, tmp_path_factory):
+    crypto.allow_test_kdf()  # (module-scoped: runs before the per-test fast-KDF fixture)
     out = tmp_path_factory.mktemp("statsfiles")
     s = world.session()
     try:
