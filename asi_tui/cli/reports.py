@@ -192,7 +192,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "dta"]), required=True,
-              help="csv/xlsx, or SPSS .sav / Stata .dta (needs the extra asi-tui[stats]).")
+              help="csv, xlsx, Stata .dta, or SPSS .sav (needs the extra asi-tui[stats]).")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write (mode 0600).")
 @click.option("--from", "date_from", help="First interview date, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date, YYYY-MM-DD.")

@@ -78,6 +78,7 @@ class Variable:
     values: list[ValueLabel] = field(default_factory=list)
     missing: bool = False  # X/N may occur (declared as missing values)
     name: str = ""  # valid in SPSS and Stata, set by `assign_names`
+    max_value: int | None = None  # numeric: the largest valid value (None: unknown), for storage types
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.sv
@@ -170,19 +171,32 @@ def item_variables(banks: list[QuestionBank], exclude: frozenset[str] = frozense
         first = having[0].by_id[item_id]
         versions = _versions_text([(b.id, b.version) for b in having])
         values, text_codes = _values_of(item_id, having) if first.type in CODED_TYPES else ([], False)
-        common = dict(item=item_id, bank_id=having[0].id, versions=versions, missing=True)
+        common: dict[str, Any] = dict(item=item_id, bank_id=having[0].id, versions=versions, missing=True)
         if first.type == "multi":
             for v in values:
                 out.append(Variable(f"{item_id}_{v.code}", "dummy", NUMERIC, "multi",
                                     f"{first.label.sv}: {v.sv}", f"{first.label.en}: {v.en}", code=v.code,
-                                    values=list(no_yes), **common))
+                                    values=list(no_yes), max_value=1, **common))
             continue
         storage = STRING if first.type == "date" else NUMERIC
         var = Variable(item_id, "item", storage, first.type, first.label.sv, first.label.en, values=values, **common)
         if text_codes:
             var.type = "single_text"
+            var.max_value = len({v.value for v in values})
+        elif storage == NUMERIC:
+            tops = [_max_of(b, b.by_id[item_id]) for b in having]
+            var.max_value = None if None in tops or not tops else max(t for t in tops if t is not None)
         out.append(var)
     return out
+
+
+def _max_of(bank: QuestionBank, item: Any) -> int | None:
+    """The largest valid value of a numeric or coded item in one bank version."""
+    if item.value_range is not None:
+        return int(item.value_range[1])
+    codes = bank.codes_for(item) if item.type in CODED_TYPES else None
+    numbers = [c for c in (codes.values if codes else ()) if isinstance(c, int) and not isinstance(c, bool)]
+    return max(numbers) if numbers else None
 
 
 def age_band_values(bands: tuple[tuple[int, int | None], ...] = AGE_BANDS) -> list[ValueLabel]:
@@ -252,9 +266,11 @@ def meta_variables(*, dropout: bool, full_dates: bool, include_linked: bool, wit
         var = Variable(column, "meta", storage, type_, sv(key), en(key))
         if column == "age_band":
             var.values, var.missing, var.item = age_band_values(), True, AGE_ITEM
+            var.max_value = max(int(v.value) for v in var.values)
         elif column == "linked_only":
             var.values = [ValueLabel(i, i, sv(f"reports.export.value.{k}"), en(f"reports.export.value.{k}"))
                           for i, k in ((0, "no"), (1, "yes"))]
+            var.max_value = 1
         elif column == "instrument":
             var.values = [ValueLabel(i, i, sv(f"reports.instrument.{i}"), en(f"reports.instrument.{i}"))
                           for i in sorted(set(instruments), key=lambda i: INSTRUMENT_ORDER.get(i, 9))]

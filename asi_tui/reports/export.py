@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from ..bank.loader import QuestionBank
 from ..bank.model import version_key
 from ..engine.values import decode
+from ..i18n import Translator
 from .codebook import (
     AGE_BANDS,
     AGE_ITEM,
@@ -306,10 +307,15 @@ def _write(sheet: _Sheet, lines: Iterable[bytes], out: Path, fmt: str, lang: str
             xw.add_sheet("codebook", CODEBOOK_HEADER, codebook_rows(sheet.variables, info(counter.n)))
             xw.close()
         return counter.n, None
-    if fmt in ("sav", "dta"):
-        from .spss import write_stats_file
+    if fmt == "sav":
+        from .spss import write_sav
 
-        write_stats_file(out, fmt, sheet.variables, counter, lang)
+        write_sav(out, sheet.variables, counter, lang)
+    elif fmt == "dta":
+        from .stata import write_dta
+
+        with private_file(out, text=False) as fh:
+            write_dta(fh, sheet.variables, counter, lang, Translator(lang)("reports.export.file_label"))
     else:
         with private_file(out, text=False) as fh:
             fh.write((",".join(quote(c) for c in sheet.header) + "\n").encode())
@@ -366,7 +372,7 @@ def export_records(
     out = Path(out)
     if not out.parent.is_dir():
         raise ReportError("reports.error.write", path=str(out))
-    if fmt in ("sav", "dta"):
+    if fmt == "sav":
         from .spss import require_stats_extra
 
         require_stats_extra()

@@ -109,13 +109,18 @@ def test_gender_labels_and_a_renamed_column(exports):
     assert meta.variable_value_labels["G10"][1] == "Kvinna"
 
 
-def test_without_the_stats_extra_the_format_is_refused_in_one_line(world, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pyreadstat", None)  # as if not installed
-    s = world.session()
-    try:
-        with pytest.raises(StoreError) as exc:
-            export_records(s, tmp_path / "a.sav", "sav")
-    finally:
-        s.close()
-    assert exc.value.key == "reports.export.error.stats_extra"
-    assert not list(tmp_path.iterdir())
+def test_without_the_stats_extra_spss_is_refused_in_one_line_and_stata_still_works(world, tmp_path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "pyreadstat", None)  # as if not installed
+        m.setitem(sys.modules, "pandas", None)
+        s = world.session()
+        try:
+            with pytest.raises(StoreError) as exc:
+                export_records(s, tmp_path / "a.sav", "sav")
+            assert exc.value.key == "reports.export.error.stats_extra"
+            assert not list(tmp_path.iterdir())
+            result = export_records(s, tmp_path / "a.dta", "dta")  # written without the extra
+        finally:
+            s.close()
+    frame, _meta = pyreadstat.read_dta(str(result.path))
+    assert len(frame) == result.rows == 44
