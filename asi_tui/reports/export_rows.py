@@ -82,7 +82,7 @@ class RowEncoder:
         special = [(slot, fn, values[slot]) for slot, fn in self.special]
         for slot, _fn in self.special:
             values[slot] = None  # (a fresh list) the special cells are made below
-        out = [str(v) if type(v) is int else plain(v) for v in values]
+        out = [str(v) if type(v) is int else "" if v is None else plain(v) for v in values]
         for slot, fn, v in special:
             out[slot] = fn(v)
         return out

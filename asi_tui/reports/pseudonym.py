@@ -19,7 +19,6 @@ bounded and safe against loops.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from typing import Any, Iterable, Mapping
@@ -40,7 +39,7 @@ class Pseudonyms:
         }
 
     def _mac(self, kind: str, text: str) -> str:
-        return hmac.new(self._secret, f"{kind}\x00{text}".encode(), hashlib.sha256).hexdigest()[:KEY_HEX]
+        return hmac.digest(self._secret, f"{kind}\x00{text}".encode(), "sha256").hex()[:KEY_HEX]
 
     def interview(self, rid: str | None) -> str:
         return self._mac("rid", rid) if rid else ""
