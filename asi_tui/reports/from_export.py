@@ -58,7 +58,7 @@ from .common import Filters, ReportError
 from .data import BankCache, Dataset, Row, row_from_body
 
 Resolver = Callable[[str, str, str], QuestionBank]
-MAX_ROWS = 2_000_000
+MAX_ROWS = 1_000_000  # per file
 MAX_TEXT = 200
 _MISSING_OF = {v: MissingCode(k) for k, v in MISSING_VALUES.items()}
 _MISSING_TEXT = {str(v): MissingCode(k) for k, v in MISSING_VALUES.items()}
@@ -84,7 +84,13 @@ class ExportFile:
 
 
 def _err(key: str, path: Path, **params: Any) -> ReportError:
-    return ReportError(f"reports.from_export.error.{key}", path=str(path), **params)
+    """An error naming the file; texts taken from a file are cut and stripped of control characters."""
+    clean = {k: _printable(v) if isinstance(v, str) else v for k, v in params.items()}
+    return ReportError(f"reports.from_export.error.{key}", path=str(path), **clean)
+
+
+def _printable(text: str, limit: int = 60) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
 
 
 # ----------------------------------------------------------------------------- checking the files
@@ -106,7 +112,7 @@ def open_export(path: Path, bands: tuple[tuple[int, int | None], ...] = AGE_BAND
         raise _err("codebook", path) from None
     info = cb.info
     if info.get("format") != FORMAT_VERSION:
-        raise _err("format", path, value=info.get("format", "")[:20])
+        raise _err("format", path, value=info.get("format", ""))
     kind = {"interviews": "interview", "dropouts": "dropout"}.get(info.get("kind", ""))
     export_id = info.get("export_id", "")
     if kind is None or not _KEY_RE.match(export_id):
@@ -120,7 +126,7 @@ def open_export(path: Path, bands: tuple[tuple[int, int | None], ...] = AGE_BAND
         raise _err("codebook", path)
     wanted = " ".join(f"{lo}-{hi}" if hi is not None else f"{lo}+" for lo, hi in bands)
     if info.get("age_bands") != wanted:
-        raise _err("bands", path, bands=info.get("age_bands", "")[:100])
+        raise _err("bands", path, bands=info.get("age_bands", ""))
     found = ExportFile(path, cb, kind, export_id)
     for key, value in info.items():
         if key.startswith("bank "):
@@ -230,7 +236,7 @@ def _body(ef: ExportFile, cols: _Columns, n: int, row: list[str]) -> tuple[dict[
         raise _err("header", ef.path)
 
     def bad(i: int) -> ReportError:
-        return _err("value", ef.path, row=n, column=cols.header[i][:60])
+        return _err("value", ef.path, row=n, column=cols.header[i])
 
     values: list[int | str | None] = []
     for i, (text, numeric) in enumerate(zip(row, cols.numeric)):

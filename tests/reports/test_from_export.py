@@ -194,7 +194,10 @@ def test_broken_or_repeated_files_are_refused(exported, tmp_path):
     assert err.params["row"] == 4
     _rewrite(data, lambda rows: [[*rows[0][:-1], "annan"], *rows[1:]])
     _refused([data], "header")
-    drops.with_name("kommun1.dropouts.codebook.csv").unlink()
+    cb = drops.with_name("kommun1.dropouts.codebook.csv")
+    _rewrite(cb, lambda rows: [[*r[:9], "\x1b[2J9", *r[10:]] if r[:2] == ["file", "format"] else r for r in rows])
+    assert _refused([drops], "format").params["value"] == "?[2J9"  # no terminal escapes from a file
+    cb.unlink()
     _refused([drops], "no_codebook")
     with pytest.raises(StoreError):
         load_exports([])
