@@ -156,9 +156,11 @@ def _values_of(item_id: str, banks: list[QuestionBank]) -> tuple[list[ValueLabel
     return labels, text_codes
 
 
-def item_variables(banks: list[QuestionBank], exclude: frozenset[str] = frozenset()) -> list[Variable]:
+def item_variables(banks: list[QuestionBank], exclude: frozenset[str] = frozenset(),
+                   migrated: frozenset[tuple[str, str]] = frozenset()) -> list[Variable]:
     """The item columns of `banks` (newest version's order, then older-only items);
-    a multi-choice item becomes one 0/1 column per code."""
+    a multi-choice item becomes one 0/1 column per code. The codes of `migrated`
+    versions (id, version) were mapped to a newer version's: their labels are left out."""
     ordered = in_bank_order(banks)
     sv, en = Translator("sv"), Translator("en")
     no_yes = [ValueLabel(0, 0, sv("reports.export.value.no"), en("reports.export.value.no")),
@@ -170,7 +172,8 @@ def item_variables(banks: list[QuestionBank], exclude: frozenset[str] = frozense
         having = [b for b in ordered if item_id in b.by_id and b.by_id[item_id].type not in EXCLUDED_TYPES]
         first = having[0].by_id[item_id]
         versions = _versions_text([(b.id, b.version) for b in having])
-        values, text_codes = _values_of(item_id, having) if first.type in CODED_TYPES else ([], False)
+        labelled = [b for b in having if (b.id, b.version) not in migrated] or having
+        values, text_codes = _values_of(item_id, labelled) if first.type in CODED_TYPES else ([], False)
         common: dict[str, Any] = dict(item=item_id, bank_id=having[0].id, versions=versions, missing=True)
         if first.type == "multi":
             for v in values:

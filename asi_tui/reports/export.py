@@ -175,7 +175,8 @@ class _Sheet:
         self.newest = _newest_versions(banks)
         check_missing_codes(banks)
         self.age_items = frozenset({b.model.age_item for b in banks if b.model.age_item} | {AGE_ITEM})
-        items = item_variables(banks, exclude=frozenset() if opts.exact_age else self.age_items)
+        migrated = frozenset(k for k, as_version in self.answers_versions().items() if as_version != k[1])
+        items = item_variables(banks, exclude=frozenset() if opts.exact_age else self.age_items, migrated=migrated)
         meta = meta_variables(dropout=dropout, full_dates=opts.full_dates, include_linked=opts.include_linked,
                               with_interviewer=opts.with_interviewer, instruments=(b.instrument for b in banks))
         self.variables: list[Variable] = [*meta, *items]

@@ -25,7 +25,7 @@ from asi_tui.store.errors import StoreError
 
 from asi_tui.store.banks import BankStore, resolver_for
 
-from .conftest import ANNA, ANNA_PW, _make_interview
+from .conftest import ADMIN, ADMIN_PW, ANNA, ANNA_PW, _make_interview
 from .export_helpers import new_data_dir
 
 
@@ -272,3 +272,44 @@ def test_bank_versions_combine_only_through_published_maps(v1_and_v2, tmp_path):
         [*r[:9], "0" * 64 + " 2.0.0", *r[10:]] if r[:2] == ["file", "bank asi-grund 2.0.0"] else
         [*r[:9], "0123456789abcdef", *r[10:]] if r[:2] == ["file", "export_id"] else r for r in rows])
     _refused([files[1], other / "new.csv"], "bank_content")
+
+
+def test_codes_moved_by_a_map_are_labelled_as_the_newer_version(tmp_path):
+    """An export over 1.0.0 and 2.0.0 rows, with the map applied, holds no code 6 and
+    labels none; without the map the 1.0.0 rows keep 6 and its label."""
+    from tests.banks.helpers import MAP_V1_V2, make_grund_v2, write
+
+    root = tmp_path / "both"
+    s = new_data_dir(root)
+    h = s.create_record(bundled_bank("asi-grund"), "A-1", date(2025, 3, 1))
+    assert h.answer("D14", 6).ok
+    random_fill(h, 1)
+    h.complete()
+    h.close()
+    s.close()
+    admin = Store.open(root).unlock(ADMIN, ADMIN_PW)
+    BankStore(root).publish(admin, make_grund_v2(tmp_path / "v2"), maps=[write(tmp_path / "m.yaml", MAP_V1_V2)])
+    admin.close()
+    s = Store.open(root, resolver=resolver_for(root)).unlock(ANNA, ANNA_PW)
+    h = s.create_record(BankVersions(root).active_bank("grund"), "A-2", date(2025, 4, 1))
+    assert h.answer("D14", 7).ok
+    random_fill(h, 2)
+    h.complete()
+    h.close()
+    try:
+        moved = export_records(s, tmp_path / "moved.csv", "csv", migrate=BankVersions(root).migrator())
+        kept = export_records(s, tmp_path / "kept.csv", "csv")
+    finally:
+        s.close()
+
+    def d14(result):
+        with result.path.open(encoding="utf-8", newline="") as fh:
+            cells = sorted(r["D14"] for r in csv.DictReader(fh))
+        with result.codebook_path.open(encoding="utf-8", newline="") as fh:
+            codes = {r[9]: r[8] for r in csv.reader(fh) if r[0] == "value" and r[1] == "D14"}
+        return cells, codes
+
+    cells, codes = d14(moved)
+    assert cells == ["7", "7"] and "6" not in codes and codes["13"] == "asi-grund 2.0.0"
+    cells, codes = d14(kept)
+    assert cells == ["6", "7"] and codes["6"] == "asi-grund 1.0.0"
