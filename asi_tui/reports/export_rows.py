@@ -21,6 +21,7 @@ from .codebook import MISSING_VALUES, Variable
 
 _MISSING_TEXT = {code: str(number) for code, number in MISSING_VALUES.items()}
 _NONE: dict[str, Any] = {"v": None}
+_NO_ITEM = "\x00"  # not an item id (ids start with a letter)
 _DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
@@ -48,6 +49,7 @@ class RowEncoder:
         self.full_dates = full_dates
         self.dropped = 0
         dummies: dict[str, list[object]] = {}
+        self.plain_ids: list[str] = []  # `ids` with the special slots as an id no answer has
         for var in items:
             if var.kind == "dummy":
                 if var.item not in dummies:
@@ -61,17 +63,23 @@ class RowEncoder:
             elif var.type == "single_text":
                 self.special.append((len(self.ids), self._numbered({v.code: str(v.value) for v in var.values})))
             self.ids.append(var.item)
+        specials = {slot for slot, _fn in self.special}
+        self.plain_ids = [_NO_ITEM if slot in specials else i for slot, i in enumerate(self.ids)]
 
     # ------------------------------------------------------------------ entry points
 
     def stored(self, answers: Mapping[str, Any]) -> list[str]:
         """Cells from a record's stored answers ({"v": encoded value} per item)."""
-        get = answers.get
-        try:  # kept fast: one comprehension, 50,000 rows x 280 items
-            values = [get(i, _NONE)["v"] for i in self.ids]
+        get, plain = answers.get, self._plain
+        try:  # kept fast: one comprehension, 50,000 rows x 280 items; the few special cells after it
+            out = [str(v) if type(v := get(i, _NONE)["v"]) is int else "" if v is None else plain(v)
+                   for i in self.plain_ids]
         except (KeyError, TypeError):  # a malformed entry: the careful way
-            values = [e.get("v") if isinstance(e, dict) else None for e in map(get, self.ids)]
-        return self._cells(values)
+            return self._cells([e.get("v") if isinstance(e, dict) else None for e in map(get, self.ids)])
+        for slot, fn in self.special:
+            entry = get(self.ids[slot])
+            out[slot] = fn(entry.get("v") if isinstance(entry, dict) else None)
+        return out
 
     def decoded(self, answers: Mapping[str, Any]) -> list[str]:
         """Cells from decoded answers (X/N as MissingCode, dates as date), e.g. after migration."""
