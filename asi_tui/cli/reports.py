@@ -2,7 +2,7 @@
 
 `asi-tui stats`     de-identified group statistics, change and dropout (audited)
 `asi-tui followups` the follow-up planning list (names clients; audited)
-`asi-tui export`    de-identified CSV/XLSX export of completed interviews (audited)
+`asi-tui export`    de-identified CSV/XLSX/SPSS/Stata export of completed interviews (audited)
 
 None of them imports Textual.
 """
@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from .common import ctx_obj, echo, json_text, parse_date, passphrase_options, translator, unlock
+from .common import ctx_obj, echo, json_text, parse_date, passphrase_options, resolve_data_dir, translator, unlock
 from ..i18n import Translator
 
 
@@ -72,6 +72,26 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
     )
 
 
+def _export_dataset(ctx: click.Context, files: tuple[Path, ...], f: Any):  # noqa: ANN202
+    """`stats --from-export`: the statistics rows of the export files, checked. The data
+    directory, when there is one, lends its published bank versions and migration maps."""
+    from ..reports.from_export import check_filters, load_exports
+    from ..store.bank_versions import BankVersions
+
+    t = translator(ctx)
+    if not files:
+        raise click.ClickException(t("reports.from_export.error.no_files"))
+    check_filters(f)
+    root = resolve_data_dir(ctx)
+    resolver = migrator = None
+    if (root / "vault.json").is_file():
+        versions = BankVersions(root)
+        resolver, migrator = versions.load, versions.migrator()
+    ds = load_exports(list(files), resolver=resolver, migrator=migrator)
+    click.echo(t("reports.from_export.note", files=len(files), rows=len(ds.rows)), err=True)
+    return ds
+
+
 @click.command("stats")
 @click.option("--from", "date_from", help="First interview date of the period, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date of the period, YYYY-MM-DD.")
@@ -83,11 +103,14 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
 @click.option("--section", "sections", multiple=True, type=click.Choice(["groups", "change", "dropout"]),
               help="Only these parts (repeatable; default all).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--from-export", "from_export", is_flag=True,
+              help="Compile over de-identified CSV exports (FILES, each with its codebook) instead of the records.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @passphrase_options()
 @click.pass_context
 def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: str | None, group: str | None,
-          gender: str | None, instrument: str, sections: tuple[str, ...], fmt: str, passphrase_file: Path | None,
-          passphrase_fd: int | None) -> None:
+          gender: str | None, instrument: str, sections: tuple[str, ...], fmt: str, from_export: bool,
+          files: tuple[Path, ...], passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """De-identified statistics: group compilation, change Grund -> Uppföljning, dropout.
 
     Cells with 1-4 clients are shown as <5; a table of fewer than 10 clients
@@ -98,12 +121,19 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
 
     t = translator(ctx)
     f = _filters(ctx, date_from, date_to, unit, group, gender, instrument)
-    session = unlock(ctx, passphrase_file, passphrase_fd)
-    try:
-        with _progress(t("reports.cli.reading")) as progress:
-            report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=sections or SECTIONS)
-    finally:
-        session.close()
+    if files and not from_export:
+        raise click.ClickException(t("reports.from_export.error.files_without_flag"))
+    if from_export:  # no records are read: no login, nothing to audit
+        from ..reports.stats import build_report
+
+        report = build_report(_export_dataset(ctx, files, f), f, ctx_obj(ctx)["lang"], sections or SECTIONS)
+    else:
+        session = unlock(ctx, passphrase_file, passphrase_fd)
+        try:
+            with _progress(t("reports.cli.reading")) as progress:
+                report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=sections or SECTIONS)
+        finally:
+            session.close()
     if fmt == "json":
         click.echo(report.to_json())
     elif fmt == "csv":
@@ -160,23 +190,29 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "dta"]), required=True,
+              help="csv, xlsx, Stata .dta, or SPSS .sav (needs the extra asi-tui[stats]).")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write (mode 0600).")
 @click.option("--from", "date_from", help="First interview date, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date, YYYY-MM-DD.")
 @click.option("--unit", help="Only interviews of this unit (the G3 answer).")
 @click.option("--instrument", type=click.Choice(["grund", "uppfoljning", "spel", "all"]), default="all", show_default=True)
 @click.option("--dropouts", is_flag=True, help="Also export dropout registrations, to <name>.dropouts.<format>.")
-@click.option("--full-dates", is_flag=True, help="Full dates instead of year and month.")
-@click.option("--with-interviewer", is_flag=True, help="Add the interviewer's user id.")
+@click.option("--include-linked", is_flag=True,
+              help="Also add the interviews that follow-ups in the selection link to, when outside it (linked_only = 1).")
+@click.option("--full-dates", is_flag=True, help="Full dates instead of year and month (identifying; audited).")
+@click.option("--exact-age", is_flag=True, help="Exact age beside the age band (identifying; audited).")
+@click.option("--with-interviewer", is_flag=True, help="Add the interviewer's user id (audited).")
 @passphrase_options()
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, date_to: str | None, unit: str | None,
-               instrument: str, dropouts: bool, full_dates: bool, with_interviewer: bool, passphrase_file: Path | None,
-               passphrase_fd: int | None) -> None:
+               instrument: str, dropouts: bool, include_linked: bool, full_dates: bool, exact_age: bool,
+               with_interviewer: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """De-identified export of completed interviews: one row per interview,
-    one column per item id (stable across bank versions), value labels beside.
-    No client reference and no free text. Audited."""
+    one column per item id (stable across bank versions), numbers with X/N as
+    declared missing values (-9/-8) and a codebook beside. No client
+    reference and no free text; pseudonymous keys made for this export only.
+    Audited."""
     from ..store.banks import BankStore
     from ..reports import export_records
 
@@ -196,7 +232,9 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
                 instruments=None if instrument == "all" else (instrument,),
                 dropouts=dropouts,
                 full_dates=full_dates,
+                exact_age=exact_age,
                 with_interviewer=with_interviewer,
+                include_linked=include_linked,
                 migrate=migrate,
                 lang=ctx_obj(ctx)["lang"],
                 progress=progress,
@@ -204,9 +242,18 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
     finally:
         session.close()
     click.echo(t("reports.export.done", rows=result.rows, path=result.path, columns=len(result.columns)))
-    if result.labels_path:
-        click.echo(t("reports.export.labels", path=result.labels_path))
+    if result.codebook_path:
+        click.echo(t("reports.export.codebook", path=result.codebook_path))
     if result.banks:
         click.echo(t("reports.export.banks", banks=", ".join(result.banks)))
+    if result.linked_only:
+        click.echo(t("reports.export.linked_only", n=result.linked_only))
     if result.dropouts is not None:
         click.echo(t("reports.export.dropouts_done", rows=result.dropouts.rows, path=result.dropouts.path))
+    dropped = result.dropped + (result.dropouts.dropped if result.dropouts else 0)
+    if dropped:
+        click.echo(t("reports.export.dropped", n=dropped), err=True)
+    named = [t(f"reports.export.option.{o}") for o, on in (("full_dates", full_dates), ("exact_age", exact_age),
+                                                            ("with_interviewer", with_interviewer)) if on]
+    if named:
+        click.echo(t("reports.export.identifying", options=", ".join(named)), err=True)

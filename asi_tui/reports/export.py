@@ -1,26 +1,36 @@
-"""De-identified exports: one row per completed interview, CSV or XLSX.
+"""De-identified exports: one row per completed interview, CSV, XLSX, SPSS
+(.sav) or Stata (.dta), with a codebook.
 
 What an export holds and what it leaves out:
 
-* no client reference, no record id (rows are numbered `record_no` 1..n in
-  the file, by instrument and interview date), no staff ids unless asked
-  (`with_interviewer`), no free text: text and comment items are left out;
-* dates (the interview date and date items) reduced to year and month
-  unless `full_dates`;
-* `linked_record_no`: for an Uppföljning, the `record_no` of its Grund when
-  that Grund is in the same file, so that change can be analysed;
+* no client reference and no record id: rows are numbered `record_no` 1..n
+  by instrument and interview date, and carry pseudonymous keys made for
+  this run only (`pseudonym.py`): `interview_key`, `client_key`, and for a
+  follow-up `linked_key` (the interview it links to) and `grund_key` (the
+  Grund its chain starts from), whether or not those are in the file, so
+  every Grund-Uppföljning pair survives a period export.
+  `linked_record_no` is the linked interview's `record_no` when it is in
+  the file. With `include_linked`, the interviews a follow-up in the
+  selection links back to are added even when they fall outside it
+  (`linked_only` = 1);
+* no staff ids unless asked (`with_interviewer`), no free text: text and
+  comment items are left out; the unit comes as `unit_id`/`unit_name`;
+* age as a band (`age_band`: the band's lowest age) and dates as year and
+  month, unless `exact_age` / `full_dates` are asked for: both are named in
+  the audit entry;
 * one column per item id: the union over every bank version present, in the
   order of the newest version of each bank, then the items only older
-  versions have, in their own order. A row from an older version leaves the
-  columns it lacks empty: columns never shift. `bank_version` names the
-  version of every row;
-* values as stored: codes, numbers, X (not answered), N (not applicable),
-  multi-choice codes joined by ";";
-* value labels (item labels, code labels, X and N) in a second sheet
-  (XLSX) or `<name>.labels.csv` (CSV).
+  versions have. A multi-choice item is one 0/1 column per code. Columns
+  never shift; `bank_version` names the version of every row;
+* numbers stay numbers: X and N are -9 and -8, declared as missing values
+  (codebook.py); the codebook (`<name>.codebook.csv`, or a sheet in XLSX)
+  gives labels, value labels, missing codes, bank versions and the names
+  used in the .sav/.dta files.
 
-Dropout registrations go to a separate file (`<name>.dropouts.<ext>`) when
-asked for. Files are written 0600, atomically, and every file is audited.
+Rows are streamed: each record is read once and kept as one encoded line
+(a few hundred bytes), then written in order. Dropout registrations go to a
+separate file (`<name>.dropouts.<ext>`) when asked for. Files are written
+0600, atomically, and every file is audited.
 
 `migrate(bank_id, version, answers) -> answers` (optional) maps the decoded
 answers of an older bank version to the newest version's ids before the
@@ -32,28 +42,66 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from ..bank.loader import QuestionBank
 from ..bank.model import version_key
-from ..engine.values import MissingCode, decode
+from ..engine.values import decode
 from ..i18n import Translator
+from .codebook import (
+    AGE_BANDS,
+    AGE_ITEM,
+    CODEBOOK_HEADER,
+    FORMAT_VERSION,
+    INSTRUMENT_ORDER,
+    LATE_META,
+    NUMERIC,
+    Variable,
+    assign_names,
+    band_value,
+    check_missing_codes,
+    codebook_path_for,
+    codebook_rows,
+    item_variables,
+    meta_variables,
+    safe_text,
+    unique_columns,
+)
 from .common import ReportError, normalize_unit
 from .data import Progress
+from .export_plan import ExportPlan
+from .export_rows import RowEncoder, missing_code, quote
+from .pseudonym import Pseudonyms
+from .unit_ref import unit_of_body
 from .xlsx import XlsxWriter
 
 if TYPE_CHECKING:
     from ..store import Session
 
 Migrate = Callable[[str, str, dict[str, Any]], dict[str, Any]]
-FORMATS = ("csv", "xlsx")
-EXCLUDED_TYPES = frozenset({"text", "comment"})
-_NO_ANSWER: dict[str, Any] = {"v": None}
-INSTRUMENT_ORDER = {"grund": 0, "uppfoljning": 1, "spel": 2, "bortfall": 3}
+FORMATS = ("csv", "xlsx", "sav", "dta")
+_MISSING_TEXT = {"X": "-9", "N": "-8"}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What an export may reveal beyond the default. `identifying` lists the
+    options that make rows easier to recognise: they are audited by name,
+    and `stats --from-export` refuses such files."""
+
+    full_dates: bool = False
+    exact_age: bool = False
+    with_interviewer: bool = False
+    include_linked: bool = False
+
+    @property
+    def identifying(self) -> list[str]:
+        return [name for name in ("full_dates", "exact_age", "with_interviewer") if getattr(self, name)]
 
 
 @dataclass
@@ -61,62 +109,11 @@ class ExportResult:
     path: Path
     rows: int
     columns: list[str]
-    labels_path: Path | None = None
+    codebook_path: Path | None = None
     dropouts: "ExportResult | None" = None
     banks: list[str] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------- columns
-
-
-def _in_bank_order(banks: list[QuestionBank]) -> list[QuestionBank]:
-    """By instrument, variant and id; within one bank the newest version first."""
-    newest_first = sorted(banks, key=lambda b: version_key(b.version), reverse=True)
-    return sorted(newest_first, key=lambda b: (INSTRUMENT_ORDER.get(b.instrument, 9), b.model.variant or "", b.id))
-
-
-def item_columns(banks: list[QuestionBank]) -> list[str]:
-    """Union of exportable item ids: newest version's order first, then older-only items."""
-    seen: dict[str, None] = {}
-    for bank in _in_bank_order(banks):
-        for item in bank.items:
-            if item.type not in EXCLUDED_TYPES and item.id not in seen:
-                seen[item.id] = None
-    return list(seen)
-
-
-def _newest_versions(banks: list[QuestionBank]) -> dict[str, str]:
-    newest: dict[str, QuestionBank] = {}
-    for b in banks:
-        if b.id not in newest or version_key(b.version) > version_key(newest[b.id].version):
-            newest[b.id] = b
-    return {k: b.version for k, b in newest.items()}
-
-
-# ----------------------------------------------------------------------------- values
-
-
-def _ym(text: str) -> str:
-    return text[:7]
-
-
-def cell_value(v: object, is_date: bool, full_dates: bool) -> object:
-    """An answer (encoded or decoded) as an export cell."""
-    if v is None:
-        return ""
-    if isinstance(v, dict):
-        return v.get("code", "")
-    if isinstance(v, MissingCode):
-        return v.code
-    if isinstance(v, list):
-        return ";".join(map(str, v))
-    if isinstance(v, date):
-        v = v.isoformat()
-    if is_date and isinstance(v, str) and not full_dates:
-        return _ym(v)
-    if isinstance(v, bool):
-        return int(v)
-    return v
+    dropped: int = 0  # values that fit no column (damaged entries), left empty
+    linked_only: int = 0  # rows added because a follow-up in the selection links to them
 
 
 # ----------------------------------------------------------------------------- files
@@ -146,153 +143,207 @@ def private_file(path: Path, text: bool = True) -> Iterator[Any]:
         raise
 
 
-def labels_path_for(out: Path) -> Path:
-    return out.with_name(f"{out.stem if out.suffix else out.name}.labels.csv")
-
-
 def dropouts_path_for(out: Path, fmt: str) -> Path:
     return out.with_name(f"{out.stem if out.suffix else out.name}.dropouts.{fmt}")
 
 
-# ----------------------------------------------------------------------------- building
+def _newest_versions(banks: list[QuestionBank]) -> dict[str, str]:
+    newest: dict[str, QuestionBank] = {}
+    for b in banks:
+        if b.id not in newest or version_key(b.version) > version_key(newest[b.id].version):
+            newest[b.id] = b
+    return {k: b.version for k, b in newest.items()}
+
+
+# ----------------------------------------------------------------------------- one file's rows
 
 
 class _Sheet:
-    """Rows of one kind (interviews or dropouts) collected before numbering."""
+    """Rows of one kind (interviews or dropouts): encoded while the records are
+    read, numbered and written in order afterwards."""
 
-    def __init__(self, banks: list[QuestionBank], full_dates: bool, with_interviewer: bool, dropout: bool,
-                 migrate: Migrate | None) -> None:
+    def __init__(self, banks: list[QuestionBank], opts: ExportOptions, dropout: bool, migrate: Migrate | None,
+                 keys: Pseudonyms) -> None:
         self.banks = banks
-        self.items = item_columns(banks)
-        self.full_dates = full_dates
-        self.with_interviewer = with_interviewer
+        self.opts = opts
         self.dropout = dropout
+        self.keys = keys
         if migrate is not None and hasattr(migrate, "for_versions"):
             # aim the maps at the newest version in this export, whose columns exist
             migrate = migrate.for_versions((b.id, b.version) for b in banks)
         self.migrate = migrate
         self.newest = _newest_versions(banks)
-        dates = {i.id for b in banks for i in b.items if i.type == "date"}
-        self.is_date = [i in dates for i in self.items]
-        self.date_idx = [i for i, d in enumerate(self.is_date) if d]
-        self.meta = ["record_no", "instrument", "bank_id", "bank_version", "interview_date" if full_dates else "year_month"]
-        if not dropout:
-            self.meta.append("linked_record_no")
-        if with_interviewer:
-            self.meta.append("interviewer")
-        self.rows: list[tuple[tuple[Any, ...], str, str | None, list[object]]] = []
+        check_missing_codes(banks)
+        self.age_items = frozenset({b.model.age_item for b in banks if b.model.age_item} | {AGE_ITEM})
+        migrated = frozenset(k for k, as_version in self.answers_versions().items() if as_version != k[1])
+        items = item_variables(banks, exclude=frozenset() if opts.exact_age else self.age_items, migrated=migrated)
+        meta = meta_variables(dropout=dropout, full_dates=opts.full_dates, include_linked=opts.include_linked,
+                              with_interviewer=opts.with_interviewer, instruments=(b.instrument for b in banks))
+        self.variables: list[Variable] = [*meta, *items]
+        unique_columns(self.variables)
+        assign_names(self.variables)
+        self.late = [v.column for v in meta if v.column in LATE_META]
+        self.encoder = RowEncoder(items, opts.full_dates)
+        # (sort key, rid, linked rid, unit id, encoded line)
+        self.rows: list[tuple[tuple[Any, ...], str, str | None, str | None, bytes]] = []
+        self.unit_names: Counter[tuple[str, str]] = Counter()
 
     @property
     def header(self) -> list[str]:
-        return [*self.meta, *self.items]
+        return [v.column for v in self.variables]
 
-    def add(self, body: Mapping[str, Any]) -> None:
+    def add(self, body: Mapping[str, Any], linked_only: bool = False) -> None:
         bank = body.get("bank") or {}
         bank_id, version = str(bank.get("id", "")), str(bank.get("version", ""))
         answers: Mapping[str, Any] = body.get("answers") or {}
-        full = self.full_dates
         if self.migrate is not None and self.newest.get(bank_id, version) != version:
             decoded = {k: decode(v.get("v")) for k, v in answers.items() if isinstance(v, dict)}
             moved = self.migrate(bank_id, version, decoded)
-            values = [cell_value(moved.get(i), d, full) for i, d in zip(self.items, self.is_date)]
+            cells = self.encoder.decoded(moved)
         else:
-            get = answers.get
-            try:  # kept fast (one comprehension, no call per integer): 10,000 rows x 280 columns
-                values = [v if type(v := get(i, _NO_ANSWER)["v"]) is int else cell_value(v, False, True) for i in self.items]
-            except (KeyError, TypeError):  # a malformed entry: the careful way
-                values = [cell_value(e.get("v") if isinstance(e, dict) else None, False, True) for e in map(get, self.items)]
-            if not full:
-                for i in self.date_idx:
-                    if isinstance(values[i], str):
-                        values[i] = _ym(values[i])
+            cells = self.encoder.stored(answers)
+        rid = str(body.get("rid"))
+        linked = (body.get("linked") or {}).get("rid")
         day = str(body.get("interview_date") or "")
-        meta: list[object] = [None, body.get("instrument"), bank_id, version, day if full else _ym(day)]
+        meta = [self.keys.interview(rid), self.keys.client(rid, body.get("client_ref"))]
         if not self.dropout:
-            meta.append(None)  # linked_record_no, set when numbering
-        if self.with_interviewer:
-            meta.append(body.get("interviewer") or "")
-        key = (INSTRUMENT_ORDER.get(str(body.get("instrument")), 9), day, str(body.get("rid")))
-        self.rows.append((key, str(body.get("rid")), (body.get("linked") or {}).get("rid"), meta + values))
+            meta.append(self.keys.grund(rid))
+        meta.append(self.keys.interview(linked))
+        if self.opts.include_linked and not self.dropout:
+            meta.append("1" if linked_only else "0")
+        meta += [quote(str(body.get("instrument") or "")), quote(bank_id), quote(version),
+                 quote(day if self.opts.full_dates else day[:7]), self._age_band(answers)]
+        if self.opts.with_interviewer:
+            meta.append(quote(str(body.get("interviewer") or "")))
+        unit = unit_of_body(body)
+        if unit.id is not None:
+            self.unit_names[(unit.id, unit.name or unit.id)] += 1
+        key = (INSTRUMENT_ORDER.get(str(body.get("instrument")), 9), day, rid)
+        self.rows.append((key, rid, linked, unit.id, ",".join(meta + cells).encode()))
 
-    def numbered(self) -> list[list[object]]:
-        self.rows.sort(key=lambda r: r[0])
-        numbers = {rid: i for i, (_, rid, _, _) in enumerate(self.rows, 1)}
-        out = []
-        for i, (_, _, linked, row) in enumerate(self.rows, 1):
-            row[0] = i
-            if not self.dropout:
-                row[5] = numbers.get(linked, "") if linked else ""
-            out.append(row)
+    def _age_band(self, answers: Mapping[str, Any]) -> str:
+        for item in self.age_items:
+            entry = answers.get(item)
+            if isinstance(entry, dict):
+                v = entry.get("v")
+                code = missing_code(v)
+                if code is not None:
+                    return _MISSING_TEXT[code]
+                band = band_value(v, AGE_BANDS)
+                return "" if band is None else str(band)
+        return ""
+
+    def lines(self, keep: Callable[[str], bool] = lambda rid: True) -> Iterator[bytes]:
+        """The data lines (no header) in order, numbered; rows are released as they go."""
+        rows = sorted((r for r in self.rows if keep(r[1])), key=lambda r: r[0])
         self.rows = []
+        numbers = {r[1]: i for i, r in enumerate(rows, 1)}
+        names: dict[str, str] = {}
+        for (unit_id, name), _n in sorted(self.unit_names.items(), key=lambda kv: (-kv[1], kv[0][1])):
+            names.setdefault(unit_id, name)
+        for i, (_key, _rid, linked, unit_id, line) in enumerate(rows, 1):
+            late = [str(i)]
+            if "linked_record_no" in self.late:
+                late.append(str(numbers.get(linked, "")) if linked else "")
+            late += [quote(unit_id or ""), quote(safe_text(names.get(unit_id or "", "")) or "")]  # type: ignore[arg-type]
+            yield (",".join(late) + ",").encode() + line
+            rows[i - 1] = None  # type: ignore[call-overload]
+
+    def answers_versions(self) -> dict[tuple[str, str], str]:
+        """For each bank version present: the version whose ids and codes its rows' answers use."""
+        out = {}
+        for b in self.banks:
+            target = b.version
+            if self.migrate is not None and self.newest.get(b.id) != b.version:
+                path = getattr(self.migrate, "path", None)
+                if path is None:
+                    target = self.newest[b.id]
+                elif path(b.id, b.version) is not None:
+                    found = self.migrate.target_for(b.id, b.version)  # type: ignore[attr-defined]
+                    target = found[1] if found else b.version
+            out[(b.id, b.version)] = target
         return out
 
-    def label_rows(self, t: Translator) -> list[list[object]]:
-        """variable, bank_id, bank_versions, type, value, label."""
-        lang = t.lang
-        rows: list[list[object]] = [
-            ["*", "", "", "code", "X", t("reports.export.label.X")],
-            ["*", "", "", "code", "N", t("reports.export.label.N")],
-        ]
-        for m in self.meta:
-            rows.append([m, "", "", "meta", "", t(f"reports.export.meta.{m}")])
-        for instr in sorted({b.instrument for b in self.banks}, key=lambda i: INSTRUMENT_ORDER.get(i, 9)):
-            rows.append(["instrument", "", "", "meta", instr, t(f"reports.instrument.{instr}")])
-        by_bank: dict[str, list[QuestionBank]] = {}
-        for b in _in_bank_order(self.banks):
-            by_bank.setdefault(b.id, []).append(b)
-        for item_id in self.items:
-            for bank_id, versions in by_bank.items():
-                groups: list[tuple[tuple[Any, ...], list[str], list[list[object]]]] = []
-                for b in versions:
-                    item = b.by_id.get(item_id)
-                    if item is None or item.type in EXCLUDED_TYPES:
-                        continue
-                    codes = b.codes_for(item) if item.type in ("yes_no", "single", "multi", "client_rating", "interviewer_rating") else None
-                    lines: list[list[object]] = [[item_id, bank_id, "", item.type, "", item.label.get(lang)]]
-                    if codes is not None:
-                        lines += [[item_id, bank_id, "", item.type, c.code, c.label.get(lang)] for c in codes.codes]
-                    sig = tuple(tuple(x[3:]) for x in lines)
-                    same = next((g for g in groups if g[0] == sig), None)
-                    if same:
-                        same[1].append(b.version)
-                    else:
-                        groups.append((sig, [b.version], lines))
-                for _, vers, lines in groups:
-                    for line in lines:
-                        line[2] = " ".join(sorted(vers, key=version_key))
-                        rows.append(line)
-        return rows
+
+# ----------------------------------------------------------------------------- writing
 
 
-LABEL_HEADER = ["variable", "bank_id", "bank_versions", "type", "value", "label"]
+def _codebook_info(sheet: _Sheet, kind: str, fmt: str, out: Path, rows: int, lang: str, keys: Pseudonyms,
+                   date_from: date | None, date_to: date | None, unit: str | None,
+                   instruments: tuple[str, ...] | None) -> dict[str, str]:
+    opts = sheet.opts
+    info = {
+        "format": FORMAT_VERSION,
+        "export_id": keys.export_id,
+        "kind": kind,
+        "data_file": out.name,
+        "data_format": fmt,
+        "language": lang,
+        "rows": str(rows),
+        "full_dates": str(int(opts.full_dates)),
+        "exact_age": str(int(opts.exact_age)),
+        "with_interviewer": str(int(opts.with_interviewer)),
+        "include_linked": str(int(opts.include_linked)),
+        "from": date_from.isoformat() if date_from else "",
+        "to": date_to.isoformat() if date_to else "",
+        "unit": unit or "",
+        "instruments": " ".join(instruments or ()),
+        "age_bands": " ".join(f"{lo}-{hi}" if hi is not None else f"{lo}+" for lo, hi in AGE_BANDS),
+    }
+    as_version = sheet.answers_versions()
+    for b in sorted(sheet.banks, key=lambda b: (b.id, version_key(b.version))):
+        info[f"bank {b.id} {b.version}"] = f"{b.sha256} {as_version[(b.id, b.version)]}"
+    return info
 
 
-def _safe_text(v: object) -> object:
-    """Label texts in CSV: never let a spreadsheet read them as a formula."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
-
-
-def _write(sheet: _Sheet, rows: list[list[object]], out: Path, fmt: str, t: Translator) -> Path | None:
-    labels = sheet.label_rows(t)
+def _write(sheet: _Sheet, lines: Iterable[bytes], out: Path, fmt: str, lang: str,
+           info: Callable[[int], dict[str, str]]) -> tuple[int, Path | None]:
+    """Write the data file (and the codebook beside it, or as a sheet); returns (rows, codebook path)."""
+    counter = _Count(lines)
     if fmt == "xlsx":
         with private_file(out, text=False) as fh:
             xw = XlsxWriter(fh)
-            xw.add_sheet("data", sheet.header, rows)
-            xw.add_sheet("labels", LABEL_HEADER, labels)
+            numeric = [v.storage == NUMERIC for v in sheet.variables]
+            xw.add_sheet("data", sheet.header, csv.reader(line.decode() for line in counter), numeric=numeric)
+            xw.add_sheet("codebook", CODEBOOK_HEADER, codebook_rows(sheet.variables, info(counter.n)))
             xw.close()
-        return None
-    with private_file(out) as fh:
+        return counter.n, None
+    if fmt == "sav":
+        from .spss import write_sav
+
+        write_sav(out, sheet.variables, counter, lang)
+    elif fmt == "dta":
+        from .stata import write_dta
+
+        with private_file(out, text=False) as fh:
+            write_dta(fh, sheet.variables, counter, lang, Translator(lang)("reports.export.file_label"))
+    else:
+        with private_file(out, text=False) as fh:
+            fh.write((",".join(quote(c) for c in sheet.header) + "\n").encode())
+            for line in counter:
+                fh.write(line + b"\n")
+    cb = codebook_path_for(out)
+    with private_file(cb) as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(sheet.header)
-        w.writerows(rows)
-    lp = labels_path_for(out)
-    with private_file(lp) as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(LABEL_HEADER)
-        w.writerows([[_safe_text(v) for v in r] for r in labels])
-    return lp
+        w.writerow(CODEBOOK_HEADER)
+        w.writerows(codebook_rows(sheet.variables, info(counter.n)))
+    return counter.n, cb
+
+
+class _Count:
+    """Counts the lines that pass through."""
+
+    def __init__(self, lines: Iterable[bytes]) -> None:
+        self.lines = lines
+        self.n = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.lines:
+            self.n += 1
+            yield line
+
+
+# ----------------------------------------------------------------------------- the export
 
 
 def export_records(
@@ -306,7 +357,9 @@ def export_records(
     instruments: tuple[str, ...] | None = None,
     dropouts: bool = False,
     full_dates: bool = False,
+    exact_age: bool = False,
     with_interviewer: bool = False,
+    include_linked: bool = False,
     lang: str = "sv",
     migrate: Migrate | None = None,
     progress: Progress | None = None,
@@ -314,74 +367,71 @@ def export_records(
     """Export completed, non-practice interviews (and with `dropouts` the
     dropout registrations, to a second file); returns what was written."""
     if fmt not in FORMATS:
-        raise ReportError("reports.error.format", value=fmt)
+        raise ReportError("reports.export.error.format", value=fmt, formats=", ".join(FORMATS))
     if date_from and date_to and date_from > date_to:
         raise ReportError("reports.error.period", start=date_from.isoformat(), end=date_to.isoformat())
     out = Path(out)
     if not out.parent.is_dir():
         raise ReportError("reports.error.write", path=str(out))
-    t = Translator(lang)
-    docs = [d for d in session.list_records(status="completed") if not d.get("practice")]
+    if fmt == "sav":
+        from .spss import require_stats_extra
 
-    def wanted(d: Mapping[str, Any]) -> bool:
-        if d.get("kind") == "dropout":
-            return dropouts
-        return instruments is None or d.get("instrument") in instruments
-
-    keys = sorted({(str(d.get("bank_id")), str(d.get("bank_version")), d.get("kind")) for d in docs if wanted(d)})
+        require_stats_extra()
+    opts = ExportOptions(full_dates, exact_age, with_interviewer, include_linked)
+    every = session.list_records()
+    keys = Pseudonyms(every)
+    plan = ExportPlan(every, date_from, date_to, instruments, dropouts, include_linked)
+    del every
     resolved: dict[tuple[str, str], QuestionBank] = {}
-    for bank_id, version, _kind in keys:
+    for bank_id, version, _kind in plan.bank_keys:
         resolved[(bank_id, version)] = session.store.resolver(bank_id, version, "")  # StoreError if a bank is gone
-    interview_banks = [resolved[(b, v)] for b, v, k in keys if k == "interview"]
-    dropout_banks = [resolved[(b, v)] for b, v, k in keys if k == "dropout"]
-    main = _Sheet(interview_banks, full_dates, with_interviewer, False, migrate)
-    drop = _Sheet(dropout_banks, full_dates, with_interviewer, True, migrate) if dropouts else None
+    interview_banks = [resolved[(b, v)] for b, v, k in plan.bank_keys if k == "interview"]
+    dropout_banks = [resolved[(b, v)] for b, v, k in plan.bank_keys if k == "dropout"]
+    main = _Sheet(interview_banks, opts, False, migrate, keys)
+    drop = _Sheet(dropout_banks, opts, True, migrate, keys) if dropouts else None
     norm_unit = normalize_unit(unit) if unit else None
-    listed = {d["rid"] for d in docs if wanted(d)}
-    total = len(docs)
-    done = 0
+    kept: set[str] = set()  # selected rows that passed every filter
+    total, done = len(plan.wanted), 0
     for body in session.read_bodies(statuses=("completed",), include_practice=False):
+        rid = str(body.get("rid"))
+        if rid not in plan.wanted:
+            continue  # (a record completed after the listing waits for the next export)
         done += 1
         if progress and done % 200 == 0:
             progress(done, max(total, done))
-        kind = body.get("kind")
-        if body.get("rid") not in listed or kind not in ("interview", "dropout"):
-            continue  # (a record completed after the listing waits for the next export)
-        sheet = drop if kind == "dropout" else main
-        if sheet is None or (kind == "interview" and instruments is not None and body.get("instrument") not in instruments):
+        linked_only = rid in plan.extra
+        if not linked_only and not plan.body_matches(body, norm_unit):
             continue
-        day = _date(body.get("interview_date"))
-        if (date_from and (day is None or day < date_from)) or (date_to and (day is None or day > date_to)):
+        sheet = drop if body.get("kind") == "dropout" else main
+        if sheet is None:
             continue
-        if norm_unit is not None:
-            g3 = (body.get("answers") or {}).get("G3")
-            text = g3.get("v") if isinstance(g3, dict) else (body.get("meta") or {}).get("unit")
-            if normalize_unit(text) != norm_unit:
-                continue
-        sheet.add(body)
+        sheet.add(body, linked_only)
+        if not linked_only:
+            kept.add(rid)
     if progress:
         progress(max(total, done), max(total, done))
-    rows = main.numbered()
-    labels = _write(main, rows, out, fmt, t)
-    result = ExportResult(out, len(rows), main.header, labels, banks=[f"{b.id} {b.version}" for b in interview_banks])
-    _audit(session, fmt, "interviews", len(rows), len(main.header), full_dates, with_interviewer, date_from, date_to, unit, instruments)
+
+    def needed(rid: str) -> bool:  # a linked-only row stays when a kept follow-up links to it
+        return rid not in plan.extra or any(dep in kept for dep in plan.extra[rid])
+
+    def info_for(sheet: _Sheet, kind: str, path: Path, fmt_: str) -> Callable[[int], dict[str, str]]:
+        return lambda n: _codebook_info(sheet, kind, fmt_, path, n, lang, keys, date_from, date_to, unit, instruments)
+
+    extra_rows = sum(1 for r in main.rows if r[1] in plan.extra and needed(r[1]))
+    n, cb = _write(main, main.lines(needed), out, fmt, lang, info_for(main, "interviews", out, fmt))
+    result = ExportResult(out, n, main.header, cb, banks=[f"{b.id} {b.version}" for b in interview_banks],
+                          dropped=main.encoder.dropped, linked_only=extra_rows)
+    _audit(session, fmt, "interviews", n, len(main.header), opts, date_from, date_to, unit, instruments)
     if drop is not None:
-        drows = drop.numbered()
         dpath = dropouts_path_for(out, fmt)
-        dlabels = _write(drop, drows, dpath, fmt, t)
-        result.dropouts = ExportResult(dpath, len(drows), drop.header, dlabels, banks=[f"{b.id} {b.version}" for b in dropout_banks])
-        _audit(session, fmt, "dropouts", len(drows), len(drop.header), full_dates, with_interviewer, date_from, date_to, unit, None)
+        dn, dcb = _write(drop, drop.lines(), dpath, fmt, lang, info_for(drop, "dropouts", dpath, fmt))
+        result.dropouts = ExportResult(dpath, dn, drop.header, dcb, banks=[f"{b.id} {b.version}" for b in dropout_banks],
+                                       dropped=drop.encoder.dropped)
+        _audit(session, fmt, "dropouts", dn, len(drop.header), opts, date_from, date_to, unit, None)
     return result
 
 
-def _date(text: object) -> date | None:
-    try:
-        return date.fromisoformat(str(text))
-    except (TypeError, ValueError):
-        return None
-
-
-def _audit(session: "Session", fmt: str, kind: str, rows: int, columns: int, full_dates: bool, with_interviewer: bool,
+def _audit(session: "Session", fmt: str, kind: str, rows: int, columns: int, opts: ExportOptions,
            date_from: date | None, date_to: date | None, unit: str | None, instruments: tuple[str, ...] | None) -> None:
     session.log(
         "export",
@@ -390,8 +440,11 @@ def _audit(session: "Session", fmt: str, kind: str, rows: int, columns: int, ful
             "kind": kind,
             "rows": rows,
             "columns": columns,
-            "full_dates": full_dates,
-            "with_interviewer": with_interviewer,
+            "full_dates": opts.full_dates,
+            "exact_age": opts.exact_age,
+            "with_interviewer": opts.with_interviewer,
+            "include_linked": opts.include_linked,
+            "identifying_options": opts.identifying,
             "from": date_from.isoformat() if date_from else None,
             "to": date_to.isoformat() if date_to else None,
             "unit": unit,

@@ -23,6 +23,7 @@ XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _ROW = "\x00"  # row-number placeholder in a row template (never in escaped text)
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+_NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,15})?$")
 
 
 def column_letter(index: int) -> str:
@@ -54,6 +55,7 @@ class XlsxWriter:
         self._letters: list[str] = []
         self._strings: dict[str, str] = {}
         self._snippets: dict[object, str] = {}
+        self._numbers: dict[str, str] = {}
 
     def _letter(self, i: int) -> str:
         while len(self._letters) <= i:
@@ -82,8 +84,25 @@ class XlsxWriter:
             self._snippets[v] = text
         return text
 
-    def add_sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-        """Stream one sheet; returns the number of data rows written."""
+    def _number(self, text: str) -> str:
+        """A cell of a numeric column given as text ("3", "-9"): a number, or empty."""
+        cached = self._numbers.get(text)
+        if cached is None:
+            if not text:
+                cached = "/>"
+            elif _NUMBER.match(text):
+                cached = f"><v>{text}</v></c>"
+            else:
+                cached = self._snippet(text)
+            if len(self._numbers) < 50_000:
+                self._numbers[text] = cached
+        return cached
+
+    def add_sheet(self, name: str, header: Sequence[str], rows: Iterable[Sequence[object]],
+                  numeric: Sequence[bool] | None = None) -> int:
+        """Stream one sheet; returns the number of data rows written. Cells are
+        numbers (int/float) or text; with `numeric`, text in a column marked
+        True is written as a number (rows read back from CSV)."""
         name = _SHEET_NAME_BAD.sub("_", name)[:31] or f"Sheet{len(self.sheets) + 1}"
         self.sheets.append(name)
         part = f"xl/worksheets/sheet{len(self.sheets)}.xml"
@@ -103,6 +122,8 @@ class XlsxWriter:
             templates: dict[int, str] = {}
             snippet = self._snippets.get
             make = self._snippet
+            number = self._number
+            flags = list(numeric or ())
             for r, row in enumerate(rows, start=2):
                 # A row is one %-template of its cells' references (the row number as a NUL
                 # placeholder) filled with cached per-value snippets: exports are 10,000 rows
@@ -111,7 +132,10 @@ class XlsxWriter:
                 template = templates.get(width)
                 if template is None:
                     template = templates[width] = "".join(f'<c r="{self._letter(i)}{_ROW}"%s' for i in range(width))
-                cells = template % tuple([snippet(v) or make(v) for v in row])
+                if flags:
+                    cells = template % tuple([number(v) if f else snippet(v) or make(v) for v, f in zip(row, flags)])
+                else:
+                    cells = template % tuple([snippet(v) or make(v) for v in row])
                 chunk.append(f'<row r="{r}">{cells.replace(_ROW, str(r))}</row>')
                 count += 1
                 if len(chunk) >= 500:

@@ -194,7 +194,15 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="Build the data here (or reuse it if it exists).")
     ap.add_argument("--child", nargs=3, metavar=("TASK", "ROOT", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--exports", action="store_true", help="The export benchmark instead (see export_main).")
+    ap.add_argument("--export-child", nargs=3, metavar=("TASK", "ROOT", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.export_child:
+        export_child(*args.export_child)
+        return
+    if args.exports:
+        export_main(args)
+        return
     if args.child:
         child(*args.child, args.trace)
         return
@@ -220,6 +228,77 @@ def main() -> None:
         print("goal: <= 3 s and <= 300 MB each. median s = wall clock; cpu s = median process CPU time (steadier")
         print("on a busy machine); peak RSS = the whole child process; base = RSS after imports and unlock;")
         print("heap = Python allocations of the task alone, from a separate tracemalloc run.")
+        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+
+
+
+# ----------------------------------------------------------------------------- exports (issue 15)
+# .venv/bin/python tests/benchmarks/bench_reports.py --exports --records 50000 --runs 1 [--keep DIR]
+# Goal: every export at 50,000 records within 10 s and 300 MB. `read` is the floor under every
+# export: reading and decrypting the records and nothing else. `from-export` compiles the
+# statistics from the CSV export (interviews and dropouts) that `export-csv` wrote.
+
+EXPORT_TASKS = ("read", "export-csv", "export-xlsx", "export-sav", "export-dta", "from-export")
+
+
+def export_child(task: str, root: str, out_dir: str) -> None:
+    from asi_tui.store import crypto as C
+    from asi_tui.store import Store
+
+    C.allow_test_kdf()
+    session = Store.open(Path(root)).unlock(USER, PW)
+    from asi_tui.reports import Filters, build_report, export_records
+    from asi_tui.reports.from_export import load_exports
+
+    if task == "export-sav":
+        import pandas  # noqa: F401  (imported before the baseline: the extra's own cost is shown apart)
+        import pyreadstat  # noqa: F401
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0, c0 = time.perf_counter(), time.process_time()
+    if task == "read":
+        rows = sum(1 for _ in session.read_bodies())
+    elif task == "from-export":
+        csv_out = Path(out_dir) / "bench.csv"
+        ds = load_exports([csv_out, csv_out.with_name("bench.dropouts.csv")])
+        report = build_report(ds, Filters(instrument=None), "sv")
+        rows = len(ds.rows)
+        assert report.tables
+    else:
+        fmt = task.split("-")[1]
+        result = export_records(session, Path(out_dir) / f"bench.{fmt}", fmt, dropouts=True)
+        rows = result.rows + (result.dropouts.rows if result.dropouts else 0)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    session.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "maxrss_mb": peak, "baseline_mb": base, "rows": rows}))
+
+
+def export_main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp) / "data"
+        if not (root / "vault.json").exists():
+            print(f"making {args.records} records ...", flush=True)
+            print(f"  made in {make_data(root, args.records):.1f} s (direct snapshot writes, see the docstring)")
+        out_dir = Path(tmp) / "out"
+        out_dir.mkdir()
+        print(f"{'task':<12} {'median s':>9} {'cpu s':>6} {'peak RSS MB':>11} {'base MB':>8} {'rows':>7}")
+        for task in EXPORT_TASKS:
+            cmd = [sys.executable, __file__, "--export-child", task, str(root), str(out_dir)]
+            runs = []
+            for _ in range(args.runs):
+                out = subprocess.run(cmd, capture_output=True, text=True)
+                if out.returncode:
+                    print(f"{task:<12} failed: {out.stderr.strip().splitlines()[-1:]}")
+                    break
+                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            if runs:
+                print(f"{task:<12} {statistics.median(r['seconds'] for r in runs):>9.2f} "
+                      f"{statistics.median(r['cpu'] for r in runs):>6.2f} {max(r['maxrss_mb'] for r in runs):>11.0f} "
+                      f"{runs[0]['baseline_mb']:>8.0f} {runs[0]['rows']:>7}")
+        sizes = {p.name: p.stat().st_size / 1e6 for p in sorted(out_dir.glob("bench.*"))}
+        print("files (MB): " + ", ".join(f"{k} {v:.1f}" for k, v in sizes.items()))
+        print("goal: <= 10 s and <= 300 MB each at 50,000 records. base = RSS after imports and unlock;")
+        print("read = reading and decrypting the records only (the floor under every export).")
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
 
 
