@@ -24,6 +24,8 @@ from .xlsx_read import read_xlsx
 
 META = ["record_no", "instrument", "bank_id", "bank_version", "year_month", "linked_record_no"]
 
+V1 = bundled_bank("asi-grund").version  # the bundled version the world's records start on
+
 
 def read_csv(path: Path) -> list[list[str]]:
     with path.open(encoding="utf-8", newline="") as fh:
@@ -92,7 +94,7 @@ def test_csv_export_holds_every_completed_interview_and_nothing_identifying(worl
     assert result.labels_path == tmp_path / "asi.labels.csv"
     assert stat.S_IMODE(os.stat(result.labels_path).st_mode) == 0o600
     assert labels[0] == ["variable", "bank_id", "bank_versions", "type", "value", "label"]
-    assert ["G10", "asi-grund", "1.0.0", "single", "1", "Kvinna"] in labels
+    assert ["G10", "asi-grund", V1, "single", "1", "Kvinna"] in labels
     assert any(r[0] == "*" and r[4] == "X" for r in labels)
     assert set(header) <= {r[0] for r in labels}
 
@@ -166,7 +168,7 @@ def test_bad_requests_are_typed_errors(world, tmp_path):
 def _grund_v110(tmp_path: Path) -> Path:
     """A copy of the Grund as 1.1.0 without E18 and with a new item after E17."""
     text = bundled_bank("asi-grund").path.read_text(encoding="utf-8")
-    text = text.replace("version: 1.0.0", "version: 1.1.0", 1)
+    text = text.replace(f"version: {bundled_bank('asi-grund').version}\n", "version: 1.1.0\n", 1)
     start = text.index("      - id: E18\n")
     end = text.index("      - id: SE.E.huvudkalla\n")
     new_item = (
@@ -229,14 +231,14 @@ def test_union_across_bank_versions_keeps_every_column(two_versions, tmp_path):
     items = header[len(META):]
     newest = [i.id for i in v110.items if i.type not in ("text", "comment")]
     assert items == [*newest, "E18"]  # the newest order, then the item only 1.0.0 has
-    assert sorted(result.banks) == ["asi-grund 1.0.0", "asi-grund 1.1.0"]
+    assert sorted(result.banks) == [f"asi-grund {V1}", "asi-grund 1.1.0"]
     version = {r[0]: r[3] for r in data}
-    assert sorted(version.values()) == ["1.0.0", "1.0.0", "1.1.0", "1.1.0"]
+    assert sorted(version.values()) == [V1, V1, "1.1.0", "1.1.0"]
     e18, sk = header.index("E18"), header.index("SE.E.skulder")
     by_version = {}
     for r in data:
         by_version.setdefault(r[3], []).append((r[e18], r[sk]))
-    assert sorted(by_version["1.0.0"]) == [("2", ""), ("3", "")]
+    assert sorted(by_version[V1]) == [("2", ""), ("3", "")]
     assert sorted(by_version["1.1.0"]) == [("", "0"), ("", "15000")]
     # every other column holds the same answers in both versions
     for version_, _e18, _sk, answers in made:
@@ -245,9 +247,9 @@ def test_union_across_bank_versions_keeps_every_column(two_versions, tmp_path):
         for i, name in enumerate(header[len(META):], len(META)):
             assert row[i] == cell(answers.get(name), name in DATE_ITEMS), name
     labels = read_csv(result.labels_path)
-    assert ["E18", "asi-grund", "1.0.0", "count", "", bundled_bank("asi-grund").by_id["E18"].label.sv] in labels
+    assert ["E18", "asi-grund", V1, "count", "", bundled_bank("asi-grund").by_id["E18"].label.sv] in labels
     assert ["SE.E.skulder", "asi-grund", "1.1.0", "money", "", "Hur stora skulder har du?"] in labels
-    assert ["G10", "asi-grund", "1.0.0 1.1.0", "single", "1", "Kvinna"] in labels  # same codes: one set of labels
+    assert ["G10", "asi-grund", f"{V1} 1.1.0", "single", "1", "Kvinna"] in labels  # same codes: one set of labels
     # XLSX: the same columns
     export_records(s, tmp_path / "v.xlsx", "xlsx")
     assert read_xlsx(tmp_path / "v.xlsx")["data"][0] == header
@@ -268,7 +270,7 @@ def test_migration_hook_maps_older_answers_before_the_union(two_versions, tmp_pa
     s.close()
     rows = read_csv(tmp_path / "m.csv")
     header, data = rows[0], rows[1:]
-    assert sorted(calls) == [("asi-grund", "1.0.0"), ("asi-grund", "1.0.0")]  # the newest version is not migrated
+    assert sorted(calls) == [("asi-grund", V1), ("asi-grund", V1)]  # the newest version is not migrated
     e18, sk = header.index("E18"), header.index("SE.E.skulder")
     assert sorted((r[3], r[e18], r[sk]) for r in data) == [
-        ("1.0.0", "", "2000"), ("1.0.0", "", "3000"), ("1.1.0", "", "0"), ("1.1.0", "", "15000")]
+        (V1, "", "2000"), (V1, "", "3000"), ("1.1.0", "", "0"), ("1.1.0", "", "15000")]
