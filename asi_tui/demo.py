@@ -45,7 +45,9 @@ def _value(bank: QuestionBank, item: Item, rng: random.Random, heavy: bool) -> o
         return "2026-01-15"
     if t == "text":
         if item.pattern:
-            return "10:00" if ":" in item.pattern else "1234"
+            if ":" in item.pattern:
+                return "10:00"
+            return "0180" if item.valid_codes == "kommun" else "5321"  # codes that exist (1.0.1 checks them)
         return "exempeltext"
     return ""
 

@@ -80,8 +80,8 @@ class HomeScreen(Screen[None]):
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
         plan = plan_followups(docs, today)  # the timing rules live in reports, not here
         by_rid = {d["rid"]: d for d in docs}
-        due = [by_rid[f.grund_rid] for f in plan if f.status == "due"]
-        overdue = [by_rid[f.grund_rid] for f in plan if f.status in ("overdue", "new_grund")]
+        due = [by_rid[f.anchor_rid] for f in plan if f.status == "due"]  # the latest interview of the chain
+        overdue = [by_rid[f.anchor_rid] for f in plan if f.status in ("overdue", "new_grund")]
         options: list[Option | None] = []
 
         def header(key: str, n: int) -> None:
