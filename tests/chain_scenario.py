@@ -101,3 +101,18 @@ def build_chain(session: Session, withdraw: bool = True) -> Chain:
         session.withdraw_dropout(d, "Klienten nåddes och intervjuades ändå.")
     u2 = interview(session, "asi-uppfoljning", U2_DAY, "u2", linked={"rid": u1})
     return Chain(g, u1, d, u2)
+
+
+def chained_dir(root, admin: tuple[str, str], anna: tuple[str, str]) -> Chain:
+    """A new data directory at `root` with an admin, Anna, and Anna's chain for CLIENT."""
+    from asi_tui.store import Store, crypto
+
+    crypto.allow_test_kdf()
+    store, _ = Store.init(root, admin[0], "Admin", admin[1])
+    a = store.unlock(*admin)
+    a.add_user(anna[0], "Anna Andersson", "interviewer", anna[1], certified=True)
+    a.close()
+    s = store.unlock(*anna)
+    chain = build_chain(s)
+    s.close()
+    return chain

@@ -20,23 +20,15 @@ from asi_tui.store.chain import (
 )
 from asi_tui.store.errors import NotAuthorized, StoreError
 
-from tests.chain_scenario import CLIENT, DROPOUT_DAY, GRUND_DAY, U1_DAY, U2_DAY, build_chain, interview, register_dropout
+from tests.chain_scenario import CLIENT, DROPOUT_DAY, GRUND_DAY, U1_DAY, U2_DAY, chained_dir, interview, register_dropout
 from store_helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, OLLE, OLLE_PW
 
 
 @pytest.fixture(scope="module")
 def chained(tmp_path_factory):
     """A data directory holding the scenario's chain (built once; tests only read it)."""
-    crypto.allow_test_kdf()
     root = tmp_path_factory.mktemp("chain") / "data"
-    store, _ = Store.init(root, ADMIN, "Adam Admin", ADMIN_PW)
-    admin = store.unlock(ADMIN, ADMIN_PW)
-    admin.add_user(ANNA, "Anna Andersson", "interviewer", ANNA_PW, certified=True)
-    admin.close()
-    anna = store.unlock(ANNA, ANNA_PW)
-    chain = build_chain(anna)
-    anna.close()
-    return root, chain
+    return root, chained_dir(root, (ADMIN, ADMIN_PW), (ANNA, ANNA_PW))
 
 
 @pytest.fixture
