@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..i18n import Translator
 from ..scoring import change as change_mod
 from ..scoring import printout
-from ..store.chain import ChainEntry, read_chain
+from ..store.chain import ChainEntry, chain_of, is_link_target, latest_chain, read_chain
 from ..store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -48,6 +48,21 @@ def client_chain(session: "Session", rid: str) -> list[ChainEntry]:
     if len(entries) < 2:
         raise CaseFileError("casefile.error.too_few")
     return entries
+
+
+def chain_for_record(session: "Session", rid: str) -> tuple[list[ChainEntry], str]:
+    """(the chain to show, client ref) for any record of a client: the chain the record
+    belongs to, up to its latest completed interview; for a record outside the chains
+    (a dropout, a Grund in progress) the client's latest chain."""
+    docs = session.list_records()
+    doc = next((d for d in docs if d["rid"] == rid), None)
+    if doc is None:
+        raise CaseFileError("casefile.error.too_few")
+    client = str(doc.get("client_ref") or "")
+    members = chain_of(rid, docs) if is_link_target(doc) else latest_chain(docs, client)
+    if len(members) < 2:
+        raise CaseFileError("casefile.error.too_few")
+    return client_chain(session, str(members[-1]["rid"])), client
 
 
 def change_markdown(entries: list[ChainEntry], client_ref: str, lang: str) -> str:
