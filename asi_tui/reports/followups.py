@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from ..store.chain import chain_root, closes, default_link, doc_date, is_interview
+from ..store.chain import chain_root, closes, default_link, doc_date
 from .common import add_months, months_between
 
 if TYPE_CHECKING:
@@ -141,10 +141,11 @@ def plan_followups(docs: Iterable[dict[str, Any]], today: date, include_upcoming
     `intervals(unit)` gives a unit's intervals (the documents carry no unit yet)."""
     docs = [d for d in docs if not d.get("practice") and d.get("status") != "withdrawn"]
     by_rid = {str(d["rid"]): d for d in docs}
-    clients = sorted({str(d.get("client_ref") or "") for d in docs if is_interview(d)})
+    by_client: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:  # one pass: the planner stays linear in the number of records
+        by_client.setdefault(str(d.get("client_ref") or ""), []).append(d)
     out = []
-    for ref in clients:
-        own = [d for d in docs if str(d.get("client_ref") or "") == ref]
+    for ref, own in sorted(by_client.items()):
         anchor = default_link(own, ref, date.max)
         day = doc_date(anchor) if anchor else None
         if anchor is None or day is None or _closed(anchor, day, own):
