@@ -45,7 +45,9 @@ def _value(bank: QuestionBank, item: Item, rng: random.Random, heavy: bool) -> o
         return "2026-01-15"
     if t == "text":
         if item.pattern:
-            return "10:00" if ":" in item.pattern else "1234"
+            if ":" in item.pattern:
+                return "10:00"
+            return "0180" if item.valid_codes == "kommun" else "5321"  # codes that exist (1.0.1 checks them)
         return "exempeltext"
     return ""
 
@@ -102,6 +104,8 @@ def create_demo(root: Path, today: date | None = None) -> bool:
     fill(h, rng, heavy=False)
     h.complete()
     h.close()
+    # a client followed over time: Grund, Uppföljning, Uppföljning (the change view, k on home)
+    _demo_chain(anna, rng, today)
     # a Grund paused half-way
     h = anna.create_record(grund, "DEMO-1003", today)
     fill(h, rng, heavy=True, upto=0.4)
@@ -117,6 +121,27 @@ def create_demo(root: Path, today: date | None = None) -> bool:
     anna.close()
     _demo_training(store)
     return True
+
+
+# Alcohol, work and mood over three interviews of DEMO-1005: better, step by step.
+_CHAIN_STEPS = (
+    {"D1a": 22, "D2a": 15, "D26": 20, "D28": 4, "D30": 4, "D23": 3000, "E11": 0, "P12": 12, "P13": 3, "P14": 3, "M6": 4},
+    {"D1a": 9, "D2a": 4, "D26": 8, "D28": 2, "D30": 3, "D23": 1200, "E11": 6, "P12": 6, "P13": 2, "P14": 2, "M6": 4},
+    {"D1a": 3, "D2a": 0, "D26": 2, "D28": 1, "D30": 1, "D23": 300, "E11": 14, "P12": 2, "P13": 1, "P14": 1, "M6": 3},
+)
+
+
+def _demo_chain(session: Session, rng: random.Random, today: date) -> None:
+    """DEMO-1005: a Grund about 14 months ago and two follow-ups, each linked to the one before."""
+    linked = None
+    for step, (bank_id, days) in enumerate((("asi-grund", 425), ("asi-uppfoljning", 215), ("asi-uppfoljning", 20))):
+        h = session.create_record(bundled_bank(bank_id), "DEMO-1005", today - timedelta(days=days), linked=linked)
+        for item_id, value in _CHAIN_STEPS[step].items():
+            h.answer(item_id, value)
+        fill(h, rng, heavy=False)
+        h.complete()
+        linked = {"rid": h.rid}
+        h.close()
 
 
 def _demo_training(store: Store) -> None:

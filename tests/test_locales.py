@@ -8,7 +8,7 @@ import pytest
 from asi_tui.i18n import catalog
 from tests.conftest import ROOT
 
-KEY_RE = re.compile(r"""(?<![\w{])["']((?:store|engine|cli|error|status|role|timeframe|composite|month|ui|feedback|banks|reports|train)\.[a-z0-9_.]+)["']""")
+KEY_RE = re.compile(r"""(?<![\w{])["']((?:store|engine|cli|error|status|role|timeframe|composite|month|ui|feedback|banks|reports|train|chain|print|casefile|followup)\.[a-z0-9_.]+)["']""")
 
 
 def used_keys() -> set[str]:

@@ -91,6 +91,10 @@ class QuestionBank:
         name = item.codes or DEFAULT_CODELISTS.get(item.type)
         return self.codelists.get(name) if name else None
 
+    def valid_codes_for(self, item: Item) -> CodeList | None:
+        """The shared list a text answer must come from (`valid_codes`), if any."""
+        return self.codelists.get(item.valid_codes) if item.valid_codes else None
+
     def message_text(self, key: str, lang: str) -> str | None:
         text = self.model.messages.get(key)
         return text.get(lang) if text else None

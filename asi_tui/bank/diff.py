@@ -11,7 +11,7 @@ from .model import Item
 
 # Changing any of these means old and new answers no longer measure the same thing.
 BREAKING_FIELDS = ("type", "codes", "range", "timeframe", "unit")
-OTHER_FIELDS = ("label", "help", "missing", "critical", "relevant", "checks", "alerts", "bound_by", "pattern", "sv_code")
+OTHER_FIELDS = ("label", "help", "missing", "critical", "relevant", "checks", "alerts", "bound_by", "pattern", "valid_codes", "window_bound", "sv_code")
 
 
 @dataclass

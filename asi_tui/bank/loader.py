@@ -67,22 +67,23 @@ def _resolve_codelists(
         if cl.id in codelists:
             problems.append(Problem(str(src.path), src.line_of(("codelists", i)), cl.id, "code list defined twice"))
         codelists[cl.id] = cl
-    needed: dict[str, tuple[int, int, str]] = {}
+    needed: dict[str, tuple[int, int, str, str]] = {}
     for si, section in enumerate(model.sections):
         for ii, item in enumerate(section.items):
             name = item.codes if isinstance(item.codes, str) else None
             if name is None and item.codes is None:
                 name = DEFAULT_CODELISTS.get(item.type)
-            if name and name not in codelists:
-                needed.setdefault(name, (si, ii, item.id))
+            for n, field in ((name, "codes"), (item.valid_codes, "valid_codes")):
+                if n and n not in codelists:
+                    needed.setdefault(n, (si, ii, item.id, field))
     used_files: dict[str, bytes] = {}
-    for name, (si, ii, item_id) in needed.items():
+    for name, (si, ii, item_id, field) in needed.items():
         file = codes_dir / f"{name}.yaml"
         if not file.is_file():
             problems.append(
                 Problem(
                     str(src.path),
-                    src.line_of(("sections", si, "items", ii, "codes")),
+                    src.line_of(("sections", si, "items", ii, field)),
                     item_id,
                     f"unknown code list {name!r} (no {file})",
                 )

@@ -48,6 +48,7 @@ Area = Literal[
     "background", "medical", "employment", "alcohol", "drug", "legal", "family", "psych", "gambling"
 ]
 Unit = Literal["times", "days", "months", "years", "sek", "people"]
+WindowBound = Literal["hard", "soft"]
 
 CodeValue = Union[int, str]
 
@@ -147,6 +148,16 @@ class Item(_Strict):
         description="id of the same measure over a wider window; this value may not exceed it",
     )
     pattern: str | None = Field(default=None, description="regular expression a text answer must match")
+    window_bound: WindowBound | None = Field(
+        default=None,
+        description="a `since_last` number against the time since the last interview: "
+        "hard = may not exceed it, soft = warn when it does (engine/timeframe.py `since_last_limit`)",
+    )
+    valid_codes: str | None = Field(
+        default=None,
+        description="text items: the answer must be a code of this shared code list, or its first digits "
+        "(a group above it in a hierarchical classification such as SSYK)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -194,6 +205,10 @@ class Item(_Strict):
                 raise ValueError(f"pattern does not compile: {exc}") from None
         if self.type in ("comment", "interviewer_rating") and self.relevant:
             raise ValueError(f"a {self.type} item is always shown; it cannot have `relevant`")
+        if self.window_bound is not None and (self.timeframe != "since_last" or self.type not in NUMERIC_TYPES - {"money"}):
+            raise ValueError("window_bound is only for numbers (not money) with the time frame since_last")
+        if self.valid_codes is not None and self.type != "text":
+            raise ValueError("valid_codes is only allowed on text items")
         return self
 
     @property

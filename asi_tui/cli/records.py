@@ -1,6 +1,7 @@
-"""CLI commands: `asi-tui record import|list|show|delete`.
+"""CLI commands: `asi-tui record import|list|show|print|withdraw|delete`.
 
 Each needs the user's passphrase; opening a record is audited by the store.
+Links between interviews follow the chain rules of `store/chain.py`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .common import (
 
 @click.group()
 def record() -> None:
-    """Records: import, list, show, delete."""
+    """Records: import, list, show, print, withdraw, delete."""
 
 
 @record.command("import")
@@ -36,13 +37,16 @@ def record() -> None:
 @click.option("--bank", "bank_ref", required=True, help="Bank id or file.")
 @click.option("--client", "client_ref", required=True, help="Client reference.")
 @click.option("--date", "date_str", required=True, help="Interview date YYYY-MM-DD.")
-@click.option("--linked", "linked_rid", help="Record id of the earlier Grund (follow-ups).")
+@click.option("--linked", "linked_rid", help="Record id of the earlier interview, Grund or Uppföljning (default for a "
+              "follow-up: the client's latest completed one); for a dropout, the interview whose follow-up it closes.")
+@click.option("--reactualisation", is_flag=True, help="Mark a follow-up used instead of a new Grund for a returning client.")
 @click.option("--complete", "complete", is_flag=True, help="Complete the record if nothing is missing.")
 @click.option("--practice", is_flag=True, help="A training record, kept apart from client data.")
 @passphrase_options()
 @click.pass_context
 def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_ref: str, date_str: str, linked_rid: str | None,
-                  complete: bool, practice: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+                  reactualisation: bool, complete: bool, practice: bool, passphrase_file: Path | None,
+                  passphrase_fd: int | None) -> None:
     """Enter an interview from an answers file (e.g. one coded on paper).
 
     The whole file is read and run through the engine before the record is
@@ -71,19 +75,21 @@ def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_
     session = unlock(ctx, passphrase_file, passphrase_fd)
     # a record must be reopenable: only bundled or published versions may hold one
     session.store.resolver(qbank.id, qbank.version, qbank.sha256)
-    linked = None
-    if linked_rid:
-        earlier = session.open_record(linked_rid, readonly=True)
-        linked = {"rid": linked_rid, "date": earlier.body["interview_date"]}
-        same_client = earlier.client_ref == client_ref
-        earlier.close()
-        if not same_client:
-            raise click.ClickException(t("cli.record.link_other_client"))
-    # dry run on a bare interview: every message, nothing stored yet
-    trial = Interview(qbank, interview_date, Date.fromisoformat(linked["date"]) if linked else None, today=Date.today())
-    accepted, problems = _apply_answers(qbank, answers, trial.is_visible, trial.answer, t)
-    handle = session.create_record(qbank, client_ref, interview_date, linked=linked, practice=practice)
+    try:
+        link = {"rid": linked_rid} if linked_rid else _default_link(session, qbank, client_ref, interview_date, practice, t)
+        meta = {"reactualisation": True} if reactualisation else None
+        # the chain rules (same client, earlier, no dropout, ...), before anything is written
+        linked, notices = session.check_link(qbank, link, client_ref, interview_date, practice, dict(meta or {}))
+        # dry run on a bare interview: every message, nothing stored yet
+        trial = Interview(qbank, interview_date, Date.fromisoformat(linked["date"]) if linked else None, today=Date.today())
+        accepted, problems = _apply_answers(qbank, answers, trial.is_visible, trial.answer, t)
+        handle = session.create_record(qbank, client_ref, interview_date, linked=link, practice=practice, meta=meta)
+    except BaseException:
+        session.close()
+        raise
     ctx_obj(ctx)[PARTIAL_RECORD] = handle.rid
+    for notice in notices:
+        echo(f"{t('cli.sim.soft')}: {t(notice)}", err=True)
     try:
         for item_id in accepted:
             handle.answer(item_id, answers[item_id])
@@ -134,8 +140,22 @@ def _apply_answers(qbank: Any, answers: dict[str, Any], is_visible: Callable[[st
     return accepted, rejected
 
 
+def _default_link(session: Any, qbank: Any, client_ref: str, day: Any, practice: bool, t: Any) -> dict[str, Any] | None:
+    """A follow-up without --linked links to the client's latest completed interview (said on stderr)."""
+    from ..store.chain import default_link, linkable_for
+
+    if not qbank.is_followup or practice:
+        return None
+    doc = default_link(session.list_records(), client_ref, day, linkable_for(qbank.instrument))
+    if doc is None:
+        return None  # the store refuses a follow-up without a link, with the reason
+    click.echo(t("cli.record.linked_default", rid=doc["rid"], date=doc["interview_date"],
+                 instrument=t(f"followup.short.{doc['instrument']}") if doc["instrument"] != "spel" else "Spel"), err=True)
+    return {"rid": doc["rid"]}
+
+
 @record.command("list")
-@click.option("--status", type=click.Choice(["in_progress", "paused", "completed"]))
+@click.option("--status", type=click.Choice(["in_progress", "paused", "completed", "withdrawn"]))
 @click.option("--client", "client_ref")
 @click.option("--mine", is_flag=True, help="Only my records.")
 @click.option("--json", "as_json", is_flag=True)
@@ -151,9 +171,10 @@ def record_list(ctx: click.Context, status: str | None, client_ref: str | None, 
         click.echo(json_text(docs))
         return
     for d in docs:
+        mark = f"  [{t('cli.record.reactualisation')}]" if d.get("reactualisation") else ""
         echo(
             f"{d['rid']}  {d.get('interview_date') or '':<10}  {t('status.' + str(d.get('status'))):<14} "
-            f"{(d.get('bank_id') or ''):<22} {d.get('interviewer') or '':<12} {d.get('client_ref') or ''}"
+            f"{(d.get('bank_id') or ''):<22} {d.get('interviewer') or '':<12} {d.get('client_ref') or ''}{mark}"
         )
     if not docs:
         click.echo(t("cli.record.none"))
@@ -220,6 +241,49 @@ def _show_value(v: Any) -> str:
     if isinstance(v, list):
         return ",".join(map(str, v))
     return str(v)
+
+
+@record.command("print")
+@click.argument("rid")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("-o", "--output", "directory", type=click.Path(path_type=Path, file_okay=False),
+              help="Write intervju-RID.md/.html (mode 0600) into this directory instead of standard output.")
+@passphrase_options()
+@click.pass_context
+def record_print(ctx: click.Context, rid: str, fmt: str, directory: Path | None, passphrase_file: Path | None,
+                 passphrase_fd: int | None) -> None:
+    """The whole interview for the case file: every item in the form's order with its
+    time frame, codes with labels, ratings, comments and the Återkoppling (audited)."""
+    from ..reports.casefile import print_record
+
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    try:
+        handle = session.open_record(rid, readonly=True)
+        try:
+            out = print_record(session, handle, fmt, ctx_obj(ctx)["lang"], directory)
+        finally:
+            handle.close(log=False)
+    finally:
+        session.close()
+    click.echo(t("cli.record.printed", path=out) if directory is not None else out, nl=directory is not None)
+
+
+@record.command("withdraw")
+@click.argument("rid")
+@click.option("--reason", required=True, help="Why, e.g. 'the client was interviewed after all'.")
+@passphrase_options()
+@click.pass_context
+def record_withdraw(ctx: click.Context, rid: str, reason: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Withdraw a dropout registration (by whoever registered it, or an admin): the
+    record stays, marked withdrawn and audited; statistics and planning skip it."""
+    t = translator(ctx)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    try:
+        session.withdraw_dropout(rid, reason)
+    finally:
+        session.close()
+    click.echo(t("cli.record.withdrawn", rid=rid))
 
 
 @record.command("delete")

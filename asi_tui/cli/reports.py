@@ -146,16 +146,17 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
 
 @click.command("followups")
 @click.option("--as-of", "as_of", help="Plan as of this date, YYYY-MM-DD (default today).")
-@click.option("--all", "include_upcoming", is_flag=True, help="Also list Grund interviews under 6 months old.")
-@click.option("--mine", is_flag=True, help="Only clients whose Grund I did.")
+@click.option("--all", "include_upcoming", is_flag=True, help="Also list clients whose latest interview is under 6 months old.")
+@click.option("--mine", is_flag=True, help="Only clients whose latest interview I did.")
 @click.option("--json", "as_json", is_flag=True)
 @passphrase_options()
 @click.pass_context
 def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool, mine: bool, as_json: bool,
                   passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Clients whose ASI Uppföljning is due (Grund 6-12 months old), overdue
-    (over 12 months) or replaced by a new Grund (over 2 years). Names clients:
-    a working list for staff, not a statistic. Audited."""
+    """Clients whose next ASI Uppföljning is due (6-12 months after their latest
+    interview, Grund or Uppföljning), overdue (over 12 months) or replaced by a
+    new Grund (over 2 years). Names clients: a working list for staff, not a
+    statistic. Audited."""
     from ..reports import followups
 
     t = translator(ctx)
@@ -172,9 +173,11 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
     if not result:
         click.echo(t("reports.followup.none"))
         return
-    cols = [t(f"reports.followup.col.{c}") for c in ("client", "grund", "months", "due_by", "interviewer")]
-    widths = [max(len(cols[0]), *(len(f.client_ref) for f in result)), 10, max(len(cols[2]), 3), 10,
-              max(len(cols[4]), *(len(f.interviewer or "") for f in result))]
+    cols = [t(f"reports.followup.col.{c}") for c in ("client", "latest", "months", "due_by", "interviewer")]
+    latest = {f.anchor_rid: f"{(f.anchor_date or f.grund_date).isoformat()} {t('followup.short.' + f.anchor_instrument)}"
+              for f in result}  # the interview the next follow-up counts from (issue 14)
+    widths = [max(len(cols[0]), *(len(f.client_ref) for f in result)), max(len(cols[1]), *map(len, latest.values())),
+              max(len(cols[2]), 3), 10, max(len(cols[4]), *(len(f.interviewer or "") for f in result))]
     status = None
     for f in result:
         if f.status != status:
@@ -182,7 +185,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
             click.echo("")
             click.echo(f"{t(f'reports.followup.status.{status}')}:")
             click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
-        cells = [f.client_ref, f.grund_date.isoformat(), str(f.months), f.due_by.isoformat(), f.interviewer or ""]
+        cells = [f.client_ref, latest[f.anchor_rid], str(f.months), f.due_by.isoformat(), f.interviewer or ""]
         echo("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
     counts: dict[str, Any] = {s: sum(1 for f in result if f.status == s) for s in ("due", "overdue", "new_grund")}
     click.echo("")

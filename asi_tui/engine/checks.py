@@ -15,6 +15,8 @@ from ..bank.compiled import CompiledAlert, CompiledCheck, QuestionBank
 from ..bank.model import Item
 from .outcome import ACCEPTED, COMPLETED, CompletionRefused, EngineError, Finding, Outcome
 
+WINDOW_KEY = "#window"  # key suffix of the soft warning `window_bound: soft` raises
+
 
 class InterviewChecks:
     """Checks and completion over an interview's state; `Interview` supplies the state
@@ -29,6 +31,8 @@ class InterviewChecks:
     alerts: dict[str, Finding]
     _hidden: set[str]
     _env_check: E.Env
+
+    def since_last_limit(self, item: Item) -> tuple[int, str] | None: ...  # supplied by Interview
 
     # ------------------------------------------------------------------ hard rules
 
@@ -73,11 +77,29 @@ class InterviewChecks:
             self._update_check(check, outcome)
         for alert in self.bank.alerts.get(item_id, ()):
             self._update_alert(alert, outcome)
+        self._update_window(self.bank.by_id[item_id], outcome)
         for other in outcome.hidden:  # a hidden item's own findings no longer apply
             for check in self.bank.checks.get(other, ()):
                 self._update_check(check, outcome)
             for alert in self.bank.alerts.get(other, ()):
                 self._update_alert(alert, outcome)
+            self._update_window(self.bank.by_id[other], outcome)
+
+    def _update_window(self, item: Item, outcome: Outcome) -> None:
+        """`window_bound: soft`: warn when a since-last number exceeds what the time
+        since the last interview makes plausible (a soft warning like a bank check)."""
+        if item.window_bound != "soft":
+            return
+        key = f"{item.id}{WINDOW_KEY}"
+        value = self._value_of(item.id)
+        limit = self.since_last_limit(item) if _is_number(value) and item.id not in self._hidden else None
+        if limit is not None and value > limit[0]:  # type: ignore[operator]
+            finding = Finding(key, item.id, f"engine.warn.over_since_last.{limit[1]}", "soft")
+            self.warnings[key] = finding
+            outcome.warnings.append(finding)
+        else:
+            self.warnings.pop(key, None)
+            self.deferred.discard(key)
 
     def _update_check(self, check: CompiledCheck, outcome: Outcome) -> None:
         if check.severity != "soft":
@@ -110,6 +132,8 @@ class InterviewChecks:
         for alerts in self.bank.alerts.values():
             for alert in alerts:
                 self._update_alert(alert, scratch)
+        for item in self.bank.items:
+            self._update_window(item, scratch)
 
     def defer(self, key: str) -> None:
         """Keep a soft warning for the review screen instead of correcting now."""

@@ -34,7 +34,7 @@ from .outcome import (  # noqa: F401 - re-exported: callers import the engine's 
     Finding,
     Outcome,
 )
-from .timeframe import FOLLOWUP_MAX_AGE_DAYS, Window, format_window, window_for
+from .timeframe import FOLLOWUP_MAX_AGE_DAYS, Window, format_window, since_last_limit, window_for
 from .values import (
     N,
     X,
@@ -50,6 +50,14 @@ from .values import (
 )
 
 _EMPTY = object()  # "no entry" marker in lookups
+
+
+def code_or_group(value: str, codes: Iterable[object]) -> bool:
+    """`value` is one of `codes`, or their first digits: the group above a code in a
+    hierarchical classification ("53" and "5" for SSYK 5321). A bank that wants whole
+    codes only says so with its `pattern` (kommun: exactly four digits)."""
+    texts = [str(c) for c in codes]
+    return value in texts or any(c.startswith(value) for c in texts)
 
 
 class Interview(InterviewChecks):
@@ -153,6 +161,11 @@ class Interview(InterviewChecks):
             return None
         return window_for(item.timeframe, self.date, self.linked_date)
 
+    def since_last_limit(self, item: Item) -> tuple[int, str] | None:
+        """(largest value, unit) a `since_last` number can take in this interview's window."""
+        w = self.window(item)
+        return since_last_limit(item.type, item.unit, w) if w is not None else None
+
     def timeframe_label(self, item: Item | str, lang: str = "sv") -> str | None:
         w = self.window(item)
         return format_window(w, Translator(lang)) if w is not None else None
@@ -198,6 +211,9 @@ class Interview(InterviewChecks):
             value = str(raw).strip()
             if item.pattern and not re.fullmatch(item.pattern, value):
                 raise Invalid("engine.invalid.pattern")
+            valid = self.bank.valid_codes_for(item)
+            if valid is not None and not code_or_group(value, valid.values):
+                raise Invalid("engine.invalid.not_in_codes", {"codes": valid.id})
         else:  # comment
             value = "" if raw is None else str(raw).strip()
         return value
@@ -210,6 +226,11 @@ class Interview(InterviewChecks):
             w = self.window(item)
             if w is not None and w.days is not None and v > w.days:
                 raise Invalid("engine.invalid.over_window", {"max": w.days, "window": item.timeframe})
+        if item.window_bound == "hard":
+            limit = self.since_last_limit(item)
+            if limit is not None and v > limit[0]:
+                assert self.linked_date is not None
+                raise Invalid(f"engine.invalid.over_since_last.{limit[1]}", {"max": limit[0], "since": self.linked_date.isoformat()})
         age = self.age()
         if age is not None and item.id != self.bank.model.age_item:
             years = v / 12 if item.type == "years_months" else (v if item.unit == "years" else None)

@@ -74,3 +74,10 @@ def check_ref(value: object, kind: str = "client_ref") -> str:
     if not _printable(text) or (kind == "record_id" and not _RECORD_ID_RE.fullmatch(text)):
         raise InvalidReference(_KEYS[kind, "unprintable"])
     return text
+
+
+def same_client_key(ref: object) -> str:
+    """The form in which two client references are compared: case and runs of
+    blanks do not tell clients apart ("K-7" and " k-7 " are one client), so
+    follow-up chains and export keys do not split over a typing difference."""
+    return " ".join(ref.split()).casefold() if isinstance(ref, str) else ""

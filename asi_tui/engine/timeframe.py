@@ -54,6 +54,40 @@ def window_for(kind: str, interview_date: date, linked_date: date | None = None)
     raise ValueError(f"unknown time frame {kind!r}")
 
 
+def months_up(start: date, end: date) -> int:
+    """Calendar months from `start` to `end`, a begun month counting as a whole one
+    (10 Jan -> 25 Jul is 7): the banks round two weeks or more up to a month, so a
+    bound in whole months must never be stricter than that."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    return months + (1 if add_months(start, months) < end else 0)
+
+
+def since_last_limit(item_type: str, unit: str | None, window: Window) -> tuple[int, str] | None:
+    """The largest value a `since_last` number can take in `window`, in the item's
+    own unit, with that unit's name; None for numbers the window does not bound.
+
+    * durations (years:months, or counts of days, months or years) cannot be
+      longer than the time since the last interview;
+    * counts of events (`times`): one a week on average is the plausible most
+      (a bank marks these `window_bound: soft`).
+    """
+    if window.kind != "since_last" or window.start is None:
+        return None
+    days = window.days or 0
+    months = months_up(window.start - timedelta(days=1), window.end)
+    if item_type == "years_months" or (item_type == "count" and unit == "months"):
+        return months, "months"
+    if item_type == "days" or (item_type == "count" and unit == "days"):
+        return days, "days"
+    if item_type == "count" and unit == "years":
+        return -(-months // 12), "years"
+    if item_type == "count" and unit == "times":
+        return -(-days // 7), "times"
+    return None
+
+
 def format_day(d: date, t: Translator, with_year: bool = True) -> str:
     month = t(f"month.{d.month}")
     return f"{d.day} {month} {d.year}" if with_year else f"{d.day} {month}"

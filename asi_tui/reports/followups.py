@@ -1,10 +1,19 @@
-"""Follow-up planning (reference §7.3): whose ASI Uppföljning is due.
+"""Follow-up planning (reference §7.3): whose next ASI Uppföljning is due.
 
-Works from the record index only (no record is decrypted). For each client
-the latest completed ASI Grund counts; it is followed up when an
-Uppföljning (of any status: one that is under way counts) links to it or, for
-records without a link, when the client has an Uppföljning dated after it.
-Without one, by the Grund's age on `today`:
+Works from the record index only (no record is decrypted) and follows the
+chains of `store/chain.py`: for each client the *anchor* is the latest
+completed ASI interview, the Grund or an Uppföljning (so a client is planned
+again after every follow-up). The occasion after the anchor is closed when
+
+* an Uppföljning links to the anchor, whatever its status (one under way counts;
+  a withdrawn one does not exist for planning), or, for records without a link,
+  the client has an Uppföljning dated after the anchor;
+* a registered dropout registration links to the anchor (a follow-up dropout:
+  the occasion is closed without an interview). Withdrawing that dropout
+  (`Session.withdraw_dropout`) opens the occasion again.
+
+An open occasion is placed by the anchor's age on `today`, with the unit's
+intervals (`intervals_for`; default 6, 12 and 24 months):
 
 * under 6 months: `upcoming` (listed only on request);
 * 6-12 months (both ends included): `due`;
@@ -18,10 +27,12 @@ never part of the de-identified statistics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
+from ..engine.limits import same_client_key
+from ..store.chain import chain_root, closes, default_link, doc_date
 from .common import add_months, months_between
 
 if TYPE_CHECKING:
@@ -29,18 +40,73 @@ if TYPE_CHECKING:
 
 STATUSES = ("due", "overdue", "new_grund", "upcoming")
 DUE_MONTHS, OVERDUE_MONTHS, NEW_GRUND_MONTHS = 6, 12, 24
+SETTINGS_KIND, SETTINGS_ID = "settings", "followups"  # the encrypted settings document (store docs)
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """When the next follow-up is due, in months after the latest interview."""
+
+    due: int = DUE_MONTHS
+    overdue: int = OVERDUE_MONTHS
+    new_grund: int = NEW_GRUND_MONTHS
+
+    @classmethod
+    def parse(cls, data: object) -> "Intervals | None":
+        """From a settings entry {due, overdue, new_grund}; None when it is not a sane one."""
+        if not isinstance(data, Mapping):
+            return None
+        try:
+            values = {k: int(data[k]) for k in ("due", "overdue", "new_grund") if k in data}
+        except (TypeError, ValueError):
+            return None
+        got = cls(**values)
+        return got if 0 < got.due <= got.overdue <= got.new_grund <= 120 else None
+
+
+def intervals_for(unit: str | None = None, settings: Mapping[str, Any] | None = None) -> Intervals:
+    """The follow-up intervals of a unit: `settings["units"][unit]`, else
+    `settings["default"]`, else 6/12/24 months. There are no unit ids yet (the
+    index has none): every client gets the default until units arrive."""
+    settings = settings or {}
+    units = settings.get("units") if isinstance(settings.get("units"), Mapping) else {}
+    for entry in ((units or {}).get(unit) if unit else None, settings.get("default")):
+        got = Intervals.parse(entry)
+        if got is not None:
+            return got
+    return Intervals()
+
+
+def load_interval_settings(session: "Session") -> dict[str, Any]:
+    return session.load_docs(SETTINGS_KIND).get(SETTINGS_ID, {})
+
+
+def save_interval_settings(session: "Session", intervals: Intervals, unit: str | None = None) -> None:
+    """Set the default intervals, or one unit's (admin; audited)."""
+    session.require_admin()
+    settings = load_interval_settings(session)
+    if unit:
+        settings.setdefault("units", {})[unit] = asdict(intervals)
+    else:
+        settings["default"] = asdict(intervals)
+    session.save_doc(SETTINGS_KIND, SETTINGS_ID, settings)
+    session.log("settings", detail={"followup_intervals": asdict(intervals), "unit": bool(unit)})
 
 
 @dataclass(frozen=True)
 class FollowUp:
     client_ref: str
-    grund_rid: str
+    grund_rid: str  # the Grund the chain starts from
     grund_date: date
-    months: int  # whole months since the Grund
+    months: int  # whole months since the anchor (the latest interview)
     status: str
-    due_from: date  # Grund + 6 months
-    due_by: date  # Grund + 12 months
-    interviewer: str | None = None
+    due_from: date  # anchor + 6 months (the unit's `due`)
+    due_by: date  # anchor + 12 months (the unit's `overdue`)
+    interviewer: str | None = None  # who did the anchor interview
+    anchor_rid: str = ""
+    anchor_date: date | None = None
+    anchor_instrument: str = "grund"
+    followups: int = 0  # completed Uppföljningar in the chain so far
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,76 +118,76 @@ class FollowUp:
             "due_from": self.due_from.isoformat(),
             "due_by": self.due_by.isoformat(),
             "interviewer": self.interviewer,
+            "anchor_rid": self.anchor_rid,
+            "anchor_date": self.anchor_date.isoformat() if self.anchor_date else None,
+            "anchor_instrument": self.anchor_instrument,
+            "followups": self.followups,
         }
 
 
-def status_of(grund_date: date, today: date) -> str:
-    if today < add_months(grund_date, DUE_MONTHS):
+def status_of(anchor_date: date, today: date, intervals: Intervals = Intervals()) -> str:
+    if today < add_months(anchor_date, intervals.due):
         return "upcoming"
-    if today <= add_months(grund_date, OVERDUE_MONTHS):
+    if today <= add_months(anchor_date, intervals.overdue):
         return "due"
-    if today <= add_months(grund_date, NEW_GRUND_MONTHS):
+    if today <= add_months(anchor_date, intervals.new_grund):
         return "overdue"
     return "new_grund"
 
 
-def _date(text: object) -> date | None:
-    try:
-        return date.fromisoformat(str(text))
-    except (TypeError, ValueError):
-        return None
-
-
 def plan_followups(docs: Iterable[dict[str, Any]], today: date, include_upcoming: bool = False,
-                   interviewer: str | None = None) -> list[FollowUp]:
-    """The planning list from index documents (pure; `followups` feeds it)."""
-    docs = [d for d in docs if not d.get("practice") and d.get("kind") == "interview"]
-    latest: dict[str, dict[str, Any]] = {}
-    for d in docs:
-        if d.get("instrument") != "grund" or d.get("status") != "completed":
-            continue
-        day = _date(d.get("interview_date"))
-        if day is None:
-            continue
-        ref = str(d.get("client_ref") or "")
-        prev = latest.get(ref)
-        if prev is None or (day, d["rid"]) > (_date(prev.get("interview_date")), prev["rid"]):
-            latest[ref] = d
-    linked: set[str] = set()
-    later: dict[str, list[date]] = {}
-    for d in docs:
-        if d.get("instrument") != "uppfoljning":
-            continue
-        if d.get("linked_rid"):
-            linked.add(str(d["linked_rid"]))
-        else:
-            day = _date(d.get("interview_date"))
-            if day is not None:
-                later.setdefault(str(d.get("client_ref") or ""), []).append(day)
+                   interviewer: str | None = None,
+                   intervals: Callable[[str | None], Intervals] = intervals_for) -> list[FollowUp]:
+    """The planning list from index documents (pure; `followups` feeds it).
+    `intervals(unit)` gives a unit's intervals (the documents carry no unit yet)."""
+    docs = [d for d in docs if not d.get("practice") and d.get("status") != "withdrawn"]
+    by_rid = {str(d["rid"]): d for d in docs}
+    by_client: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:  # one pass: the planner stays linear in the number of records
+        by_client.setdefault(same_client_key(d.get("client_ref")), []).append(d)
     out = []
-    for ref, d in latest.items():
-        day = _date(d["interview_date"])
-        assert day is not None
-        if d["rid"] in linked or any(u > day for u in later.get(ref, ())):
+    for ref, own in sorted(by_client.items()):
+        anchor = default_link(own, ref, date.max)
+        day = doc_date(anchor) if anchor else None
+        if anchor is None or day is None or _closed(anchor, day, own):
             continue
-        if interviewer is not None and d.get("interviewer") != interviewer:
+        if interviewer is not None and anchor.get("interviewer") != interviewer:
             continue
-        status = status_of(day, today)
+        span = intervals(anchor.get("unit"))
+        status = status_of(day, today, span)
         if status == "upcoming" and not include_upcoming:
             continue
+        root = by_rid.get(chain_root(str(anchor["rid"]), by_rid), anchor)
+        done = sum(1 for d in own if d.get("instrument") == "uppfoljning" and d.get("status") == "completed"
+                   and chain_root(str(d["rid"]), by_rid) == root["rid"])
         out.append(
-            FollowUp(ref, d["rid"], day, months_between(day, today), status, add_months(day, DUE_MONTHS),
-                     add_months(day, OVERDUE_MONTHS), d.get("interviewer"))
+            FollowUp(str(anchor.get("client_ref") or ref), str(root["rid"]), doc_date(root) or day, months_between(day, today), status,
+                     add_months(day, span.due), add_months(day, span.overdue), anchor.get("interviewer"),
+                     str(anchor["rid"]), day, str(anchor.get("instrument")), done)
         )
     order = {s: i for i, s in enumerate(STATUSES)}
-    return sorted(out, key=lambda f: (order[f.status], f.grund_date, f.client_ref))
+    return sorted(out, key=lambda f: (order[f.status], f.anchor_date or f.grund_date, f.client_ref))
+
+
+def _closed(anchor: dict[str, Any], day: date, own: list[dict[str, Any]]) -> bool:
+    for d in own:
+        if d.get("kind") == "interview" and d.get("instrument") == "uppfoljning" and d["rid"] != anchor["rid"]:
+            if d.get("linked_rid") == anchor["rid"]:
+                return True  # the next follow-up is under way (or done)
+            if not d.get("linked_rid") and (doc_date(d) or date.min) > day:
+                return True  # an unlinked (older) record dated after the anchor
+        if closes(d, anchor):
+            return True  # a registered dropout closed this occasion
+    return False
 
 
 def followups(session: "Session", today: date | None = None, include_upcoming: bool = False,
               interviewer: str | None = None) -> list[FollowUp]:
     """The planning list for `today` (default: the real date); audited with counts only."""
     today = today or date.today()
-    result = plan_followups(session.list_records(), today, include_upcoming, interviewer)
+    settings = load_interval_settings(session)
+    result = plan_followups(session.list_records(), today, include_upcoming, interviewer,
+                            lambda unit: intervals_for(unit, settings))
     counts = {s: sum(1 for f in result if f.status == s) for s in STATUSES}
     session.log("followups", detail={"today": today.isoformat(), "listed": len(result), **counts})
     return result

@@ -23,6 +23,8 @@ import hmac
 import secrets
 from typing import Any, Iterable, Mapping
 
+from ..engine.limits import same_client_key
+
 KEY_HEX = 16
 MAX_CHAIN = 64
 
@@ -33,7 +35,7 @@ class Pseudonyms:
         self.export_id = secrets.token_hex(8)  # names the run in its codebooks, so its files belong together
         # rid -> (linked rid, normalised client reference, instrument): small, from the index
         self._docs: dict[str, tuple[str | None, str, str]] = {
-            str(d["rid"]): (d.get("linked_rid") or None, _norm_ref(d.get("client_ref")), str(d.get("instrument") or ""))
+            str(d["rid"]): (d.get("linked_rid") or None, same_client_key(d.get("client_ref")), str(d.get("instrument") or ""))
             for d in docs
             if d.get("rid")
         }
@@ -66,9 +68,7 @@ class Pseudonyms:
 
     def client(self, rid: str, client_ref: object = None) -> str:
         ref = (self._docs.get(self.root(rid), (None, "", ""))[1] or self._docs.get(rid, (None, "", ""))[1]
-               or _norm_ref(client_ref))
+               or same_client_key(client_ref))
         return self._mac("client", ref) if ref else ""
 
 
-def _norm_ref(ref: object) -> str:
-    return " ".join(str(ref).split()).casefold() if isinstance(ref, str) else ""

@@ -20,3 +20,10 @@ def require_may_create_record(user: User, practice: bool, dropout: bool) -> None
     """An uncertified interviewer may only practise or register a dropout."""
     if not practice and not dropout and user.role == "interviewer" and not user.certified:
         raise NotAuthorized("store.error.not_certified")
+
+
+def require_may_withdraw(user: User, registered_by: str | None) -> None:
+    """A dropout registration is withdrawn by the interviewer who registered it or by
+    the unit; until units exist (another issue adds them) the unit is an admin."""
+    if user.id != registered_by and not user.is_admin:
+        raise NotAuthorized("chain.error.withdraw_not_allowed")

@@ -29,7 +29,8 @@ from .locks import RecordLock
 from .records import Snapshot, new_header, write_snapshot
 
 PAUSED = "paused"
-STATUSES = (IN_PROGRESS, PAUSED, COMPLETED)
+WITHDRAWN = "withdrawn"  # a dropout registration taken back: kept and audited, out of statistics and planning
+STATUSES = (IN_PROGRESS, PAUSED, COMPLETED, WITHDRAWN)
 
 
 class RecordHandle:
@@ -59,7 +60,7 @@ class RecordHandle:
             bank, date.fromisoformat(self.body["interview_date"]), date.fromisoformat(linked["date"]) if linked else None
         )
         answers = {k: decode(v["v"]) for k, v in self.body.get("answers", {}).items()}
-        status = COMPLETED if self.body.get("status") == COMPLETED else IN_PROGRESS
+        status = COMPLETED if self.body.get("status") in (COMPLETED, WITHDRAWN) else IN_PROGRESS
         self.interview.restore(answers, self.body.get("deferred", []), status)
         self.answer_meta: dict[str, dict[str, str]] = {
             k: {"by": v.get("by", ""), "at": v.get("at", "")} for k, v in self.body.get("answers", {}).items()
@@ -175,7 +176,7 @@ class RecordHandle:
             raise StoreError("store.error.reopen")
         if self.writer is None or self._closed:
             raise ReadOnly()
-        if self.status == COMPLETED and not allow_completed:
+        if self.status in (COMPLETED, WITHDRAWN) and not allow_completed:
             raise StoreError("engine.invalid.completed")
         return self.writer
 
@@ -333,6 +334,15 @@ class RecordHandle:
             raise
         self._log_answers()
         self.session.log("complete", self.rid, self.client_ref, detail=self._mark())
+
+    def withdraw(self, reason: str) -> None:
+        """Take back a dropout registration: a status change with who, when and why
+        (journalled, compacted, audited), never a delete. See `Session.withdraw_dropout`."""
+        self._require_writable(allow_completed=True)
+        before = self.status
+        self.set_meta("withdrawn", {"reason": reason, "by": self.session.user.id, "at": clock.now()})
+        self._compact(WITHDRAWN)
+        self.session.log("withdraw", self.rid, self.client_ref, detail={"before": before})
 
     def _log_answers(self) -> None:
         if self.session_answers:

@@ -185,6 +185,7 @@ def index_doc(snap: Snapshot, hwm: tuple[int, int] | None = None) -> dict[str, A
         "interviewer": b.get("interviewer"),
         "interview_date": b.get("interview_date"),
         "linked_rid": (b.get("linked") or {}).get("rid"),
+        "reactualisation": bool((b.get("meta") or {}).get("reactualisation")),  # store/chain.py
         "practice": bool(b.get("practice")),
         "created": b.get("created"),
         "updated": b.get("updated"),

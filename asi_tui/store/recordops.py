@@ -12,7 +12,7 @@ from typing import Any, Iterator
 from ..bank.loader import QuestionBank
 from ..engine.interview import COMPLETED, IN_PROGRESS, EngineError, Interview
 from ..engine.limits import check_ref
-from . import access, clock
+from . import access, chain, clock
 from . import crypto as C
 from .bank_versions import BankVersions
 from .core import SessionCore
@@ -24,6 +24,9 @@ from .integrity import RebuildReport, hwm_of, older_copy
 from .journal import journal_gen, journal_path, read_journal
 from .locks import RecordLock
 from .records import Snapshot, new_header, write_snapshot
+
+
+WITHDRAW_REASON_MAX = 500
 
 
 class RecordOps(SessionCore):
@@ -42,6 +45,8 @@ class RecordOps(SessionCore):
         dropout = bank.instrument == "bortfall"
         access.require_may_create_record(self.user, practice, dropout)
         client_ref = check_ref(client_ref)  # printable, bounded: raises InvalidReference (an EngineError)
+        meta = dict(meta or {})
+        linked, link_notices = self.check_link(bank, linked, client_ref, interview_date, practice, meta)
         linked_date = date.fromisoformat(linked["date"]) if linked else None
         try:
             Interview(bank, interview_date, linked_date, today=date.today())
@@ -64,7 +69,7 @@ class RecordOps(SessionCore):
             "practice": practice,
             "answers": {},
             "deferred": [],
-            "meta": meta or {},
+            "meta": meta,
             "history": [{"status": IN_PROGRESS, "by": self.user.id, "at": clock.now()}],
         }
         dek = C.random_key()
@@ -78,12 +83,41 @@ class RecordOps(SessionCore):
             snap = Snapshot(header, body, dek)
             self.index.upsert(index_doc(snap))
             self.log("create", rid, client_ref.strip(), detail={"gen": 0, "seq": 0})
-            handle = RecordHandle(self, snap, bank, lock, [])
+            handle = RecordHandle(self, snap, bank, lock, link_notices)
             handle._replay()
             return handle
         except BaseException:
             lock.release()
             raise
+
+    def check_link(self, bank: QuestionBank, linked: dict[str, Any] | None, client_ref: str, interview_date: date,
+                   practice: bool, meta: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+        """The link as it would be stored, by the chain rules (`chain.py`), with
+        its warnings; raises chain.LinkError. `create_record` calls it, and so can
+        a front end that wants to check before it asks for anything more.
+
+        The date comes from the linked record itself, never from the caller. A
+        training case links to a date only (`rid` None), and only as practice."""
+        if meta.get(chain.REACTUALISATION) and not linked:
+            raise chain.LinkError("chain.error.reactualisation_instrument")
+        if not linked:
+            return None, []
+        if bank.instrument == "grund" or (bank.instrument == "spel" and not bank.is_followup):
+            raise chain.LinkError("chain.error.link_not_followup")
+        rid = linked.get("rid")
+        if rid is None:
+            if not practice:
+                raise chain.LinkError("chain.error.link_missing")
+            return linked, []
+        if practice:
+            raise chain.LinkError("chain.error.link_practice")
+        target = self.index.get(str(rid))
+        warnings = chain.check_link(target, client_ref, interview_date, chain.linkable_for(bank.instrument))
+        assert target is not None
+        if meta.get(chain.REACTUALISATION):
+            chain.check_reactualisation(bank, target, self.index.all(), interview_date)
+            meta[chain.REACTUALISATION] = True
+        return {"rid": str(rid), "date": str(target["interview_date"])}, warnings
 
     def open_record(self, rid: str, readonly: bool = False) -> RecordHandle:
         path = self.store.dir.record_path(rid)
@@ -166,6 +200,27 @@ class RecordOps(SessionCore):
                     damaged.append(rid)
                 continue
             yield snap.body
+
+    def withdraw_dropout(self, rid: str, reason: str) -> None:
+        """Withdraw a registered dropout (the client was interviewed after all, or it
+        was registered by mistake): the record stays, with status `withdrawn`, the
+        reason in its meta and an audit entry; statistics and the planner skip it."""
+        doc = self.index.get(rid)
+        if doc is None:
+            raise RecordNotFound(None, rid=rid)
+        if doc.get("kind") != "dropout":
+            raise StoreError("chain.error.withdraw_not_dropout")
+        if doc.get("status") == "withdrawn":
+            raise StoreError("chain.error.withdraw_already")
+        access.require_may_withdraw(self.user, doc.get("interviewer"))
+        reason = " ".join(str(reason or "").split())
+        if not reason or len(reason) > WITHDRAW_REASON_MAX:
+            raise StoreError("chain.error.withdraw_reason", max=WITHDRAW_REASON_MAX)
+        handle = self.open_record(rid)
+        try:
+            handle.withdraw(reason)
+        finally:
+            handle.close(log=False)
 
     def delete_record(self, rid: str) -> None:
         """Crypto-shred: overwrite and remove the snapshot (the only copy of its

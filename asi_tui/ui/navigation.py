@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from ..store import RecordHandle
+    from ..store.chain import ChainEntry
     from ..training.exercises import Exercise
 
 Callback = Callable[[Any], None]
@@ -40,6 +41,11 @@ def open_interview(node: DOMNode, handle: RecordHandle, *, owns_record: bool = T
 def open_feedback(node: DOMNode, handle: RecordHandle, *, replace: bool = False) -> None:
     """The Återkoppling of a completed interview (`replace`: instead of the current screen)."""
     _open(node, "feedback", replace=replace, handle=handle)
+
+
+def open_change(node: DOMNode, entries: list[ChainEntry], client_ref: str) -> None:
+    """The client's change view over a chain of two or more interviews."""
+    _open(node, "change", entries=entries, client_ref=client_ref)
 
 
 def open_ratings(node: DOMNode, handle: RecordHandle, callback: Callback | None = None) -> None:

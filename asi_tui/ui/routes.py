@@ -13,6 +13,7 @@ from textual.screen import Screen
 from .screens.admin import AdminScreen
 from .screens.audit import AuditScreen
 from .screens.bank_versions import BankVersionsScreen
+from .screens.change import ChangeScreen
 from .screens.exercises import ExercisePickerScreen
 from .screens.feedback import FeedbackScreen
 from .screens.home import HomeScreen
@@ -36,6 +37,7 @@ ROUTES: dict[str, type[Screen[Any]]] = {
     "ratings": RatingsScreen,
     "review": ReviewScreen,
     "feedback": FeedbackScreen,
+    "change": ChangeScreen,
     "exercises": ExercisePickerScreen,
     "exercise": TrainingInterviewScreen,
     "scorecard": ScorecardScreen,

@@ -12,7 +12,7 @@ from asi_tui.bank.registry import bundled_bank
 from asi_tui.store.banks import BankStore, resolver_for
 from asi_tui.store import Session, Store
 
-from .helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, MAP_V1_V2, make_grund_v2, write
+from .helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, GRUND_V1, MAP_V1_V2, make_grund_v2, write
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def grund_v2_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def grund_v1() -> QuestionBank:
-    return bundled_bank("asi-grund")
+    return load_bank(GRUND_V1)  # the maps below start at 1.0.0, not at the newest bundled version
 
 
 @pytest.fixture(scope="session")

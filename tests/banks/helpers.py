@@ -6,9 +6,13 @@ from pathlib import Path
 
 import yaml
 
+from asi_tui.bank.model import version_key
+
 from tests.conftest import BANKS
 
-GRUND_V1 = BANKS / "grund" / "asi-grund-1.0.0.yaml"
+# "v1": the newest bundled Grund, the version new interviews start on before anything is published
+GRUND_V1 = sorted((BANKS / "grund").glob("asi-grund-*.yaml"), key=lambda p: version_key(p.stem.removeprefix("asi-grund-")))[-1]
+V1 = GRUND_V1.stem.removeprefix("asi-grund-")
 ADMIN, ADMIN_PW = "admin", "admin passphrase 1"
 ANNA, ANNA_PW = "anna", "anna passphrase 22"
 
@@ -16,9 +20,9 @@ ANNA, ANNA_PW = "anna", "anna passphrase 22"
 # (barbiturates (6) merged into sedatives (7), a new code 13 for new psychoactive substances)
 SUBSTANCE_2 = "substance_2022"
 
-MAP_V1_V2 = """\
-from: {bank: asi-grund, version: 1.0.0}
-to: {bank: asi-grund, version: 2.0.0}
+MAP_V1_V2 = f"""\
+from: {{bank: asi-grund, version: {V1}}}
+to: {{bank: asi-grund, version: 2.0.0}}
 note: "2022 revision: M4 renamed, M11 dropped, barbiturates merged into sedatives"
 rename:
   M4: M4x
@@ -26,7 +30,7 @@ remove:
   - M11
 recode:
   D14:
-    map: {6: 7}
+    map: {{6: 7}}
 """
 
 

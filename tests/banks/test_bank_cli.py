@@ -12,7 +12,7 @@ from asi_tui.cli import main
 
 from tests.conftest import BANKS
 
-from .helpers import ADMIN_PW, ANNA_PW, MAP_V1_V2, make_grund_v2, write
+from .helpers import V1, ADMIN_PW, ANNA_PW, MAP_V1_V2, make_grund_v2, write
 
 
 @pytest.fixture
@@ -53,12 +53,12 @@ def test_publish_list_retire_activate(cli, tmp_path):
     data = json.loads(r.output)
     rows = {(v["bank_id"], v["version"]): v for v in data["versions"]}
     assert rows[("asi-grund", "2.0.0")]["active"] and rows[("asi-grund", "2.0.0")]["source"] == "published"
-    assert not rows[("asi-grund", "1.0.0")]["active"] and rows[("asi-grund", "1.0.0")]["records"] == 0
-    assert data["maps"][0]["from"] == "asi-grund 1.0.0" and data["maps"][0]["to"] == "asi-grund 2.0.0"
+    assert not rows[("asi-grund", V1)]["active"] and rows[("asi-grund", V1)]["records"] == 0
+    assert data["maps"][0]["from"] == f"asi-grund {V1}" and data["maps"][0]["to"] == "asi-grund 2.0.0"
 
-    assert cli("bank", "retire", "asi-grund", "1.0.0").exit_code == 0
+    assert cli("bank", "retire", "asi-grund", V1).exit_code == 0
     text = cli("bank", "versions").output
-    line = next(ln for ln in text.splitlines() if "asi-grund" in ln and "1.0.0" in ln)
+    line = next(ln for ln in text.splitlines() if "asi-grund" in ln and V1 in ln)
     assert "retired" in line and "bundled" in line
     line = next(ln for ln in text.splitlines() if "asi-grund" in ln and "2.0.0" in ln)
     assert "active" in line and "published" in line
@@ -66,8 +66,8 @@ def test_publish_list_retire_activate(cli, tmp_path):
 
     r = cli("bank", "retire", "asi-grund", "2.0.0")
     assert "is the active version for grund" in error_line(r)
-    r = cli("bank", "activate", "asi-grund", "1.0.0")
-    assert r.exit_code == 0 and "asi-grund 1.0.0" in r.output
+    r = cli("bank", "activate", "asi-grund", V1)
+    assert r.exit_code == 0 and f"asi-grund {V1}" in r.output
 
     r = cli("bank", "publish", str(v2))
     assert error_line(r) == "Error: asi-grund 2.0.0 is already published. A published version never changes: raise the version number."
@@ -102,7 +102,7 @@ def test_suggest_map_then_check_it(cli, tmp_path):
     assert r.exit_code == 0, r.output
     assert yaml.safe_load(r.output)["rename"] == {"M4": "M4x"}
     out = tmp_path / "suggested.yaml"
-    assert cli("bank", "suggest-map", "asi-grund@1.0.0", str(v2), "-o", str(out)).exit_code == 0
+    assert cli("bank", "suggest-map", f"asi-grund@{V1}", str(v2), "-o", str(out)).exit_code == 0
     r = cli("bank", "check-map", str(out), "--new", str(v2))
     assert r.exit_code == 1
     assert f"{out}:" in r.output and "D14" in r.output and "1 problems" in r.output.splitlines()[-1]

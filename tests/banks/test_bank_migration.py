@@ -9,7 +9,7 @@ from asi_tui.bank.loader import BankError
 from asi_tui.bank.migration import Migrator, load_map, suggest
 from asi_tui.engine.values import MissingCode
 
-from .helpers import MAP_V1_V2, write
+from .helpers import MAP_V1_V2, V1, write
 
 
 def _messages(problems):
@@ -25,9 +25,9 @@ def test_the_v1_to_v2_map_is_valid(tmp_path, grund_v1, grund_v2):
 
 
 def test_every_wrong_id_and_code_is_reported_with_its_line(tmp_path, grund_v1, grund_v2):
-    text = """\
-from: {bank: asi-grund, version: 1.0.0}
-to: {bank: asi-grund, version: 2.0.0}
+    text = f"""\
+from: {{bank: asi-grund, version: {V1}}}
+to: {{bank: asi-grund, version: 2.0.0}}
 rename:
   M4: M4y
   NOPE: M4x
@@ -41,7 +41,7 @@ recode:
       99: 1
       5: 14
   G16:
-    map: {1: 2}
+    map: {{1: 2}}
 """
     path = write(tmp_path / "bad.yaml", text)
     report = load_map(path).validate(grund_v1, grund_v2)
@@ -50,7 +50,7 @@ recode:
     assert any(m.startswith("4: M4: rename target 'M4y' does not exist in asi-grund 2.0.0") for m in got), got
     assert any(m.startswith("5: NOPE: renamed item 'NOPE' does not exist") for m in got), got
     assert any(m.startswith("7: M1: M1 still exists in asi-grund 2.0.0") for m in got), got
-    assert any(m.startswith("13: D14: 99 is not a code of D14 in 1.0.0") for m in got), got
+    assert any(m.startswith(f"13: D14: 99 is not a code of D14 in {V1}") for m in got), got
     assert any(m.startswith("14: D14: 14 is not a code of D14 in 2.0.0") for m in got), got
     assert any(m.startswith("15: G16: only coded items can be recoded") for m in got), got
 
@@ -66,7 +66,7 @@ def test_an_old_code_without_a_place_in_the_new_list_is_an_error(tmp_path, grund
 
 
 def test_unmapped_removals_are_warnings(tmp_path, grund_v1, grund_v2):
-    text = "from: {bank: asi-grund, version: 1.0.0}\nto: {bank: asi-grund, version: 2.0.0}\nrecode: {D14: {map: {6: 7}}}\n"
+    text = f"from: {{bank: asi-grund, version: {V1}}}\nto: {{bank: asi-grund, version: 2.0.0}}\nrecode: {{D14: {{map: {{6: 7}}}}}}\n"
     report = load_map(write(tmp_path / "m.yaml", text)).validate(grund_v1, grund_v2)
     assert report.errors == []
     assert {p.item for p in report.warnings if "old-version-only" in p.message} == {"M4", "M11"}
@@ -80,7 +80,7 @@ def test_from_and_to_must_name_the_banks(tmp_path, grund_v1, grund_v2):
 
 
 def test_a_malformed_map_is_refused_with_file_and_line(tmp_path):
-    path = write(tmp_path / "m.yaml", "from: {bank: asi-grund, version: 1.0.0}\nto: {bank: asi-grund}\nrenames: {}\n")
+    path = write(tmp_path / "m.yaml", f"from: {{bank: asi-grund, version: {V1}}}\nto: {{bank: asi-grund}}\nrenames: {{}}\n")
     with pytest.raises(BankError) as exc:
         load_map(path)
     text = "\n".join(map(str, exc.value.problems))
@@ -147,7 +147,7 @@ def test_split_rule_problems(tmp_path, grund_v1, grund_v2):
 def test_suggest_guesses_the_rename_lists_the_removal_and_maps_codes(grund_v1, grund_v2, tmp_path):
     text = suggest(grund_v1, grund_v2)
     data = yaml.safe_load(text)
-    assert data["from"] == {"bank": "asi-grund", "version": "1.0.0"}
+    assert data["from"] == {"bank": "asi-grund", "version": V1}
     assert data["rename"] == {"M4": "M4x"}
     assert data["remove"] == ["M11"]
     assert data["recode"]["D14"]["map"][7] == 7
@@ -169,9 +169,9 @@ def test_migrator_follows_a_chain_and_leaves_unmapped_versions_alone(tmp_path, g
     m12 = load_map(write(tmp_path / "a.yaml", MAP_V1_V2))
     m23 = load_map(write(tmp_path / "b.yaml", "from: {bank: asi-grund, version: 2.0.0}\n"
                                               "to: {bank: asi-grund, version: 3.0.0}\nrename: {M4x: M4z}\n"))
-    keys = {("asi-grund", v): "grund" for v in ("1.0.0", "2.0.0", "3.0.0", "0.9.0")}
+    keys = {("asi-grund", v): "grund" for v in (V1, "2.0.0", "3.0.0", "0.9.0")}
     migrate = Migrator([m23, m12], {"grund": ("asi-grund", "3.0.0")}, lambda b, v: keys.get((b, v)))
-    assert migrate("asi-grund", "1.0.0", {"M4": 1, "D14": 6}) == {"M4z": 1, "D14": 7}
+    assert migrate("asi-grund", V1, {"M4": 1, "D14": 6}) == {"M4z": 1, "D14": 7}
     assert migrate("asi-grund", "2.0.0", {"M4x": 0}) == {"M4z": 0}
     assert migrate("asi-grund", "3.0.0", {"M4z": 0}) == {"M4z": 0}
     assert migrate("asi-grund", "0.9.0", {"M4": 1}) == {"M4": 1}
@@ -184,6 +184,6 @@ def test_migrator_aimed_at_the_versions_present(tmp_path, grund_v1, grund_v2):
                                               "to: {bank: asi-grund, version: 3.0.0}\nrename: {M4x: M4z}\n"))
     migrate = Migrator([m12, m23], {"grund": ("asi-grund", "3.0.0")}, lambda b, v: "grund")
     # an export holding only 1.0.0 and 2.0.0 rows must not move answers to 3.0.0's ids
-    present = migrate.for_versions([("asi-grund", "1.0.0"), ("asi-grund", "2.0.0")])
-    assert present("asi-grund", "1.0.0", {"M4": 1}) == {"M4x": 1}
-    assert migrate("asi-grund", "1.0.0", {"M4": 1}) == {"M4z": 1}
+    present = migrate.for_versions([("asi-grund", V1), ("asi-grund", "2.0.0")])
+    assert present("asi-grund", V1, {"M4": 1}) == {"M4x": 1}
+    assert migrate("asi-grund", V1, {"M4": 1}) == {"M4z": 1}

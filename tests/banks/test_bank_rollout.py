@@ -6,6 +6,7 @@ both versions lines up column by column with the migration map applied.
 
 from __future__ import annotations
 
+from .helpers import V1
 import random
 from datetime import date
 
@@ -26,7 +27,7 @@ def test_publishing_v2_mid_interview(env, grund_v2_file, map_file, tmp_path):
     rename = {"M4": "M4x"}
     anna = env.session("anna")
     v1 = env.banks().active_bank("grund")
-    assert v1.version == "1.0.0"
+    assert v1.version == V1
 
     # an interview starts on v1 and is paused half-way, with the items v2 changes answered
     h = anna.create_record(v1, "K-0001", date(2026, 3, 2))
@@ -44,12 +45,12 @@ def test_publishing_v2_mid_interview(env, grund_v2_file, map_file, tmp_path):
     # a new process: the open interview resumes on v1 and completes there
     anna = env.session("anna")
     h = anna.open_record(old_rid)
-    assert (h.bank.id, h.bank.version) == ("asi-grund", "1.0.0")
+    assert (h.bank.id, h.bank.version) == ("asi-grund", V1)
     assert h.interview.value("M4") == 1 and "M11" in h.bank.by_id
     assert h.interview.is_visible("D14")
     assert h.answer("D14", 6).ok  # barbiturates: a code v2 merged into 7
     _complete(h, 2)
-    assert h.body["bank"]["version"] == "1.0.0"
+    assert h.body["bank"]["version"] == V1
     h.close()
 
     # a new interview starts on v2
@@ -61,11 +62,11 @@ def test_publishing_v2_mid_interview(env, grund_v2_file, map_file, tmp_path):
     _complete(h, 3)
     new_rid = h.rid
     h.close()
-    assert {d["rid"]: d["bank_version"] for d in anna.list_records()} == {old_rid: "1.0.0", new_rid: "2.0.0"}
+    assert {d["rid"]: d["bank_version"] for d in anna.list_records()} == {old_rid: V1, new_rid: "2.0.0"}
 
     # the completed v1 record still opens (read-only) on v1 after v2 became active
     ro = anna.open_record(old_rid, readonly=True)
-    assert ro.bank.version == "1.0.0" and ro.status == "completed"
+    assert ro.bank.version == V1 and ro.status == "completed"
     ro.close()
 
     # data over both versions: migrate v1 answers to v2 and line up the columns
@@ -95,19 +96,19 @@ def test_publishing_v2_mid_interview(env, grund_v2_file, map_file, tmp_path):
     result = export_records(admin, out, "csv", migrate=bs.migrator(), exact_age=True)  # every item (age too)
     with out.open(encoding="utf-8", newline="") as fh:
         table = {r["bank_version"]: r for r in csv.DictReader(fh)}
-    assert result.rows == 2 and set(table) == {"1.0.0", "2.0.0"}
+    assert result.rows == 2 and set(table) == {V1, "2.0.0"}
     header = result.columns
     exportable = {i.id for i in v2.items if i.type not in ("text", "comment")}
     assert exportable <= set(header) and "M11" in header  # every v2 column, and v1's removed item
-    assert (table["1.0.0"]["M4x"], table["1.0.0"]["D14"], table["1.0.0"]["M11"]) == ("1", "7", "1")
+    assert (table[V1]["M4x"], table[V1]["D14"], table[V1]["M11"]) == ("1", "7", "1")
     assert (table["2.0.0"]["M4x"], table["2.0.0"]["D14"], table["2.0.0"]["M11"]) == ("0", "13", "")
-    assert table["1.0.0"].get("M4", "") == ""  # the answer moved to M4x, not left behind
+    assert table[V1].get("M4", "") == ""  # the answer moved to M4x, not left behind
     # every v1 answer has a cell: migrated answers lose nothing
-    filled = {k for k, v in table["1.0.0"].items() if v != ""}
+    filled = {k for k, v in table[V1].items() if v != ""}
     assert {rename.get(i, i) for i in v1_ids if v1.by_id[i].type != "text"} <= filled
     # without the map the columns do not line up: v1's answer sits in M4 and D14 keeps the old code
     plain = tmp_path / "plain.csv"
     export_records(admin, plain, "csv")
     with plain.open(encoding="utf-8", newline="") as fh:
-        old_row = next(r for r in csv.DictReader(fh) if r["bank_version"] == "1.0.0")
+        old_row = next(r for r in csv.DictReader(fh) if r["bank_version"] == V1)
     assert (old_row["M4"], old_row["M4x"], old_row["D14"]) == ("1", "", "6")

@@ -19,7 +19,9 @@ from asi_tui.store.banks import (
 )
 from asi_tui.store.errors import NotAuthorized
 
-from .helpers import make_grund_v2
+from asi_tui.bank.model import version_key
+
+from .helpers import V1, make_grund_v2
 
 
 def _row(rows, bank_id, version):
@@ -28,10 +30,15 @@ def _row(rows, bank_id, version):
 
 def test_without_publishing_the_newest_bundled_version_is_active(env):
     bs = env.banks()
-    assert bs.active_bank("grund").version == "1.0.0"
+    assert bs.active_bank("grund").version == V1
     assert bs.active_bank("spel/uppfoljning").id == "asi-spel-uppfoljning"
     rows = bs.versions(env.admin)
-    assert all(r.source == "bundled" and r.active and not r.retired for r in rows)
+    assert all(r.source == "bundled" and not r.retired for r in rows)
+    newest = {}
+    for r in rows:  # the newest bundled version of each instrument is the active one
+        if r.instrument_key not in newest or version_key(r.version) > version_key(newest[r.instrument_key].version):
+            newest[r.instrument_key] = r
+    assert {r.ref for r in rows if r.active} == {r.ref for r in newest.values()}
     with pytest.raises(NoActiveVersion):
         bs.active_bank("nosuch")
 
@@ -49,7 +56,7 @@ def test_publish_makes_an_immutable_active_version(env, grund_v2_file):
     # new interviews use v2; v1 is still listed (and not active)
     assert bs.active_bank("grund").version == "2.0.0"
     rows = bs.versions(env.admin)
-    assert _row(rows, "asi-grund", "2.0.0").active and not _row(rows, "asi-grund", "1.0.0").active
+    assert _row(rows, "asi-grund", "2.0.0").active and not _row(rows, "asi-grund", V1).active
     # the published file alone defines the bank: shared code lists are inlined
     text = published.read_text()
     assert "\n- id: yes_no\n" in text and "\n- id: substance_2022\n" in text and "\n- id: route\n" in text
@@ -57,7 +64,7 @@ def test_publish_makes_an_immutable_active_version(env, grund_v2_file):
     with pytest.raises(VersionExists):
         bs.publish(env.admin, grund_v2_file)
     # and so is a version number that is bundled
-    v1_again = make_grund_v2(grund_v2_file.parent.parent.parent / "again", version="1.0.0")
+    v1_again = make_grund_v2(grund_v2_file.parent.parent.parent / "again", version=V1)
     with pytest.raises(VersionExists) as exc:
         bs.publish(env.admin, v1_again)
     assert exc.value.key == "banks.error.exists_bundled"
@@ -77,9 +84,9 @@ def test_only_an_admin_publishes_activates_or_retires(env, grund_v2_file):
     with pytest.raises(NotAuthorized):
         bs.publish(anna, grund_v2_file)
     with pytest.raises(NotAuthorized):
-        bs.retire(anna, "asi-grund", "1.0.0")
+        bs.retire(anna, "asi-grund", V1)
     with pytest.raises(NotAuthorized):
-        bs.activate(anna, "asi-grund", "1.0.0")
+        bs.activate(anna, "asi-grund", V1)
     assert not (env.root / "banks" / "asi-grund").exists()
 
 
@@ -101,20 +108,20 @@ def test_a_bank_with_an_empty_text_is_not_published(env, tmp_path):
 def test_retire_and_activate(env, grund_v2_file):
     bs = env.banks()
     with pytest.raises(RetireActive):
-        bs.retire(env.admin, "asi-grund", "1.0.0")  # the only Grund: still active
+        bs.retire(env.admin, "asi-grund", V1)  # the only Grund: still active
     bs.publish(env.admin, grund_v2_file)
-    bs.retire(env.admin, "asi-grund", "1.0.0")
+    bs.retire(env.admin, "asi-grund", V1)
     rows = bs.versions(env.admin)
-    assert _row(rows, "asi-grund", "1.0.0").retired
+    assert _row(rows, "asi-grund", V1).retired
     with pytest.raises(VersionRetired):
-        bs.check_new_interview(bs.load("asi-grund", "1.0.0"))
+        bs.check_new_interview(bs.load("asi-grund", V1))
     bs.check_new_interview(bs.active_bank("grund"))
     with pytest.raises(RetireActive):
         bs.retire(env.admin, "asi-grund", "2.0.0")
     # rolling back: activating v1 brings it back from retirement
-    bs.activate(env.admin, "asi-grund", "1.0.0")
-    assert bs.active_bank("grund").version == "1.0.0"
-    assert not bs.is_retired("asi-grund", "1.0.0")
+    bs.activate(env.admin, "asi-grund", V1)
+    assert bs.active_bank("grund").version == V1
+    assert not bs.is_retired("asi-grund", V1)
     actions = [e["action"] for e in env.admin.audit_entries()]
     assert {"bank-publish", "bank-retire", "bank-activate"} <= set(actions)
 
@@ -122,7 +129,7 @@ def test_retire_and_activate(env, grund_v2_file):
 def test_publish_without_activating(env, grund_v2_file):
     bs = env.banks()
     info, _ = bs.publish(env.admin, grund_v2_file, activate=False)
-    assert not info.active and bs.active_bank("grund").version == "1.0.0"
+    assert not info.active and bs.active_bank("grund").version == V1
     bs.activate(env.admin, "asi-grund", "2.0.0")
     assert bs.active_bank("grund").version == "2.0.0"
 
@@ -138,7 +145,7 @@ def test_versions_count_the_records_on_each(env, grund_v2_file):
     h.close()
     anna.create_record(bs.active_bank("grund"), "K-3", date(2026, 3, 2)).close()
     rows = bs.versions(anna)  # any user may look
-    assert (_row(rows, "asi-grund", "1.0.0").records, _row(rows, "asi-grund", "1.0.0").in_progress) == (1, 1)
+    assert (_row(rows, "asi-grund", V1).records, _row(rows, "asi-grund", V1).in_progress) == (1, 1)
     assert _row(rows, "asi-grund", "2.0.0").records == 2
 
 
@@ -189,7 +196,7 @@ def test_a_signature_from_another_key_or_for_another_version_is_refused(env, pub
 def test_an_edited_or_deleted_state_is_refused(env, published):
     state = env.root / "banks" / "state.json"
     data = json.loads(state.read_text())
-    data["active"]["grund"] = "asi-grund 1.0.0"
+    data["active"]["grund"] = f"asi-grund {V1}"
     state.write_text(json.dumps(data))
     with pytest.raises(BankAltered):
         env.banks().active_bank("grund")
@@ -207,7 +214,7 @@ def test_a_record_pinned_to_other_content_is_refused(env, published):
     assert exc.value.key == "store.error.bank_changed"
     assert resolver_for(env.root)("asi-grund", "2.0.0", bank.sha256) is bank
     # bundled versions still resolve through the same resolver
-    assert resolver_for(env.root)("asi-grund", "1.0.0", "").version == "1.0.0"
+    assert resolver_for(env.root)("asi-grund", V1, "").version == V1
 
 
 def test_a_published_version_whose_files_were_removed_is_refused(env, published):

@@ -480,7 +480,7 @@ def full_answers(grund_bank) -> dict[str, Any]:
             "G6": "10:00",
             "G7": "11:30",
             "SE.G.kommun": "0180",
-            "E7": "1234",
+            "E7": "5321",  # a real SSYK 2012 unit group (1234 is none)
             "G9": 1,  # in person (Grund)
             "G12": "N",  # no special status (code 1 would make the interview partial)
             "G16": 40,

@@ -229,7 +229,7 @@ def test_import_refuses_an_unpublished_bank_file(env):
     copy = env["tmp"] / "q" / "grund" / "asi-grund-9.9.9.yaml"
     copy.parent.mkdir(parents=True)
     (env["tmp"] / "q" / "codes").symlink_to(source.parent.parent / "codes")
-    copy.write_text(source.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 9.9.9", 1), encoding="utf-8")
+    copy.write_text(source.read_text(encoding="utf-8").replace(f"version: {bundled_bank('asi-grund').version}\n", "version: 9.9.9\n", 1), encoding="utf-8")
     f = env["tmp"] / "a.yaml"
     f.write_text("G16: 30\n")
     r = env["run"]("record", "import", str(f), "--bank", str(copy), "--client", "K-9", "--date", "2026-11-20",

@@ -76,3 +76,12 @@ def test_a_5000_digit_number_typed_as_text_is_refused_not_a_crash(mini_bank):
     iv = Interview(mini_bank, DAY, today=DAY)
     out = iv.answer("M1", "9" * 5000)  # int() of it would raise ValueError
     assert out.status == INVALID and out.message == "engine.invalid.too_long"
+
+
+def test_client_refs_compare_without_case_or_blank_differences():
+    from asi_tui.engine.limits import same_client_key
+
+    assert same_client_key("K-7") == same_client_key(" k-7 ") == same_client_key("k-7")
+    assert same_client_key("Kund  12") == same_client_key("kund 12")
+    assert same_client_key("K-7") != same_client_key("K-70")
+    assert same_client_key(None) == ""

@@ -39,7 +39,7 @@ class Known:
     linked: str | None = None
     practice: bool = False
     status: str = "completed"
-    bank_version: str = "1.0.0"
+    bank_version: str = bundled_bank("asi-grund").version
 
     def get(self, item: str) -> Any:
         return self.answers.get(item)

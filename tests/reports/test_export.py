@@ -31,6 +31,8 @@ ITEM_TYPES = {i.id: i.type for b in bundled_banks() for i in b.items}
 CODES = {i.id: [c.code for c in b.codes_for(i).codes] for b in bundled_banks() for i in b.items
          if i.type in ("single", "multi") and b.codes_for(i) is not None}
 
+V1 = bundled_bank("asi-grund").version  # the bundled version the world's records start on
+
 
 def read_csv(path: Path) -> list[list[str]]:
     with path.open(encoding="utf-8", newline="") as fh:
@@ -165,14 +167,14 @@ def test_codebook_describes_every_column(world, tmp_path):
     assert by_column["SE.G.boende"][2] == "SE_G_boende" and by_column["SE.G.boende"][4] == "numeric"
     assert by_column["G10"][13] == "-9 -8" and by_column["G10"][11] == "Kön"
     assert by_column["G4"][4] == "string"  # a date: year and month
-    assert ["value", "G10", "G10", "", "", "", "", "", "asi-grund 1.0.0; asi-uppfoljning 1.0.0", "1", "1", "Kvinna",
-            "Woman", ""] in book
+    versions = f"asi-grund {V1}; asi-uppfoljning {bundled_bank('asi-uppfoljning').version}"
+    assert ["value", "G10", "G10", "", "", "", "", "", versions, "1", "1", "Kvinna", "Woman", ""] in book
     assert [r[9] for r in book if r[0] == "value" and r[1] == "age_band"] == ["0", "18", "25", "35", "45", "55", "65"]
     missing = {r[10]: r[9] for r in book if r[0] == "missing"}
     assert missing == {"X": "-9", "N": "-8"}
     info = {r[1]: r[9] for r in book if r[0] == "file"}
     assert info["kind"] == "interviews" and info["rows"] == "44" and info["full_dates"] == "0"
-    assert info["bank asi-grund 1.0.0"] == f"{bundled_bank('asi-grund').sha256} 1.0.0"
+    assert info[f"bank asi-grund {V1}"] == f"{bundled_bank('asi-grund').sha256} {V1}"
 
 
 def test_export_is_audited_and_names_identifying_options(world, tmp_path):
@@ -285,7 +287,7 @@ def test_bad_requests_are_typed_errors(world, tmp_path):
 def _grund_v110(tmp_path: Path) -> Path:
     """A copy of the Grund as 1.1.0 without E18 and with a new item after E17."""
     text = bundled_bank("asi-grund").path.read_text(encoding="utf-8")
-    text = text.replace("version: 1.0.0", "version: 1.1.0", 1)
+    text = text.replace(f"version: {bundled_bank('asi-grund').version}\n", "version: 1.1.0\n", 1)
     start = text.index("      - id: E18\n")
     end = text.index("      - id: SE.E.huvudkalla\n")
     new_item = (
@@ -344,12 +346,12 @@ def test_union_across_bank_versions_keeps_every_column(two_versions, tmp_path):
     items = header[len(META):]
     newest = [i.id for i in v110.items if i.type not in ("text", "comment") and i.id != "G16"]
     assert items == [*newest, "E18"]  # the newest order, then the item only 1.0.0 has
-    assert sorted(result.banks) == ["asi-grund 1.0.0", "asi-grund 1.1.0"]
-    assert sorted(r["bank_version"] for r in data) == ["1.0.0", "1.0.0", "1.1.0", "1.1.0"]
+    assert sorted(result.banks) == [f"asi-grund {V1}", "asi-grund 1.1.0"]
+    assert sorted(r["bank_version"] for r in data) == [V1, V1, "1.1.0", "1.1.0"]
     by_version: dict[str, list] = {}
     for r in data:
         by_version.setdefault(r["bank_version"], []).append((r["E18"], r["SE.E.skulder"]))
-    assert sorted(by_version["1.0.0"]) == [("2", ""), ("3", "")]
+    assert sorted(by_version[V1]) == [("2", ""), ("3", "")]
     assert sorted(by_version["1.1.0"]) == [("", "0"), ("", "15000")]
     # every other column holds the same answers in both versions
     for version_, _e18, _sk, answers in made:
@@ -360,10 +362,10 @@ def test_union_across_bank_versions_keeps_every_column(two_versions, tmp_path):
                 assert row[name] == cell(answers, name), name
     book = read_csv(result.codebook_path)
     variables = {r[1]: r for r in book if r[0] == "variable"}
-    assert variables["E18"][8] == "asi-grund 1.0.0" and variables["SE.E.skulder"][8] == "asi-grund 1.1.0"
+    assert variables["E18"][8] == f"asi-grund {V1}" and variables["SE.E.skulder"][8] == "asi-grund 1.1.0"
     assert variables["SE.E.skulder"][11] == "Hur stora skulder har du?"
-    assert variables["G10"][8] == "asi-grund 1.0.0 1.1.0"  # same item in both: one variable
-    assert ["value", "G10", "G10", "", "", "", "", "", "asi-grund 1.0.0 1.1.0", "1", "1", "Kvinna", "Woman", ""] in book
+    assert variables["G10"][8] == f"asi-grund {V1} 1.1.0"  # same item in both: one variable
+    assert ["value", "G10", "G10", "", "", "", "", "", f"asi-grund {V1} 1.1.0", "1", "1", "Kvinna", "Woman", ""] in book
     # XLSX: the same columns
     export_records(s, tmp_path / "v.xlsx", "xlsx")
     assert read_xlsx(tmp_path / "v.xlsx")["data"][0] == header
@@ -383,8 +385,8 @@ def test_migration_hook_maps_older_answers_before_the_union(two_versions, tmp_pa
     result = export_records(s, tmp_path / "m.csv", "csv", migrate=migrate)
     s.close()
     data = read_dicts(tmp_path / "m.csv")
-    assert sorted(calls) == [("asi-grund", "1.0.0"), ("asi-grund", "1.0.0")]  # the newest version is not migrated
+    assert sorted(calls) == [("asi-grund", V1), ("asi-grund", V1)]  # the newest version is not migrated
     assert sorted((r["bank_version"], r["E18"], r["SE.E.skulder"]) for r in data) == [
-        ("1.0.0", "", "2000"), ("1.0.0", "", "3000"), ("1.1.0", "", "0"), ("1.1.0", "", "15000")]
+        (V1, "", "2000"), (V1, "", "3000"), ("1.1.0", "", "0"), ("1.1.0", "", "15000")]
     info = {r[1]: r[9] for r in read_csv(result.codebook_path) if r[0] == "file"}
-    assert info["bank asi-grund 1.0.0"].endswith(" 1.1.0")  # its answers are in 1.1.0's ids now
+    assert info[f"bank asi-grund {V1}"].endswith(" 1.1.0")  # its answers are in 1.1.0's ids now

@@ -14,17 +14,17 @@ from .conftest import TODAY
 
 
 def expected(world, today_boundaries):
-    """(client, status) for TODAY = 2026-11-23, with the boundaries written out by hand."""
+    """(client, status) for TODAY = 2026-11-23, with the boundaries written out by hand.
+
+    Each client is planned from the latest completed interview of the chain, the Grund
+    or an Uppföljning (issue 14: a next follow-up after every follow-up)."""
     six, twelve, twentyfour = today_boundaries
-    followed = {r.linked for r in world.completed("interview", "uppfoljning")}
     latest = {}
-    for r in world.completed("interview", "grund"):
+    for r in world.completed("interview", "grund") + world.completed("interview", "uppfoljning"):
         if r.client_ref not in latest or r.day > latest[r.client_ref].day:
             latest[r.client_ref] = r
     out = {}
     for ref, g in latest.items():
-        if g.rid in followed:
-            continue
         if g.day > six:
             status = "upcoming"
         elif g.day >= twelve:
@@ -56,7 +56,12 @@ def test_planning_list(world):
     order = [f.status for f in result]
     assert order == sorted(order, key=["due", "overdue", "new_grund", "upcoming"].index)
     for f in result:
-        assert f.due_from == add_months(f.grund_date, 6) and f.due_by == add_months(f.grund_date, 12)
+        assert f.due_from == add_months(f.anchor_date, 6) and f.due_by == add_months(f.anchor_date, 12)
+    # the twelve clients with a follow-up are planned again, from the follow-up
+    followed = {r.client_ref: r for r in world.completed("interview", "uppfoljning")}
+    again = [f for f in result if f.client_ref in followed]
+    assert len(again) == 12 and all(f.anchor_instrument == "uppfoljning" and f.followups == 1 for f in again)
+    assert all(f.anchor_date == followed[f.client_ref].day and f.grund_rid == followed[f.client_ref].linked for f in again)
 
 
 def test_upcoming_only_on_request_and_audit_has_counts_only(world):

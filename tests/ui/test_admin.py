@@ -58,7 +58,7 @@ async def test_admin_sees_bank_versions_and_publishes_one(make_app, tmp_path):
     from asi_tui.ui.dialogs.path import PathDialog
     from asi_tui.ui.screens.bank_versions import BankVersionsScreen
 
-    source = bundled_bank("asi-grund").path.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0", 1)
+    source = bundled_bank("asi-grund").path.read_text(encoding="utf-8").replace(f"version: {bundled_bank('asi-grund').version}\n", "version: 1.1.0\n", 1)
     new = tmp_path / "q" / "grund" / "asi-grund-1.1.0.yaml"
     new.parent.mkdir(parents=True)
     (tmp_path / "q" / "codes").symlink_to(bundled_bank("asi-grund").path.parent.parent / "codes")

@@ -15,7 +15,7 @@ from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
 from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..lang import current, t
-from ..navigation import open_interview
+from ..navigation import open_change, open_interview
 from .list_detail import ListDetailScreen
 
 
@@ -26,6 +26,8 @@ class FeedbackScreen(ListDetailScreen[None]):
         Binding("p", "edit('problems')", t("ui.key.problems"), id="fb.problems"),
         Binding("e", "export", t("ui.key.export"), id="fb.export"),
         Binding("v", "answers", t("ui.key.answers"), id="fb.answers"),
+        Binding("k", "change", t("ui.key.change"), id="fb.change"),
+        Binding("u", "print", t("ui.key.print"), id="fb.print"),
         Binding("escape", "leave", t("ui.key.home"), id="fb.home"),
     ]
     AUTO_FOCUS = "#fb-areas"
@@ -44,8 +46,23 @@ class FeedbackScreen(ListDetailScreen[None]):
         return Vertical(Static("", id="fb-profile"), Static("", id="fb-texts"), id=self.DETAIL_ID)
 
     def on_mount(self) -> None:
+        self.area_change = self._change_view()
         self.set_options(Option(a.title, id=a.section_id) for a in self._areas())
         self.show_detail()
+
+    def _change_view(self) -> dict[str, str]:
+        """An Uppföljning's Återkoppling shows each area's change since the interview before it."""
+        if self.handle.body.get("instrument") != "uppfoljning":
+            return {}
+        from ...reports.casefile import client_chain
+        from ...scoring.change import change_view, fmt
+
+        try:
+            view = change_view(client_chain(self.handle.session, self.handle.rid), current(), self.lang)  # type: ignore[arg-type]
+        except StoreError:
+            return {}
+        return {a.area: t("ui.fb.change", verdict=t(f"change.verdict.{a.verdict}"), before=fmt(a.composite.before, "composite"),
+                          after=fmt(a.composite.after, "composite")) for a in view.areas}
 
     def _current(self) -> AreaFeedback:
         areas = self._areas()
@@ -59,6 +76,8 @@ class FeedbackScreen(ListDetailScreen[None]):
         lines.append(f"{bar(a.interviewer_rating, 9)}  {t('feedback.interviewer_rating')}")
         if a.composite is not None:
             lines.append(f"{t('feedback.composite')}: {a.composite:.2f}")
+        if a.area in self.area_change:
+            lines.append(self.area_change[a.area])
         self.query_one("#fb-profile", Static).update("\n".join(lines))
         self.query_one("#fb-texts", Static).update(
             f"[b]{t('feedback.resources')}[/b] (r)\n{a.resources or '–'}\n\n[b]{t('feedback.problems')}[/b] (p)\n{a.problems or '–'}"
@@ -85,6 +104,24 @@ class FeedbackScreen(ListDetailScreen[None]):
 
     def action_export(self) -> None:
         path = export_feedback(self.handle, Path(self.app.services.export_dir), self.lang)  # type: ignore[attr-defined]
+        self.notify(t("ui.fb.exported", path=path), timeout=10)
+
+    def action_change(self) -> None:
+        """The client's change up to this interview (an Uppföljning and what came before)."""
+        from ...reports.casefile import client_chain
+
+        try:
+            entries = client_chain(self.handle.session, self.handle.rid)  # type: ignore[arg-type]
+        except StoreError as exc:
+            self.notify(t(exc.key, **exc.params), severity="warning")
+            return
+        open_change(self, entries, self.handle.client_ref)
+
+    def action_print(self) -> None:
+        """The whole interview as one A4 HTML page for the case file (0600, audited)."""
+        from ...reports.casefile import print_record
+
+        path = print_record(self.handle.session, self.handle, "html", self.lang, Path(self.app.services.export_dir))  # type: ignore[arg-type, attr-defined]
         self.notify(t("ui.fb.exported", path=path), timeout=10)
 
     def action_answers(self) -> None:

@@ -15,6 +15,7 @@ from ...store.errors import RecordLocked, StoreError
 from ..lang import t
 from ..navigation import (
     open_admin,
+    open_change,
     open_exercises,
     open_feedback,
     open_interview,
@@ -34,7 +35,22 @@ class HomeScreen(Screen[None]):
         Binding("s", "statistics", t("ui.key.statistics"), id="home.statistics"),
         Binding("t", "training", t("train.ui.key.training"), id="home.training"),
         Binding("g", "trainer", t("train.ui.key.trainer"), id="home.trainer"),
+        Binding("k", "change", t("ui.key.change"), id="home.change"),
     ]
+
+    def action_change(self) -> None:
+        """The selected client's change view (two or more interviews in the chain)."""
+        from ...reports.casefile import chain_for_record
+
+        rid = self._selected()
+        if rid is None:
+            return
+        try:
+            entries, client = chain_for_record(self.app.session, rid.removeprefix("followup:"))  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self.notify(t(exc.key, **exc.params), severity="warning")
+            return
+        open_change(self, entries, client)
 
     def action_training(self) -> None:
         open_exercises(self)
@@ -80,8 +96,8 @@ class HomeScreen(Screen[None]):
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
         plan = plan_followups(docs, today)  # the timing rules live in reports, not here
         by_rid = {d["rid"]: d for d in docs}
-        due = [by_rid[f.grund_rid] for f in plan if f.status == "due"]
-        overdue = [by_rid[f.grund_rid] for f in plan if f.status in ("overdue", "new_grund")]
+        due = [by_rid[f.anchor_rid] for f in plan if f.status == "due"]  # the latest interview of the chain
+        overdue = [by_rid[f.anchor_rid] for f in plan if f.status in ("overdue", "new_grund")]
         options: list[Option | None] = []
 
         def header(key: str, n: int) -> None:
@@ -105,7 +121,7 @@ class HomeScreen(Screen[None]):
 
     @staticmethod
     def _line(d: dict[str, Any]) -> str:
-        instrument = t(f"ui.instrument.{d.get('bank_id')}")
+        instrument = t(f"ui.instrument.{d.get('bank_id')}") + (" (Å)" if d.get("reactualisation") else "")
         return f"{d.get('interview_date', ''):<10}  {d.get('client_ref', '')[:24]:<24} {instrument[:22]:<22} {t('status.' + str(d.get('status')))}"
 
     def _selected(self) -> str | None:
@@ -158,4 +174,6 @@ class HomeScreen(Screen[None]):
         open_interview(self, handle)
 
     def action_dropout(self) -> None:
-        open_new_interview(self, self._started, dropout=True)
+        rid = self._selected() or ""  # on a follow-up that is due: the dropout closes that occasion
+        open_new_interview(self, self._started, dropout=True,
+                           followup_of=rid.removeprefix("followup:") if rid.startswith("followup:") else None)

@@ -9,10 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...engine.interview import EngineError
+from ...engine.timeframe import FOLLOWUP_MAX_AGE_DAYS
+from ...store import chain
 from ...store.errors import StoreError
 from ..lang import t
 
@@ -59,8 +61,10 @@ class NewInterviewScreen(ModalScreen[Any]):
             yield OptionList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
             yield Label(t("ui.new.mode"), id="mode-label")
             yield OptionList(Option(t("ui.new.in_person"), id="1"), Option(t("ui.new.phone"), id="2"), id="mode")
-            yield Label(t("ui.new.linked"), id="linked-label")
+            yield Label(t("ui.new.linked_any"), id="linked-label")
             yield OptionList(id="linked")
+            yield Static("", id="link-note")
+            yield Checkbox(t("ui.new.reactualisation"), id="reactualisation")
             yield Static("", id="form-error")
         yield Footer(show_command_palette=False)
 
@@ -72,6 +76,10 @@ class NewInterviewScreen(ModalScreen[Any]):
             doc = next((d for d in session.list_records() if d["rid"] == self.followup_of), None)
             if doc is not None:
                 self.query_one("#client", Input).value = doc.get("client_ref", "")
+                if self.dropout:  # a dropout for a follow-up that is due: it closes that occasion
+                    self.query_one("#date", Input).focus()
+                    self._sync()
+                    return
                 followup = next((i for i, b in enumerate(self.banks.values()) if b.instrument == "uppfoljning"), None)
                 if followup is not None:
                     self.query_one("#instrument", OptionList).highlighted = followup
@@ -88,9 +96,14 @@ class NewInterviewScreen(ModalScreen[Any]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "client":
             self._load_grund(event.input.value.strip())
+        elif event.input.id == "date":
+            self._sync()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_list.id == "instrument":
+        if event.option_list.id == "instrument":  # a Spel follow-up links to the gambling module
+            chosen = self._chosen_link()
+            self._load_grund(self.query_one("#client", Input).value.strip(), select=chosen["rid"] if chosen else None)
+        elif event.option_list.id == "linked":
             self._sync()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -105,18 +118,21 @@ class NewInterviewScreen(ModalScreen[Any]):
         return str(olist.get_option_at_index(olist.highlighted or 0).id)
 
     def _load_grund(self, client: str, select: str | None = None) -> None:
+        """The client's earlier interviews a follow-up may link to (store/chain.py), latest first:
+        the default is the latest, Grund or Uppföljning."""
         session = self.app.session  # type: ignore[attr-defined]
-        self.grund_records = [
-            d
-            for d in session.list_records(client_ref=client, instrument="grund", status="completed")
-            if not d.get("practice")
-        ] if client else []
+        self.docs = session.list_records() if client else []
+        bank = self.banks.get(self._bank_id())
+        instruments = chain.linkable_for(bank.instrument) if bank is not None else chain.LINKABLE
+        self.grund_records = chain.link_candidates(self.docs, client, date.max, instruments) if client else []
         olist = self.query_one("#linked", OptionList)
         olist.clear_options()
-        olist.add_options([Option(f"{d['interview_date']}  {d['rid'][:8]}", id=d["rid"]) for d in self.grund_records])
+        olist.add_options([Option(f"{d['interview_date']}  {t('followup.short.' + d['instrument']) if d['instrument'] != 'spel' else 'Spel'}"
+                                  f"  {d['rid'][:8]}", id=d["rid"]) for d in self.grund_records])
         if self.grund_records:
             ids = [d["rid"] for d in self.grund_records]
             olist.highlighted = ids.index(select) if select in ids else 0
+        self._sync()
 
     def _sync(self) -> None:
         bank = self.banks.get(self._bank_id())
@@ -128,6 +144,29 @@ class NewInterviewScreen(ModalScreen[Any]):
         self.query_one("#mode-label", Label).display = not self.dropout
         if bank is not None and not bank.is_followup:
             mode.highlighted = 0  # ASI Grund is always in person
+        self._sync_link(bank if followup else None)
+
+    def _sync_link(self, bank: Any) -> None:
+        """The > 2 years warning for the chosen link, and the återaktualisering mark when it is offered."""
+        note, box = self.query_one("#link-note", Static), self.query_one("#reactualisation", Checkbox)
+        target = self._chosen_link() if bank is not None else None
+        try:
+            day = date.fromisoformat(self.query_one("#date", Input).value.strip())
+        except ValueError:
+            day = None
+        old = target is not None and day is not None and (day - (chain.doc_date(target) or day)).days > FOLLOWUP_MAX_AGE_DAYS
+        note.update(t("chain.warn.link_old") if old else "")
+        offered = (bank is not None and bank.instrument == "uppfoljning" and day is not None
+                   and chain.reactualisation_offered(getattr(self, "docs", []), self.query_one("#client", Input).value, day))
+        box.display = offered
+        box.tooltip = t("ui.new.reactualisation_hint") if offered else None
+        if not offered:
+            box.value = False
+
+    def _chosen_link(self) -> dict[str, Any] | None:
+        olist = self.query_one("#linked", OptionList)
+        records = getattr(self, "grund_records", [])
+        return records[olist.highlighted] if records and olist.highlighted is not None else None
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -155,17 +194,23 @@ class NewInterviewScreen(ModalScreen[Any]):
             return
         linked = None
         if bank.is_followup:
-            olist = self.query_one("#linked", OptionList)
-            if olist.highlighted is None or not self.grund_records:
+            doc = self._chosen_link()
+            if doc is None:
                 self._error(t("engine.link.required"))
                 return
-            doc = self.grund_records[olist.highlighted]
             linked = {"rid": doc["rid"], "date": doc["interview_date"]}
+        elif self.dropout and self.followup_of:
+            linked = {"rid": self.followup_of}  # the store checks it by the chain rules
+        meta: dict[str, Any] = {} if self.dropout else {"contact_mode": mode}
+        if self.query_one("#reactualisation", Checkbox).value:
+            meta["reactualisation"] = True
         try:
-            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta={} if self.dropout else {"contact_mode": mode})
+            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta=meta)
         except (StoreError, EngineError) as exc:
             self._error(t(exc.key, **exc.params))
             return
         if "G9" in bank.by_id and handle.interview.is_visible("G9"):
             handle.answer("G9", mode)
+        if linked and self.dropout and "SE.B.instrument" in bank.by_id:
+            handle.answer("SE.B.instrument", 2)  # a dropout linked to an interview is for its follow-up
         self.dismiss(handle)
