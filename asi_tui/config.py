@@ -4,16 +4,49 @@
     idle_lock_minutes: 10    # screen lock after this many idle minutes (default 5)
     data: /srv/asi/data      # default data directory
 
-Command-line options win over the file; a broken file is ignored with a warning
-rather than keeping anyone from working.
+Command-line options win over the file. The file is read through a pydantic
+model: an unknown key (a typo such as `lnag`) or a bad value is reported in
+one line that names the key and what is allowed, and the other, valid keys
+still apply, so a slip in one line never keeps anyone from working.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MAX_CONFIG_BYTES = 64 * 1024
+IDLE_LOCK_MAX_MINUTES = 240.0
+
+
+class SettingsFile(BaseModel):
+    """What the settings file may hold (numbers written as text, "10", are read as numbers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Literal["sv", "en"] | None = None
+    idle_lock_minutes: float | None = Field(default=None, gt=0, le=IDLE_LOCK_MAX_MINUTES)
+    data: Path | None = None
+
+
+# what each key allows, as the message shows it
+ALLOWED = {
+    "lang": "sv, en",
+    "idle_lock_minutes": f"0 < n ≤ {IDLE_LOCK_MAX_MINUTES:g}",
+    "data": "a directory path",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line about the settings file: `key` is a locale message key."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -21,7 +54,7 @@ class Settings:
     lang: str | None = None
     idle_lock_minutes: float | None = None
     data: Path | None = None
-    problem: str | None = None
+    problems: tuple[Problem, ...] = ()
 
 
 def config_path() -> Path:
@@ -35,15 +68,27 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.is_file():
         return Settings()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(data, dict):
-            raise ValueError("not a mapping")
-        lang = data.get("lang")
-        if lang is not None and lang not in ("sv", "en"):
-            raise ValueError(f"lang {lang!r}")
-        idle = data.get("idle_lock_minutes")
-        if idle is not None and (not isinstance(idle, (int, float)) or idle <= 0):
-            raise ValueError("idle_lock_minutes")
-        return Settings(lang=lang, idle_lock_minutes=float(idle) if idle else None, data=Path(data["data"]) if data.get("data") else None)
-    except (OSError, ValueError, yaml.YAMLError, TypeError) as exc:
-        return Settings(problem=f"{path}: {exc}")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            return Settings(problems=(Problem("cli.config.too_big", {"path": str(path)}),))
+        data = yaml.safe_load(raw.decode("utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return Settings(problems=(Problem("cli.config.unreadable", {"path": str(path)}),))
+    if not isinstance(data, dict):
+        return Settings(problems=(Problem("cli.config.not_mapping", {"path": str(path)}),))
+    problems: list[Problem] = []
+    good: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key)
+        if name not in SettingsFile.model_fields:
+            problems.append(Problem("cli.config.unknown_key", {"path": str(path), "name": name, "known": ", ".join(ALLOWED)}))
+            continue
+        try:
+            SettingsFile.model_validate({name: value})
+        except ValidationError:
+            problems.append(Problem("cli.config.bad_value", {"path": str(path), "name": name, "allowed": ALLOWED[name]}))
+            continue
+        good[name] = value
+    model = SettingsFile.model_validate(good)
+    return Settings(model.lang, model.idle_lock_minutes, model.data, tuple(problems))

@@ -16,34 +16,31 @@ from pathlib import Path
 
 import click
 
+from ..config import load_settings
 from ..i18n import LANGUAGES, Translator
 from . import app, banks, doctor, records, reports, store, train
 from .common import AsiGroup
 
 
 @click.group(cls=AsiGroup, invoke_without_command=True)
-@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="UI language (default sv, or `lang` in the config file).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Language (default sv; or `lang` in the settings file, or LANG).")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Data directory (default: $ASI_TUI_DATA or the per-user data dir).")
 @click.option("--user", "user_id", help="Your user id (default: your login name).")
+@click.option("--idle-lock", "idle_minutes", type=float, help="Minutes without a key press before the screen locks (default 5).")
 @click.version_option(package_name="asi-tui")
 @click.pass_context
-def main(ctx: click.Context, lang: str, data_dir: Path | None, user_id: str | None) -> None:
+def main(ctx: click.Context, lang: str | None, data_dir: Path | None, user_id: str | None, idle_minutes: float | None) -> None:
     """asi-tui: conduct and manage ASI interviews in the terminal."""
-    from ..config import load_settings
     from ..hygiene import prepare_process
 
     prepare_process()
-    settings = load_settings()
-    lang = lang or settings.lang or "sv"
-    data_dir = data_dir or settings.data
-    if settings.problem:
-        click.echo(Translator(lang)("cli.config.ignored", problem=settings.problem), err=True)
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = settings
-    ctx.obj["t"] = Translator(lang)
-    ctx.obj["lang"] = lang
-    ctx.obj["data"] = data_dir
-    ctx.obj["user"] = user_id
+    settings = ctx.obj.get("settings") or load_settings()
+    lang = lang or ctx.obj.get("lang") or "sv"  # chosen before parsing (cli/lang.py)
+    t = Translator(lang)
+    for problem in settings.problems:
+        click.echo(t(problem.key, **problem.params), err=True)
+    ctx.obj.update(settings=settings, t=t, lang=lang, data=data_dir or settings.data, user=user_id, idle=idle_minutes)
     if ctx.invoked_subcommand is None:
         ctx.invoke(app.run)
 

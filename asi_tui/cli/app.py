@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .common import ctx_obj, resolve_data_dir, translator
+from .common import ctx_obj, default_demo_dir, resolve_data_dir, translator
 
 
 def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None,
@@ -28,7 +28,8 @@ def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = 
     services = Services(
         data_dir=data_dir,
         lang=ctx_obj(ctx)["lang"],
-        idle_lock_s=(idle_minutes or ctx_obj(ctx)["settings"].idle_lock_minutes or DEFAULT_IDLE_LOCK_S / 60) * 60,
+        idle_lock_s=(idle_minutes or ctx_obj(ctx).get("idle") or ctx_obj(ctx)["settings"].idle_lock_minutes
+                     or DEFAULT_IDLE_LOCK_S / 60) * 60,
         default_user=default_user or ctx_obj(ctx)["user"],
         user_fixed=user_fixed,
     )
@@ -50,13 +51,12 @@ def run(ctx: click.Context, idle_minutes: float | None = None, bound_user: str |
 @click.pass_context
 def demo(ctx: click.Context, idle_minutes: float | None, no_run: bool) -> None:
     """Create (once) a demo data directory with synthetic users and records, and open it."""
-    import platformdirs
-
     from ..demo import create_demo
 
     t = translator(ctx)
-    root = ctx_obj(ctx)["data"] or Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
+    root = ctx_obj(ctx)["data"] or default_demo_dir()
     if create_demo(root):
         click.echo(t("cli.demo.created", path=root), err=True)
+        click.echo(t("cli.demo.other_commands", path=root), err=True)
     if not no_run:
         _start_tui(ctx, root, idle_minutes, default_user="anna")

@@ -46,6 +46,12 @@ def resolve_data_dir(ctx: click.Context) -> Path:
     return ctx_obj(ctx)["data"] or default_data_dir()
 
 
+def default_demo_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("asi-tui", appauthor=False)) / "demo"
+
+
 def current_user(ctx: click.Context) -> str:
     return ctx_obj(ctx)["user"] or getpass.getuser()
 
@@ -229,7 +235,21 @@ class UnexpectedError(click.ClickException):
 
 
 class AsiGroup(click.Group):
-    """Turns typed errors into one translated line and bugs into a scrubbed report."""
+    """Turns typed errors into one translated line and bugs into a scrubbed report;
+    before parsing, reads the settings file and sets the language of help and
+    errors (`cli/lang.py`)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        from ..config import load_settings
+        from .lang import prepare
+
+        settings = load_settings()
+        argv = list(sys.argv[1:] if args is None else args)
+        lang, argv = prepare(self, argv, settings.lang)
+        obj = extra.pop("obj", None) or {}
+        obj.update(settings=settings, lang=lang)
+        return super().main(argv, prog_name or "asi-tui", complete_var, standalone_mode, obj=obj, **extra)
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         from ..engine.interview import EngineError
@@ -250,6 +270,9 @@ class AsiGroup(click.Group):
             obj = ctx.find_root().obj or {}
             t = obj.get("t") or Translator()
             message = t(exc.key, **exc.params)
+            demo = default_demo_dir()
+            if exc.key == "store.error.not_initialised" and (demo / "vault.json").exists() and not obj.get("data"):
+                message += " " + t("cli.demo.hint", path=demo)  # `asi-tui demo` was run: point at it
             if obj.get(PARTIAL_RECORD):  # the record a command was writing is left unfinished: say so
                 message += " " + t("cli.record.partial", rid=obj[PARTIAL_RECORD])
             raise click.ClickException(clean(message)) from None

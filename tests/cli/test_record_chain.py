@@ -66,7 +66,7 @@ def test_import_links_a_follow_up_by_the_chain_rules(cli):
     r = run("record", "import", answers, "--bank", "asi-uppfoljning", "--client", CLIENT, "--date", "2024-04-01",
             "--linked", dropout)
     assert r.exit_code == 1 and r.stdout == "" and r.stderr.strip().splitlines() == [
-        "Error: " + Translator("sv")("chain.error.link_dropout")]
+        "Fel: " + Translator("sv")("chain.error.link_dropout")]
     r = run("record", "import", answers, "--bank", "asi-uppfoljning", "--client", CLIENT, "--date", "2024-04-01",
             "--linked", other)
     assert r.exit_code == 1 and "annan klient" in r.stderr
