@@ -61,13 +61,11 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
     from ..reports import Filters, parse_age_group
 
     t = translator(ctx)
-    lo, hi = parse_age_group(group) if group else (None, None)
     return Filters(
         date_from=parse_date(date_from, t),
         date_to=parse_date(date_to, t),
         unit=unit,
-        age_min=lo,
-        age_max=hi,
+        age_groups=parse_age_group(group) if group else (),
         gender=_gender_code(gender, t),
         instrument=None if instrument == "all" else instrument,
     )
@@ -77,7 +75,8 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
 @click.option("--from", "date_from", help="First interview date of the period, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date of the period, YYYY-MM-DD.")
 @click.option("--unit", help="Only interviews of this unit (the G3 answer; case and spaces ignored).")
-@click.option("--group", help="Age group: 18-30, 50- or 65+.")
+@click.option("--group", help="Age group: one or more fixed bands, e.g. 25-34 or 18-24,25-34 (18-24, 25-34, 35-44, "
+              "45-54, 55-64, 65+).")
 @click.option("--gender", help="Gender: a code or a name from the code list (1/kvinna/woman, 2/man, 3).")
 @click.option("--instrument", type=click.Choice(["grund", "uppfoljning", "all"]), default="grund", show_default=True,
               help="Interviews described by the group compilation.")

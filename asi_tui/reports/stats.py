@@ -17,6 +17,8 @@ from ..i18n import Translator
 from .change import change_tables
 from .common import Filters
 from .data import Dataset, Progress, load_dataset
+from .dims import band_label
+from .disclosure import protect_report
 from .dropout import dropout_tables
 from .groups import group_tables
 from .tables import CSV_HEADER, Table, csv_rows, render_text
@@ -40,6 +42,7 @@ class Report:
     lang: str
     sections: list[ReportSection] = field(default_factory=list)
     damaged: int = 0
+    round_to: int | None = None
 
     def table(self, key: str) -> Table:
         return next(t for s in self.sections for t in s.tables if t.key == key)
@@ -84,8 +87,8 @@ def filter_lines(f: Filters, t: Translator) -> list[str]:
     end = f.date_to.isoformat() if f.date_to else "…"
     period = every if f.date_from is None and f.date_to is None else f"{start} – {end}"
     group = []
-    if f.age_min is not None or f.age_max is not None:
-        group.append(t("reports.filter.age", lo=f.age_min if f.age_min is not None else "", hi=f.age_max if f.age_max is not None else ""))
+    if f.age_groups:
+        group.append(", ".join(band_label(g, t) for g in f.age_groups))
     if f.gender is not None:
         group.append(t("reports.filter.gender", gender=_gender_label(f.gender, t.lang)))
     instrument = t(f"reports.instrument.{f.instrument}") if f.instrument else every
@@ -109,13 +112,24 @@ def _gender_label(code: object, lang: str) -> str:
     return text.get(lang) if text is not None else str(code)
 
 
-def build_report(ds: Dataset, f: Filters, lang: str = "sv", sections: tuple[str, ...] = SECTIONS) -> Report:
+def build_tables(ds: Dataset, f: Filters, lang: str = "sv", sections: tuple[str, ...] = SECTIONS) -> Report:
+    """The report with the true values, before disclosure control: never rendered
+    (the renderers refuse it); `build_report` is what callers want."""
     t = Translator(lang)
     report = Report(f, lang, damaged=ds.damaged)
     builders = {"groups": group_tables, "change": change_tables, "dropout": dropout_tables}
     for key in SECTIONS:
         if key in sections:
             report.sections.append(ReportSection(key, t(f"reports.section.{key}"), builders[key](ds, f, t)))
+    return report
+
+
+def build_report(ds: Dataset, f: Filters, lang: str = "sv", sections: tuple[str, ...] = SECTIONS,
+                 round_to: int | None = None) -> Report:
+    """The statistics report, disclosure control applied to every table."""
+    report = build_tables(ds, f, lang, sections)
+    protect_report(report.tables, round_to)
+    report.round_to = round_to
     return report
 
 

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from ...reports.common import Filters, parse_age_group
 from ...reports.stats import audit_stats, build_report
-from ...reports.tables import SHARE, Table, format_cell
+from ...reports.tables import SHARE, Table, format_cell, format_n, require_protected
 from ...store.errors import StoreError
 from ..lang import current, t
 
@@ -37,7 +37,7 @@ def parse_filter_text(text: str) -> Filters:
         elif key == "unit":
             values["unit"] = value
         elif key == "group":
-            values["age_min"], values["age_max"] = parse_age_group(value)
+            values["age_groups"] = parse_age_group(value)
         elif key == "instrument":
             values["instrument"] = None if value == "all" else value
         else:
@@ -52,6 +52,7 @@ def _bar(value: float, top: float) -> str:
 
 def render_change(table: Table, lang: str) -> str:
     """Before and after per area as two bars (composite 0-1, interviewer rating 0-9)."""
+    require_protected(table)
     top = 9.0 if table.key.endswith("ratings") else 1.0
     cols = {c.key: i for i, c in enumerate(table.columns)}
     lines = [f"[b]{table.title}[/b]"]
@@ -73,9 +74,10 @@ def render_change(table: Table, lang: str) -> str:
 
 def render_table(table: Table, lang: str) -> str:
     """A table as text, with a bar beside every share (suppressed shares get none)."""
+    require_protected(table)
     if {"before_mean", "after_mean", "pairs"} <= {c.key for c in table.columns}:
         return render_change(table, lang)
-    lines = [f"[b]{table.title}[/b]  (n = {'<5' if table.n_suppressed else table.n})"]
+    lines = [f"[b]{table.title}[/b]  (n = {format_n(table)})"]
     if table.note:
         lines.append(f"[i]{table.note}[/i]")
     head = "".join(f"{c.label[:10]:>11}" for c in table.columns)

@@ -1,0 +1,374 @@
+"""Disclosure control: what a published table may show. Applied to every table
+of a report before any renderer sees it (`protect_report`, from `build_report`).
+
+The rules (for analysts: docs/statistics.md):
+
+* **Primary suppression.** A count of 1-4 clients is hidden (".."), and so is
+  the share resting on it ("–"); a mean, median, difference or confidence
+  interval over 1-4 clients is hidden ("–"). Zero is shown: it names nobody.
+* **Complementary (secondary) suppression.** A table also publishes its
+  margins: row and column totals, n, and sums such as "ratings 0-9 add up to
+  the n rated". Every hidden count must stay undetermined from what is shown:
+  its range, given the published cells and margins and that a hidden count
+  is at least 1, must be wider than a single value. Where it is not, one more
+  count (an inner cell before a total, the smallest first) is hidden, until
+  every hidden count is safe. Unpublished counts a reader could work out
+  (e.g. "the whole group minus the subgroup" beside a subgroup) count as
+  cells too: one of 1-4 must stay undetermined as well.
+* **Linked tables.** A count shown in several tables of one report (the same
+  clients: e.g. the gender totals of the age-and-gender table and of the
+  dropout comparison) carries the same `tag`: it is one unknown of one
+  report-wide system, hidden in every table or in none, and the sums of all
+  tables are checked together.
+* Shares whose count or denominator is hidden are hidden too.
+* **Rounding** (optional, `round_to`): after suppression every published
+  count (and n) is rounded to the nearest multiple of the base; shares are
+  computed from the rounded counts; means and medians are not rounded.
+
+How "undetermined" is checked, exactly: the published cells are substituted
+into the table's sums; the hidden and implicit counts then satisfy `A x = b`,
+with each hidden count >= 1 and each implicit one >= 0. A count that sits at
+its lower bound can only move up; a small LP (`implicit_equalities`) finds
+those that cannot move at all, and they are fixed. A count is determined
+exactly when every vector of the null space of `A` (with those fixed) is zero
+at it (exact rational elimination).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .common import SMALL_CELL
+from .lp import maximize
+from .tables import COUNT_KINDS, N_REF, SHARE, STAT_KINDS, Ref, Table
+
+Var = tuple  # a count of the report: ("tag", tag) when tagged, else ("cell", table index, ref)
+Constraint = dict[Var, int]
+
+
+def is_small(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < SMALL_CELL
+
+
+class Plan:
+    """The counts of a report's tables, their sums, and the choice of what to hide.
+
+    Tables are linked through tags: a tagged count is one variable however
+    many tables show it, so it is hidden in all of them or in none, and the
+    sums of every table constrain it together."""
+
+    def __init__(self, tables: list[Table]) -> None:
+        self.tables = tables
+        self.values: dict[Var, int] = {}
+        self.implicit: dict[Var, int] = {}
+        self.cells: list[dict[Ref, Var]] = []  # per table: ref -> variable
+        self.usage: dict[Var, int] = {}
+        self.margin: set[Var] = set()
+        self.n_vars: set[Var] = set()
+        self.constraints: list[Constraint] = []
+        for ti, table in enumerate(tables):
+            self.cells.append(self._variables(ti, table))
+        self.order = {v: i for i, v in enumerate([*self.values, *self.implicit])}
+        self.hidden: set[Var] = set()
+        self._cache: dict[frozenset[Var], list[Var]] = {}
+
+    def _variables(self, ti: int, table: Table) -> dict[Ref, Var]:
+        refs: dict[Ref, Var] = {}
+
+        def var(ref: Ref, value: int, tag: str | None) -> None:
+            v: Var = ("tag", tag) if tag else ("cell", ti, ref)
+            if v in self.values and self.values[v] != value:  # a builder's tag is wrong: do not link
+                v = ("cell", ti, ref)
+            self.values[v] = value
+            self.usage[v] = self.usage.get(v, 0) + 1
+            refs[ref] = v
+
+        for r in table.rows:
+            for col, cell in zip(table.columns, r.cells):
+                if col.kind in COUNT_KINDS and isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                    var((r.key, col.key), cell.value, cell.tag)
+                    if r.total:
+                        self.margin.add(refs[(r.key, col.key)])
+        if isinstance(table.n, int):
+            var(N_REF, table.n, table.n_tag)
+            self.n_vars.add(refs[N_REF])
+        for ref, value in table.implicit.items():
+            v = ("cell", ti, ref)
+            self.implicit[v] = value
+            refs[ref] = v
+        for whole, parts in table.sums:
+            if whole not in refs or any(p not in refs for p in parts):
+                continue
+            c: Constraint = {}
+            for ref in parts:
+                c[refs[ref]] = c.get(refs[ref], 0) + 1
+            c[refs[whole]] = c.get(refs[whole], 0) - 1
+            c = {k: v for k, v in c.items() if v}
+            if c:
+                self.constraints.append(c)
+                self.margin.add(refs[whole])
+        return refs
+
+    # ------------------------------------------------------------------ choice
+
+    def choose(self) -> set[Var]:
+        hidden = {v for v, value in self.values.items() if is_small(value)}
+        for _ in range(len(self.values) + 1):
+            exposed = self.exposed(hidden)
+            if not exposed:
+                break
+            extra = self.complement(exposed, hidden)
+            if not extra:
+                break  # nothing left to hide around it (cannot happen once all is hidden)
+            hidden |= extra
+        self.hidden = hidden
+        return hidden
+
+    def complement(self, exposed: list[Var], hidden: set[Var]) -> set[Var]:
+        """The count to hide next beside the exposed ones: in one of their sums,
+        nonzero; an inner cell before a margin and a table's n; one that
+        leaves no other sum with a single hidden count; shown in as few places
+        as possible; linked to other hidden counts; the smallest. Falls back
+        to every published count of its sums."""
+        unknown = hidden | set(self.implicit)
+        best: tuple[tuple[int, ...], Var] | None = None
+        wanted = set(exposed)
+        for c in self.constraints:
+            if not wanted.intersection(c):
+                continue
+            for v in c:
+                if v in unknown or self.values.get(v, 0) <= 0:
+                    continue
+                others = [d for d in self.constraints if v in d and d is not c]
+                lonely = sum(1 for d in others if not any(k in unknown for k in d))  # each needs one more
+                links = len(others) - lonely
+                score = (lonely, self.tier(v), self.usage[v], -links, self.values[v], self.order[v])
+                if best is None or score < best[0]:
+                    best = (score, v)
+        if best is not None:
+            return {best[1]}
+        return {v for c in self._component(exposed[0], unknown) for v in c
+                if v in self.values and v not in unknown and self.values[v] > 0}
+
+    def tier(self, v: Var) -> int:
+        """Inner cells first, then margins, and a table's n last."""
+        return 2 if v in self.n_vars else 1 if v in self.margin else 0
+
+    def _component(self, start: Var, unknown: set[Var]) -> list[Constraint]:
+        seen, todo, out = {start}, [start], []
+        used: set[int] = set()
+        while todo:
+            ref = todo.pop()
+            for i, c in enumerate(self.constraints):
+                if i in used or ref not in c:
+                    continue
+                used.add(i)
+                out.append(c)
+                for k in c:
+                    if k in unknown and k not in seen:
+                        seen.add(k)
+                        todo.append(k)
+        return out
+
+    # ------------------------------------------------------------------ check
+
+    def lower(self, ref: Var) -> int:
+        return 0 if ref in self.implicit else 1
+
+    def value(self, ref: Var) -> int:
+        return self.implicit[ref] if ref in self.implicit else self.values[ref]
+
+    def exposed(self, hidden: set[Var]) -> list[Var]:
+        """The hidden (and small implicit) counts the published cells determine, in order."""
+        unknown = hidden | set(self.implicit)
+        sensitive = hidden | {r for r, v in self.implicit.items() if is_small(v)}
+        rows = [r for r in ({k: v for k, v in c.items() if k in unknown} for c in self.constraints) if r]
+        parent: dict[Var, Var] = {}
+
+        def root(v: Var) -> Var:
+            while parent.setdefault(v, v) != v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+
+        for r in rows:
+            first, *rest = r
+            for k in rest:
+                parent[root(k)] = root(first)
+        groups: dict[Var, list[Constraint]] = {}
+        for r in rows:
+            groups.setdefault(root(next(iter(r))), []).append(r)
+        exposed: list[Var] = []
+        for comp_rows in groups.values():
+            variables = sorted({k for r in comp_rows for k in r}, key=self.order.__getitem__)
+            if not any(v in sensitive for v in variables):
+                continue
+            key = frozenset(variables)
+            if key not in self._cache:
+                self._cache[key] = self._fixed(comp_rows, variables)
+            exposed += [v for v in self._cache[key] if v in sensitive]
+        return sorted(exposed, key=self.order.__getitem__)
+
+    def _fixed(self, rows: list[Constraint], variables: list[Var]) -> list[Var]:
+        """The variables of one component that the published cells determine."""
+        tight = [i for i, v in enumerate(variables) if self.value(v) <= self.lower(v)]
+        basis = null_space(rows, variables)
+        if tight and not _all_can_rise(basis, tight):
+            fixed = implicit_equalities(rows, variables, [variables[i] for i in tight])
+            basis = null_space(rows + [{v: 1} for v in fixed], variables)
+        return [v for i, v in enumerate(variables) if all(b[i] == 0 for b in basis)]
+
+
+def _all_can_rise(basis: list[list[Fraction]], tight: list[int]) -> bool:
+    """Quick sufficient test: every count at its bound rises along some basis
+    vector (or its negative) that lowers no other such count."""
+    for i in tight:
+        if not any(sign * b[i] > 0 and all(sign * b[j] >= 0 for j in tight) for b in basis for sign in (1, -1)):
+            return False
+    return True
+
+
+def implicit_equalities(rows: list[Constraint], variables: list[Var], tight: list[Var]) -> list[Var]:
+    """The counts at their lower bound that no feasible change can move up:
+    in the cone {d : A d = 0, d_tight >= 0}, those tight d_i that are always 0.
+
+    One LP: maximise the sum of t_i <= min(1, d_i) over the cone (d = d+ - d-);
+    the optimum puts t_i = 1 exactly where some direction raises d_i."""
+    k, nt = len(variables), len(tight)
+    col = {v: i for i, v in enumerate(variables)}
+    a: list[list[int]] = []
+    for r in rows:
+        line = [0] * (2 * k + nt)
+        for v, coef in r.items():
+            line[col[v]], line[k + col[v]] = coef, -coef
+        a.append(line)
+        a.append([-x for x in line])
+    for j, v in enumerate(tight):
+        line = [0] * (2 * k + nt)
+        line[col[v]], line[k + col[v]], line[2 * k + j] = -1, 1, 1
+        a.append(line)
+        bound = [0] * (2 * k + nt)
+        bound[2 * k + j] = 1
+        a.append(bound)
+    b = [0] * (2 * len(rows)) + [0, 1] * nt
+    result = maximize([0] * (2 * k) + [1] * nt, a, b)
+    assert result is not None  # the objective is bounded by the number of tight counts
+    x = result[1]
+    return [v for j, v in enumerate(tight) if x[2 * k + j] == 0]
+
+
+def null_space(rows: list[Constraint], variables: list[Var]) -> list[list[Fraction]]:
+    """A basis of {x : row . x = 0 for every row}, by exact Gauss-Jordan elimination."""
+    index = {v: i for i, v in enumerate(variables)}
+    m = [[Fraction(0)] * len(variables) for _ in rows]
+    for r, row in enumerate(rows):
+        for k, v in row.items():
+            m[r][index[k]] = Fraction(v)
+    pivots: list[int] = []
+    rank = 0
+    for col in range(len(variables)):
+        pivot = next((r for r in range(rank, len(m)) if m[r][col] != 0), None)
+        if pivot is None:
+            continue
+        m[rank], m[pivot] = m[pivot], m[rank]
+        p = m[rank][col]
+        prow = m[rank]
+        nz = [j for j, x in enumerate(prow) if x]
+        for j in nz:
+            prow[j] /= p
+        for r in range(len(m)):
+            if r != rank and m[r][col] != 0:
+                f, row = m[r][col], m[r]
+                for j in nz:
+                    row[j] -= f * prow[j]
+        pivots.append(col)
+        rank += 1
+    free = [c for c in range(len(variables)) if c not in pivots]
+    basis = []
+    for fcol in free:
+        vec = [Fraction(0)] * len(variables)
+        vec[fcol] = Fraction(1)
+        for r, pcol in enumerate(pivots):
+            vec[pcol] = -m[r][fcol]
+        basis.append(vec)
+    return basis
+
+
+# ----------------------------------------------------------------------------- applying
+
+
+def apply(table: Table, hidden: set[Ref]) -> None:
+    """Remove the hidden counts and everything resting on them (in place)."""
+    raw_n = {(r.key, c.key): cell.value for r in table.rows for c, cell in zip(table.columns, r.cells)}
+    if N_REF in hidden:
+        table.n, table.n_suppressed = None, True
+    for r in table.rows:
+        for c, cell in zip(table.columns, r.cells):
+            if (r.key, c.key) in hidden:
+                cell.value, cell.suppressed = None, True
+    for r in table.rows:
+        for c, cell in zip(table.columns, r.cells):
+            if c.kind == SHARE and c.ref is not None:
+                count = r.cells[c.ref]
+                if count.suppressed or _denominator_hidden(table, r.key, c):
+                    cell.value, cell.suppressed = None, True
+            elif c.kind in STAT_KINDS and c.ref is not None:
+                base = raw_n[(r.key, table.columns[c.ref].key)]
+                if is_small(base) or (r.key, c.key) in table.hide_stats:
+                    cell.value, cell.suppressed = None, True
+                elif base == 0:
+                    cell.value = None
+    table.protected = True
+
+
+def _denominator_hidden(table: Table, row_key: str, col) -> bool:  # noqa: ANN001
+    if col.base_col is not None:
+        return table.row(row_key).cells[col.base_col].suppressed
+    if col.base_row is not None:
+        return table.row(col.base_row).cells[col.ref].suppressed
+    return table.n_suppressed
+
+
+def round_table(table: Table, base: int) -> None:
+    """Round every published count (and n) to a multiple of `base`; shares from rounded counts."""
+    def rounded(v: int) -> int:
+        return (v + base // 2) // base * base
+
+    if isinstance(table.n, int):
+        table.n = rounded(table.n)
+    for r in table.rows:
+        for c, cell in zip(table.columns, r.cells):
+            if c.kind in COUNT_KINDS and isinstance(cell.value, int) and not cell.suppressed:
+                cell.value = rounded(cell.value)
+    for r in table.rows:
+        for c, cell in zip(table.columns, r.cells):
+            if c.kind != SHARE or c.ref is None or cell.suppressed or cell.value is None:
+                continue
+            count = r.cells[c.ref].value
+            if c.base_col is not None:
+                denom = r.cells[c.base_col].value
+            elif c.base_row is not None:
+                denom = table.row(c.base_row).cells[c.ref].value
+            else:
+                denom = table.n
+            cell.value = count / denom if isinstance(count, int) and isinstance(denom, int) and denom else None
+    table.rounded = base
+
+
+def protect_report(tables: list[Table], round_to: int | None = None) -> None:
+    """Suppress (and optionally round) every table; linked counts are hidden alike."""
+    plan = Plan(tables)
+    hidden = plan.choose()
+    for table, refs in zip(tables, plan.cells):
+        apply(table, {ref for ref, v in refs.items() if v in hidden})
+        if round_to and round_to > 1:
+            round_table(table, round_to)
+
+
+def protect(table: Table, round_to: int | None = None) -> Table:
+    """One table on its own (tests, single tables)."""
+    protect_report([table], round_to)
+    return table
+
+
+__all__ = ["Plan", "apply", "is_small", "null_space", "protect", "protect_report", "round_table"]
