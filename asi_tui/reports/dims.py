@@ -145,8 +145,11 @@ def age_dim(rows: Iterable[Row], f: Filters, t: Translator) -> Dim:
 
 
 def unit_dim(rows: Iterable[Row], t: Translator) -> Dim:
+    rows = list(rows)
     units = sorted({u for r in rows if (u := unit_of(r)) is not None})
-    cats = [(u, unit_label(u)) for u in units] + [(MISSING, t("reports.row.no_unit"))]
+    cats = [(u, unit_label(u)) for u in units]
+    if any(unit_of(r) is None for r in rows):
+        cats.append((MISSING, t("reports.row.no_unit")))
     return Dim("unit", t("reports.dim.unit"), cats, lambda r: unit_of(r) or MISSING)
 
 

@@ -9,9 +9,9 @@ The rules (for analysts: docs/statistics.md):
 * **Complementary (secondary) suppression.** A table also publishes its
   margins: row and column totals, n, and sums such as "ratings 0-9 add up to
   the n rated". Every hidden count must stay undetermined from what is shown:
-  its range, given the published cells and margins and that a hidden count
-  is at least 1, must be wider than a single value. Where it is not, one more
-  count (an inner cell before a total, the smallest first) is hidden, until
+  its range, given the published cells and margins and that no count is
+  negative, must be wider than a single value. Where it is not, one more
+  count (an inner cell, shown in few tables, before a total) is hidden, until
   every hidden count is safe. Unpublished counts a reader could work out
   (e.g. "the whole group minus the subgroup" beside a subgroup) count as
   cells too: one of 1-4 must stay undetermined as well.
@@ -27,11 +27,17 @@ The rules (for analysts: docs/statistics.md):
 
 How "undetermined" is checked, exactly: the published cells are substituted
 into the table's sums; the hidden and implicit counts then satisfy `A x = b`,
-with each hidden count >= 1 and each implicit one >= 0. A count that sits at
-its lower bound can only move up; a small LP (`implicit_equalities`) finds
+x >= 0 (the a-priori bounds of any count). A count at its bound (an
+unpublished 0) can only move up; a small LP (`implicit_equalities`) finds
 those that cannot move at all, and they are fixed. A count is determined
 exactly when every vector of the null space of `A` (with those fixed) is zero
 at it (exact rational elimination).
+
+Stated limit: zeros are shown, so a reader may add "every hidden count is at
+least 1" and narrow a range further (seven hidden cells adding up to 7 are
+all 1). Guarding against that as well would hide n in most small groups; the
+protection here is the usual one, against recovery from sums and
+non-negativity (docs/statistics.md says so).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from fractions import Fraction
 
 from .common import SMALL_CELL
 from .lp import maximize
-from .tables import COUNT_KINDS, N_REF, SHARE, STAT_KINDS, Ref, Table
+from .tables import COUNT_KINDS, N_REF, SHARE, STAT_KINDS, TAG_REF, Ref, Table
 
 Var = tuple  # a count of the report: ("tag", tag) when tagged, else ("cell", table index, ref)
 Constraint = dict[Var, int]
@@ -68,6 +74,8 @@ class Plan:
         self.constraints: list[Constraint] = []
         for ti, table in enumerate(tables):
             self.cells.append(self._variables(ti, table))
+        for table, refs in zip(tables, self.cells):
+            self._constraints(table, refs)
         self.order = {v: i for i, v in enumerate([*self.values, *self.implicit])}
         self.hidden: set[Var] = set()
         self._cache: dict[frozenset[Var], list[Var]] = {}
@@ -96,7 +104,16 @@ class Plan:
             v = ("cell", ti, ref)
             self.implicit[v] = value
             refs[ref] = v
+        return refs
+
+    def _constraints(self, table: Table, cells: dict[Ref, Var]) -> None:
+        """The table's sums over the report's variables; a ("#", tag) ref names a
+        count of any table (a sum across tables), skipped when no table shows it."""
+        refs = dict(cells)
         for whole, parts in table.sums:
+            for ref in (whole, *parts):
+                if ref[0] == TAG_REF and ("tag", ref[1]) in self.values:
+                    refs[ref] = ("tag", ref[1])
             if whole not in refs or any(p not in refs for p in parts):
                 continue
             c: Constraint = {}
@@ -107,48 +124,54 @@ class Plan:
             if c:
                 self.constraints.append(c)
                 self.margin.add(refs[whole])
-        return refs
 
     # ------------------------------------------------------------------ choice
 
     def choose(self) -> set[Var]:
+        """Primary suppression, then one complement at a time until nothing hidden
+        is determined: first every sum left with a single hidden count (the
+        common case, cheap to see), then what the exact check finds."""
         hidden = {v for v, value in self.values.items() if is_small(value)}
+        small_implicit = {v for v, value in self.implicit.items() if is_small(value)}
         for _ in range(len(self.values) + 1):
-            exposed = self.exposed(hidden)
-            if not exposed:
-                break
-            extra = self.complement(exposed, hidden)
+            unknown = hidden | set(self.implicit)
+            sensitive = hidden | small_implicit
+            single = next((c for c in self.constraints
+                           if len(u := [k for k in c if k in unknown]) == 1 and u[0] in sensitive), None)
+            if single is not None:
+                extra = self._best([single], unknown)
+            else:
+                exposed = self.exposed(hidden)
+                if not exposed:
+                    break
+                first = exposed[0]
+                extra = (self._best([c for c in self.constraints if first in c], unknown)
+                         or self._best(self._component(first, unknown), unknown)
+                         or {v for c in self._component(first, unknown) for v in c
+                             if v in self.values and v not in unknown and self.values[v] > 0})
             if not extra:
                 break  # nothing left to hide around it (cannot happen once all is hidden)
             hidden |= extra
         self.hidden = hidden
         return hidden
 
-    def complement(self, exposed: list[Var], hidden: set[Var]) -> set[Var]:
-        """The count to hide next beside the exposed ones: in one of their sums,
-        nonzero; an inner cell before a margin and a table's n; one that
-        leaves no other sum with a single hidden count; shown in as few places
-        as possible; linked to other hidden counts; the smallest. Falls back
-        to every published count of its sums."""
-        unknown = hidden | set(self.implicit)
+    def _best(self, constraints: list[Constraint], unknown: set[Var]) -> set[Var]:
+        """The count to hide next in these sums: nonzero; one that leaves few sums
+        with a single hidden count and is shown in few tables; an inner cell
+        before a margin and a table's n; linked to other hidden counts; the
+        smallest."""
         best: tuple[tuple[int, ...], Var] | None = None
-        wanted = set(exposed)
-        for c in self.constraints:
-            if not wanted.intersection(c):
-                continue
+        for c in constraints:
             for v in c:
                 if v in unknown or self.values.get(v, 0) <= 0:
                     continue
                 others = [d for d in self.constraints if v in d and d is not c]
                 lonely = sum(1 for d in others if not any(k in unknown for k in d))  # each needs one more
                 links = len(others) - lonely
-                score = (lonely, self.tier(v), self.usage[v], -links, self.values[v], self.order[v])
+                score = (lonely + self.usage[v] - 1, self.tier(v), -links, self.values[v], self.order[v])
                 if best is None or score < best[0]:
                     best = (score, v)
-        if best is not None:
-            return {best[1]}
-        return {v for c in self._component(exposed[0], unknown) for v in c
-                if v in self.values and v not in unknown and self.values[v] > 0}
+        return {best[1]} if best is not None else set()
 
     def tier(self, v: Var) -> int:
         """Inner cells first, then margins, and a table's n last."""
@@ -173,7 +196,7 @@ class Plan:
     # ------------------------------------------------------------------ check
 
     def lower(self, ref: Var) -> int:
-        return 0 if ref in self.implicit else 1
+        return 0  # a count is never negative; see the stated limit above
 
     def value(self, ref: Var) -> int:
         return self.implicit[ref] if ref in self.implicit else self.values[ref]
@@ -211,6 +234,9 @@ class Plan:
 
     def _fixed(self, rows: list[Constraint], variables: list[Var]) -> list[Var]:
         """The variables of one component that the published cells determine."""
+        # counts at their bound last: they become the free variables, so each basis
+        # vector raises one of them and the quick test below usually settles it
+        variables = sorted(variables, key=lambda v: (self.value(v) <= self.lower(v), self.order[v]))
         tight = [i for i, v in enumerate(variables) if self.value(v) <= self.lower(v)]
         basis = null_space(rows, variables)
         if tight and not _all_can_rise(basis, tight):

@@ -26,6 +26,11 @@ BACKGROUND = (
     ("housing", "groups.housing", "reports.table.housing"),
     ("income", "groups.income", "reports.table.income"),
 )
+CROSSED = (  # (rows, columns, table key, title key)
+    ("substance", "age", "groups.substance_age", "reports.table.substance_age"),
+    ("substance", "gender", "groups.substance_gender", "reports.table.substance_gender"),
+    ("housing", "age", "groups.housing_age", "reports.table.housing_age"),
+)
 ORIGIN = (
     ("birth_region", "groups.birth_region", "reports.table.birth_region"),
     ("parents_born", "groups.parents_born", "reports.table.parents_born"),
@@ -110,7 +115,8 @@ def composites_table(rows: list[Row], t: Translator, pop: str, key: str = "group
     table = Table(key, t("reports.table.composites"), columns, notes=[t("composite.currency_note")])
     for area in AREAS:
         scores = [s for s in (r.comps.get(area) for r in rows) if s is not None]
-        table.add(area, t(f"composite.{area}"), [len(scores), mean(scores), median(scores)])
+        table.add(area, t(f"composite.{area}"), [len(scores), mean(scores), median(scores)],
+                  tags=[tag(pop, composite=area), None, None])
     return finalize(table, len(rows), t, n_tag=pop)
 
 
@@ -140,6 +146,9 @@ def group_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     out = [overview_table(ds, f, t), age_gender_table(rows, ds, f, t, pop)]
     for dim, key, title in BACKGROUND:
         out.append(category_table(rows, coded_dim(ds, dim, t, rows), key, t(title), pop, t))
+    for row_dim, col_dim, key, title in CROSSED:
+        cols = age_dim(rows, f, t) if col_dim == "age" else coded_dim(ds, col_dim, t, rows)
+        out.append(cross_table(rows, coded_dim(ds, row_dim, t, rows), cols, key, t(title), pop, t, col_prefix=col_dim[0]))
     if "grund" in instruments:  # country of birth is asked in the Grund only
         grund = [r for r in rows if r.instrument == "grund"]
         gpop = pop_key("interview", ("grund",))

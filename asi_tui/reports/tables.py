@@ -24,13 +24,15 @@ from ..i18n import Translator
 from .common import SMALL_N
 
 COUNT, SHARE, MEAN, MEDIAN, DIFF, N, CI = "count", "share", "mean", "median", "diff", "n", "ci"
+RATE = "rate"  # a ratio of answers (not of clients), shown as a percentage, hidden like a statistic
 COUNT_KINDS = (COUNT, N)
-STAT_KINDS = (MEAN, MEDIAN, DIFF, CI)
+STAT_KINDS = (MEAN, MEDIAN, DIFF, CI, RATE)
 SUPPRESSED_TEXT = ".."  # a hidden count (too few clients, or it would reveal one that is)
 HIDDEN_STAT_TEXT = "–"  # a share or statistic not shown because its count is hidden
 
 Ref = tuple[str, str]  # (row key, column key); N_REF is the table's own n
 N_REF: Ref = ("", "n")
+TAG_REF = "#"  # (TAG_REF, tag) in `Table.sums`: the count with that tag, in whichever table shows it
 
 
 class UnprotectedTable(RuntimeError):
@@ -41,8 +43,8 @@ class UnprotectedTable(RuntimeError):
 class Column:
     key: str
     label: str
-    kind: str  # count | share | n | mean | median | diff | ci
-    ref: int | None = None  # share: index of its count column; mean/median/diff/ci: index of its n column
+    kind: str  # count | share | n | mean | median | diff | ci | rate
+    ref: int | None = None  # share: index of its count column; mean/median/diff/ci/rate: index of its n column
     decimals: int = 2
     base_col: int | None = None  # share: denominator in this column of the same row ...
     base_row: str | None = None  # ... or in this row of the count column (default: the table's n)
@@ -201,7 +203,7 @@ def format_cell(col: Column, cell: Cell, lang: str) -> str:
         return ""
     if col.kind in COUNT_KINDS:
         return str(int(v))
-    if col.kind == SHARE:
+    if col.kind in (SHARE, RATE):
         return f"{round(v * 100)} %" if lang == "sv" else f"{round(v * 100)}%"
     text = f"{v:+.{col.decimals}f}" if col.kind in (DIFF, CI) else f"{v:.{col.decimals}f}"
     return text.replace(".", ",") if lang == "sv" else text
