@@ -1,6 +1,7 @@
 """CLI commands: reports (registered on `main` by `asi_tui.cli`).
 
-`asi-tui stats`     de-identified group statistics, change and dropout (audited)
+`asi-tui stats`     de-identified statistics with disclosure control: groups, change,
+                    dropout, trends, follow-up coverage, units, subgroups (audited)
 `asi-tui followups` the follow-up planning list (names clients; audited)
 `asi-tui export`    de-identified CSV/XLSX export of completed interviews (audited)
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import sys
 from datetime import date
@@ -80,38 +82,74 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
 @click.option("--gender", help="Gender: a code or a name from the code list (1/kvinna/woman, 2/man, 3).")
 @click.option("--instrument", type=click.Choice(["grund", "uppfoljning", "all"]), default="grund", show_default=True,
               help="Interviews described by the group compilation.")
-@click.option("--section", "sections", multiple=True, type=click.Choice(["groups", "change", "dropout"]),
-              help="Only these parts (repeatable; default all).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--section", "sections", multiple=True,
+              type=click.Choice(["groups", "change", "dropout", "trends", "followup", "units", "compare", "quality"]),
+              help="Only these parts (repeatable; default all but quality, which admins ask for by name).")
+@click.option("--compare", "compare_text", help="Subgroups beside the whole group: one or two of women, men, homeless, "
+              "young (18-34), young_women, young_men; e.g. --compare young_women,young_men.")
+@click.option("--round", "round_to", type=click.Choice(["3", "5", "10"]),
+              help="Round every published count to this base (shares from the rounded counts).")
+@click.option("--as-of", "as_of", help="Date the follow-up coverage is computed for, YYYY-MM-DD (default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]), default="text", show_default=True)
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file (mode 0600) instead of standard output; required for xlsx.")
 @passphrase_options()
 @click.pass_context
 def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: str | None, group: str | None,
-          gender: str | None, instrument: str, sections: tuple[str, ...], fmt: str, passphrase_file: Path | None,
-          passphrase_fd: int | None) -> None:
-    """De-identified statistics: group compilation, change Grund -> Uppföljning, dropout.
+          gender: str | None, instrument: str, sections: tuple[str, ...], compare_text: str | None, round_to: str | None,
+          as_of: str | None, fmt: str, out: Path | None, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """De-identified statistics: group compilation, change Grund -> Uppföljning,
+    dropout, trends, follow-up coverage, units side by side; subgroups with
+    --compare; the interviewer quality tables for admins (--section quality).
 
-    Cells with 1-4 clients are shown as <5; a table of fewer than 10 clients
-    carries a note that it allows no conclusions. The run is audited.
+    Disclosure control: counts of 1-4 clients, and every count that would
+    reveal one through the totals, are shown as ".."; shares and statistics
+    resting on them as "–"; a table of fewer than 10 clients carries a note
+    that it allows no conclusions. The run is audited.
     """
     from ..reports import run_stats
     from ..reports.stats import SECTIONS
+    from ..reports.subgroups import parse_compare
 
     t = translator(ctx)
     f = _filters(ctx, date_from, date_to, unit, group, gender, instrument)
+    compare = parse_compare(compare_text) if compare_text else ()
+    day = parse_date(as_of, t)
+    if fmt == "xlsx" and out is None:
+        raise click.ClickException(t("reports.error.xlsx_out"))
+    if out is not None and not out.parent.is_dir():
+        raise click.ClickException(t("reports.error.write", path=str(out)))
+    wanted = sections or (SECTIONS + (("compare",) if compare else ()))
     session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         with _progress(t("reports.cli.reading")) as progress:
-            report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=sections or SECTIONS)
+            report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=wanted,
+                               round_to=int(round_to) if round_to else None, compare=compare, as_of=day)
     finally:
         session.close()
+    if fmt == "xlsx":
+        from ..reports.stats_xlsx import write_xlsx
+
+        assert out is not None
+        write_xlsx(report, out, t)
+        click.echo(t("reports.stats.written", path=str(out)))
+        return
     if fmt == "json":
-        click.echo(report.to_json())
+        text = report.to_json() + "\n"
     elif fmt == "csv":
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerows(report.csv_rows())
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(report.csv_rows())
+        text = buf.getvalue()
     else:
-        for line in report.text_lines(t):
-            click.echo(line)
+        text = "\n".join(report.text_lines(t)) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from ..reports.export import private_file
+
+    with private_file(out) as fh:
+        fh.write(text)
+    click.echo(t("reports.stats.written", path=str(out)))
 
 
 @click.command("followups")

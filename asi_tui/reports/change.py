@@ -32,6 +32,14 @@ RATING_STEP = 2  # interviewer ratings 0-9: two points (one anchor band) lower =
 COMPOSITE_STEP = 0.1  # composite scores 0-1: 0.10 lower = improved, higher = worse
 PAIRS = "pairs"  # the population of (Grund, Uppföljning) pairs of the report
 
+
+def pairs_pop(f: Filters) -> str:
+    """Without a period every followed-up Grund of the group is one pair: the same
+    clients as the follow-up coverage counts (one tag, so they are linked)."""
+    from .coverage import FOLLOWED
+
+    return FOLLOWED if f.date_from is None and f.date_to is None else PAIRS
+
 # t(0.975, df) for df 1..30, then 40, 60, 120; beyond, interpolated in 1/df towards 1.96
 _T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
          2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
@@ -90,12 +98,12 @@ def _columns(t: Translator, decimals: int) -> list[Column]:
     ]
 
 
-def _add(table: Table, area: str, t: Translator, before: list[float], after: list[float], kind: str) -> None:
+def _add(table: Table, area: str, t: Translator, before: list[float], after: list[float], kind: str, pop: str) -> None:
     b, a = mean(before), mean(after)
     diff = a - b if a is not None and b is not None else None
     low, high = mean_ci([y - x for x, y in zip(before, after)])
     table.add(area, t(f"composite.{area}"), [len(before), b, a, diff, low, high, median(before), median(after)],
-              tags=[tag(PAIRS, area=area, measure=kind), *[None] * 7])
+              tags=[tag(pop, area=area, measure=kind), *[None] * 7])
 
 
 def _rating(v: object) -> int | None:
@@ -126,7 +134,7 @@ def direction(before: float, after: float, step: float) -> str:
     return "unchanged"
 
 
-def per_client_table(found: list[tuple[Row, Row]], kind: str, t: Translator) -> Table:
+def per_client_table(found: list[tuple[Row, Row]], kind: str, t: Translator, pop: str) -> Table:
     step = COMPOSITE_STEP if kind == "composite" else RATING_STEP
     cats = ("improved", "unchanged", "worse")
     columns = [Column(c, t(f"reports.col.{c}"), COUNT) for c in cats]
@@ -139,20 +147,21 @@ def per_client_table(found: list[tuple[Row, Row]], kind: str, t: Translator) -> 
         both = measured(found, area, kind)
         counts = [sum(1 for x, y in both if direction(x, y, step) == c) for c in cats]
         table.add(area, t(f"composite.{area}"), [*counts, len(both), *(share(c, len(both)) for c in counts)],
-                  tags=[tag(PAIRS, area=area, direction=c, measure=kind) for c in cats]
-                  + [tag(PAIRS, area=area, measure=kind), None, None, None])
+                  tags=[tag(pop, area=area, direction=c, measure=kind) for c in cats]
+                  + [tag(pop, area=area, measure=kind), None, None, None])
     table.sum_cols("pairs", cats)
-    return finalize(table, len(found), t, n_tag=PAIRS)
+    return finalize(table, len(found), t, n_tag=pop)
 
 
 def change_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     found = pairs(ds, f)
+    pop = pairs_pop(f)
     comp = Table("change.composites", t("reports.table.change_composites"), _columns(t, 2), notes=[t("composite.currency_note")])
     rate = Table("change.ratings", t("reports.table.change_ratings"), _columns(t, 1), notes=[t("reports.note.change_ci")])
     for area in AREAS:
         both = measured(found, area, "composite")
-        _add(comp, area, t, [x for x, _ in both], [y for _, y in both], "composite")
+        _add(comp, area, t, [x for x, _ in both], [y for _, y in both], "composite", pop)
         both = measured(found, area, "rating")
-        _add(rate, area, t, [x for x, _ in both], [y for _, y in both], "rating")
-    return [finalize(comp, len(found), t, n_tag=PAIRS), finalize(rate, len(found), t, n_tag=PAIRS),
-            per_client_table(found, "composite", t), per_client_table(found, "rating", t)]
+        _add(rate, area, t, [x for x, _ in both], [y for _, y in both], "rating", pop)
+    return [finalize(comp, len(found), t, n_tag=pop), finalize(rate, len(found), t, n_tag=pop),
+            per_client_table(found, "composite", t, pop), per_client_table(found, "rating", t, pop)]

@@ -95,9 +95,12 @@ def _dropped(ds: Dataset, grunds: list[Row], roots: dict[str, str]) -> set[str]:
     return out
 
 
+NO_DATE = "no_date"
+
+
 def category_of(grund: Row, follow: Row | None, dropped: bool, as_of: date) -> str:
     if grund.date is None:
-        return MISSING
+        return NO_DATE
     if follow is not None and follow.date is not None:
         if follow.date < add_months(grund.date, WINDOW[0]):
             return "early"
@@ -135,11 +138,11 @@ def coverage_tables(ds: Dataset, f: Filters, t: Translator, as_of: date) -> list
     cov.add("due", t("reports.row.followup_due"), [due, share(due, due) if due else None], total=True,
             tags=[tag(gpop, followup="due"), None])
     cov.add("open", t("reports.row.followup_open"), [cats["open"], None], tags=[tag(gpop, followup="open"), None])
-    if cats[MISSING]:
-        cov.add(MISSING, t("reports.row.no_date"), [cats[MISSING], None], tags=[tag(gpop, followup=MISSING), None])
+    if cats[NO_DATE]:
+        cov.add(NO_DATE, t("reports.row.no_date"), [cats[NO_DATE], None], tags=[tag(gpop, followup=NO_DATE), None])
     cov.add("total", t("reports.row.total"), [n, None], total=True, tags=[gpop, None])
     cov.sum_rows("due", ["count"], CATEGORIES)
-    cov.sum_rows("total", ["count"], ["due", "open"] + ([MISSING] if cats[MISSING] else []))
+    cov.sum_rows("total", ["count"], ["due", "open"] + ([NO_DATE] if cats[NO_DATE] else []))
     cov.same(N_REF, ("total", "count"))
     cov.sums.append(((TAG_REF, FOLLOWED), tuple((c, "count") for c in ("within", "early", "late"))))
     finalize(cov, n, t, n_tag=gpop)

@@ -79,6 +79,10 @@ class Plan:
         self.order = {v: i for i, v in enumerate([*self.values, *self.implicit])}
         self.hidden: set[Var] = set()
         self._cache: dict[frozenset[Var], list[Var]] = {}
+        self.by_var: dict[Var, list[int]] = {}
+        for i, c in enumerate(self.constraints):
+            for v in c:
+                self.by_var.setdefault(v, []).append(i)
 
     def _variables(self, ti: int, table: Table) -> dict[Ref, Var]:
         refs: dict[Ref, Var] = {}
@@ -144,11 +148,13 @@ class Plan:
                 exposed = self.exposed(hidden)
                 if not exposed:
                     break
-                first = exposed[0]
-                extra = (self._best([c for c in self.constraints if first in c], unknown)
-                         or self._best(self._component(first, unknown), unknown)
-                         or {v for c in self._component(first, unknown) for v in c
-                             if v in self.values and v not in unknown and self.values[v] > 0})
+                extra = set()
+                for part in exposed:  # one complement in each part of the system per round
+                    first = part[0]
+                    extra |= (self._best([c for c in self.constraints if first in c], unknown)
+                              or self._best(self._component(first, unknown), unknown)
+                              or {v for c in self._component(first, unknown) for v in c
+                                  if v in self.values and v not in unknown and self.values[v] > 0})
             if not extra:
                 break  # nothing left to hide around it (cannot happen once all is hidden)
             hidden |= extra
@@ -165,7 +171,7 @@ class Plan:
             for v in c:
                 if v in unknown or self.values.get(v, 0) <= 0:
                     continue
-                others = [d for d in self.constraints if v in d and d is not c]
+                others = [d for i in self.by_var.get(v, ()) if (d := self.constraints[i]) is not c]
                 lonely = sum(1 for d in others if not any(k in unknown for k in d))  # each needs one more
                 links = len(others) - lonely
                 score = (lonely + self.usage[v] - 1, self.tier(v), -links, self.values[v], self.order[v])
@@ -178,20 +184,19 @@ class Plan:
         return 2 if v in self.n_vars else 1 if v in self.margin else 0
 
     def _component(self, start: Var, unknown: set[Var]) -> list[Constraint]:
-        seen, todo, out = {start}, [start], []
-        used: set[int] = set()
+        """The sums linked to `start` through hidden or implicit counts."""
+        seen, todo, used = {start}, [start], set()
         while todo:
             ref = todo.pop()
-            for i, c in enumerate(self.constraints):
-                if i in used or ref not in c:
+            for i in self.by_var.get(ref, ()):
+                if i in used:
                     continue
                 used.add(i)
-                out.append(c)
-                for k in c:
+                for k in self.constraints[i]:
                     if k in unknown and k not in seen:
                         seen.add(k)
                         todo.append(k)
-        return out
+        return [self.constraints[i] for i in sorted(used)]
 
     # ------------------------------------------------------------------ check
 
@@ -201,8 +206,9 @@ class Plan:
     def value(self, ref: Var) -> int:
         return self.implicit[ref] if ref in self.implicit else self.values[ref]
 
-    def exposed(self, hidden: set[Var]) -> list[Var]:
-        """The hidden (and small implicit) counts the published cells determine, in order."""
+    def exposed(self, hidden: set[Var]) -> list[list[Var]]:
+        """The hidden (and small implicit) counts the published cells determine,
+        per connected part of the system, in order."""
         unknown = hidden | set(self.implicit)
         sensitive = hidden | {r for r, v in self.implicit.items() if is_small(v)}
         rows = [r for r in ({k: v for k, v in c.items() if k in unknown} for c in self.constraints) if r]
@@ -221,7 +227,7 @@ class Plan:
         groups: dict[Var, list[Constraint]] = {}
         for r in rows:
             groups.setdefault(root(next(iter(r))), []).append(r)
-        exposed: list[Var] = []
+        exposed: list[list[Var]] = []
         for comp_rows in groups.values():
             variables = sorted({k for r in comp_rows for k in r}, key=self.order.__getitem__)
             if not any(v in sensitive for v in variables):
@@ -229,8 +235,10 @@ class Plan:
             key = frozenset(variables)
             if key not in self._cache:
                 self._cache[key] = self._fixed(comp_rows, variables)
-            exposed += [v for v in self._cache[key] if v in sensitive]
-        return sorted(exposed, key=self.order.__getitem__)
+            found = sorted((v for v in self._cache[key] if v in sensitive), key=self.order.__getitem__)
+            if found:
+                exposed.append(found)
+        return sorted(exposed, key=lambda vs: self.order[vs[0]])
 
     def _fixed(self, rows: list[Constraint], variables: list[Var]) -> list[Var]:
         """The variables of one component that the published cells determine."""
@@ -240,12 +248,12 @@ class Plan:
         tight = [i for i, v in enumerate(variables) if self.value(v) <= self.lower(v)]
         basis = null_space(rows, variables)
         if tight and not _all_can_rise(basis, tight):
-            fixed = implicit_equalities(rows, variables, [variables[i] for i in tight])
-            basis = null_space(rows + [{v: 1} for v in fixed], variables)
+            fixed = implicit_equalities(basis, tight)
+            basis = null_space(rows + [{variables[i]: 1} for i in fixed], variables)
         return [v for i, v in enumerate(variables) if all(b[i] == 0 for b in basis)]
 
 
-def _all_can_rise(basis: list[list[Fraction]], tight: list[int]) -> bool:
+def _all_can_rise(basis: list[list[Fraction | int]], tight: list[int]) -> bool:
     """Quick sufficient test: every count at its bound rises along some basis
     vector (or its negative) that lowers no other such count."""
     for i in tight:
@@ -254,42 +262,38 @@ def _all_can_rise(basis: list[list[Fraction]], tight: list[int]) -> bool:
     return True
 
 
-def implicit_equalities(rows: list[Constraint], variables: list[Var], tight: list[Var]) -> list[Var]:
-    """The counts at their lower bound that no feasible change can move up:
-    in the cone {d : A d = 0, d_tight >= 0}, those tight d_i that are always 0.
+def implicit_equalities(basis: list[list[Fraction | int]], tight: list[int]) -> list[int]:
+    """The counts at their bound (indices in `tight`) that no feasible change can
+    raise: in the cone {d in null space : d_tight >= 0}, those d_i always 0.
 
-    One LP: maximise the sum of t_i <= min(1, d_i) over the cone (d = d+ - d-);
-    the optimum puts t_i = 1 exactly where some direction raises d_i."""
-    k, nt = len(variables), len(tight)
-    col = {v: i for i, v in enumerate(variables)}
-    a: list[list[int]] = []
-    for r in rows:
-        line = [0] * (2 * k + nt)
-        for v, coef in r.items():
-            line[col[v]], line[k + col[v]] = coef, -coef
-        a.append(line)
-        a.append([-x for x in line])
-    for j, v in enumerate(tight):
-        line = [0] * (2 * k + nt)
-        line[col[v]], line[k + col[v]], line[2 * k + j] = -1, 1, 1
-        a.append(line)
-        bound = [0] * (2 * k + nt)
+    One LP in the coordinates of the null-space basis (d = B lambda, lambda =
+    lambda+ - lambda-): maximise the sum of t_i <= min(1, d_i); the optimum
+    puts t_i = 1 exactly where some direction raises d_i."""
+    k, nt = len(basis), len(tight)
+    a: list[list[Fraction | int]] = []
+    for j, i in enumerate(tight):
+        line: list[Fraction | int] = [0] * (2 * k + nt)
+        for q, vec in enumerate(basis):
+            line[q], line[k + q] = -vec[i], vec[i]
+        line[2 * k + j] = 1
+        a.append(line)  # t_j - d_i <= 0
+        bound: list[Fraction | int] = [0] * (2 * k + nt)
         bound[2 * k + j] = 1
-        a.append(bound)
-    b = [0] * (2 * len(rows)) + [0, 1] * nt
-    result = maximize([0] * (2 * k) + [1] * nt, a, b)
+        a.append(bound)  # t_j <= 1
+    result = maximize([0] * (2 * k) + [1] * nt, a, [0, 1] * nt)
     assert result is not None  # the objective is bounded by the number of tight counts
     x = result[1]
-    return [v for j, v in enumerate(tight) if x[2 * k + j] == 0]
+    return [i for j, i in enumerate(tight) if x[2 * k + j] == 0]
 
 
-def null_space(rows: list[Constraint], variables: list[Var]) -> list[list[Fraction]]:
-    """A basis of {x : row . x = 0 for every row}, by exact Gauss-Jordan elimination."""
+def null_space(rows: list[Constraint], variables: list[Var]) -> list[list[Fraction | int]]:
+    """A basis of {x : row . x = 0 for every row}, by exact Gauss-Jordan elimination
+    (Python ints while the pivots are +-1, as they nearly always are here; Fractions otherwise)."""
     index = {v: i for i, v in enumerate(variables)}
-    m = [[Fraction(0)] * len(variables) for _ in rows]
+    m: list[list[Fraction | int]] = [[0] * len(variables) for _ in rows]
     for r, row in enumerate(rows):
         for k, v in row.items():
-            m[r][index[k]] = Fraction(v)
+            m[r][index[k]] = v
     pivots: list[int] = []
     rank = 0
     for col in range(len(variables)):
@@ -300,8 +304,12 @@ def null_space(rows: list[Constraint], variables: list[Var]) -> list[list[Fracti
         p = m[rank][col]
         prow = m[rank]
         nz = [j for j, x in enumerate(prow) if x]
-        for j in nz:
-            prow[j] /= p
+        if p == -1:
+            for j in nz:
+                prow[j] = -prow[j]
+        elif p != 1:
+            for j in nz:
+                prow[j] = Fraction(prow[j]) / p
         for r in range(len(m)):
             if r != rank and m[r][col] != 0:
                 f, row = m[r][col], m[r]
@@ -309,11 +317,11 @@ def null_space(rows: list[Constraint], variables: list[Var]) -> list[list[Fracti
                     row[j] -= f * prow[j]
         pivots.append(col)
         rank += 1
-    free = [c for c in range(len(variables)) if c not in pivots]
+    free = [c for c in range(len(variables)) if c not in set(pivots)]
     basis = []
     for fcol in free:
-        vec = [Fraction(0)] * len(variables)
-        vec[fcol] = Fraction(1)
+        vec: list[Fraction | int] = [0] * len(variables)
+        vec[fcol] = 1
         for r, pcol in enumerate(pivots):
             vec[pcol] = -m[r][fcol]
         basis.append(vec)

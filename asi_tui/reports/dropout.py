@@ -72,16 +72,17 @@ def rate_table(ds: Dataset, f: Filters, t: Translator, notes: list[str]) -> Tabl
         d = len(select(ds.rows, f, (instr,), kind="dropout"))
         tot_i, tot_d = tot_i + i, tot_d + d
         table.add(instr, t(f"reports.instrument.{instr}"), [i, d, i + d, share(d, i + d)],
-                  tags=[pop_key("interview", (instr,)), pop_key("dropout", (instr,)), None, None])
+                  tags=[pop_key("interview", (instr,)), pop_key("dropout", (instr,)), pop_key("target", (instr,)), None])
     table.add("total", t("reports.row.total"), [tot_i, tot_d, tot_i + tot_d, share(tot_d, tot_i + tot_d)], total=True,
-              tags=[pop_key("interview", MAIN_INSTRUMENTS), pop_key("dropout", MAIN_INSTRUMENTS), None, None])
+              tags=[pop_key("interview", MAIN_INSTRUMENTS), pop_key("dropout", MAIN_INSTRUMENTS),
+                    pop_key("target", MAIN_INSTRUMENTS), None])
     table.sum_cols("target", ["interviews", "dropouts"])
     table.sum_rows("total", ["interviews", "dropouts", "target"])
     table.same(N_REF, ("total", "target"))
-    return finalize(table, tot_i + tot_d, t)
+    return finalize(table, tot_i + tot_d, t, n_tag=pop_key("target", MAIN_INSTRUMENTS))
 
 
-def compare_table(key: str, title: str, interviewed: list[Row], drops: list[Row], dim: Dim, pops: tuple[str, str],
+def compare_table(key: str, title: str, interviewed: list[Row], drops: list[Row], dim: Dim, pops: tuple[str, str, str],
                   t: Translator, notes: list[str]) -> Table:
     """Interviewed beside dropouts for one background dimension (counts and column shares)."""
     columns = [
@@ -100,7 +101,7 @@ def compare_table(key: str, title: str, interviewed: list[Row], drops: list[Row]
               total=True, tags=[pops[0], None, pops[1], None])
     table.sum_rows("total", ["interviewed", "dropouts"])
     table.sums.append((N_REF, (("total", "interviewed"), ("total", "dropouts"))))
-    return finalize(table, ni + nd, t, small=min(ni, nd) < SMALL_N)
+    return finalize(table, ni + nd, t, small=min(ni, nd) < SMALL_N, n_tag=pops[2])
 
 
 def dropout_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
@@ -111,7 +112,7 @@ def dropout_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     interviewed = select(ds.rows, f, instruments)
     drops = select(ds.rows, f, instruments, kind="dropout")
     both = interviewed + drops
-    pops = (pop_key("interview", instruments), pop_key("dropout", instruments))
+    pops = (pop_key("interview", instruments), pop_key("dropout", instruments), pop_key("target", instruments))
     out.append(compare_table("dropout.age", t("reports.table.dropout_age"), interviewed, drops, age_dim(both, f, t), pops,
                              t, notes))
     for dim, title in COMPARED:

@@ -20,8 +20,9 @@ def maximize(c: Sequence[Number], a: Sequence[Sequence[Number]], b: Sequence[Num
     if any(v < 0 for v in b):
         raise ValueError("b must be non-negative")
     # tableau rows: [A | I | b]; objective row: [-c | 0 | 0]
-    rows = [[Fraction(v) for v in a[i]] + [Fraction(int(i == j)) for j in range(m)] + [Fraction(b[i])] for i in range(m)]
-    obj = [Fraction(-v) for v in c] + [Fraction(0)] * m + [Fraction(0)]
+    # ints until a division makes a Fraction: most entries stay 0 and cost nothing
+    rows: list[list[Number]] = [[*a[i], *(int(i == j) for j in range(m)), b[i]] for i in range(m)]
+    obj: list[Number] = [-v for v in c] + [0] * m + [0]
     basis = list(range(n, n + m))
     width = n + m
     while True:
@@ -42,7 +43,7 @@ def maximize(c: Sequence[Number], a: Sequence[Sequence[Number]], b: Sequence[Num
         prow = rows[leave]
         nz = [j for j, y in enumerate(prow) if y]  # the tableau is sparse: touch only these columns
         for j in nz:
-            prow[j] /= pivot
+            prow[j] = Fraction(prow[j]) / pivot
         for i, row in enumerate(rows):
             if i != leave and row[entering] != 0:
                 f = row[entering]
@@ -55,8 +56,8 @@ def maximize(c: Sequence[Number], a: Sequence[Sequence[Number]], b: Sequence[Num
         basis[leave] = entering
     x = [Fraction(0)] * width
     for i, var in enumerate(basis):
-        x[var] = rows[i][-1]
-    return obj[-1], x[:n]
+        x[var] = Fraction(rows[i][-1])
+    return Fraction(obj[-1]), x[:n]
 
 
 __all__ = ["maximize"]

@@ -70,6 +70,7 @@ SUBGROUPS = {
     "young_men": Subgroup("young_men", {"age": YOUNG, "gender": ("2",)}),
 }
 DIMS = ("age", "gender", "substance", "housing", "income", "birth_region")
+GRUND_ONLY = ("birth_region",)
 
 
 def parse_compare(text: str) -> tuple[str, ...]:
@@ -80,23 +81,32 @@ def parse_compare(text: str) -> tuple[str, ...]:
     return names
 
 
-def _atoms(members: list[Callable[[Row], bool]]) -> list[tuple[str, Callable[[Row], bool]]]:
-    """The parts the subgroups cut the whole group into (the unpublished counts)."""
+def disjoint(a: Subgroup, b: Subgroup) -> bool:
+    """Two subgroups no client can be in at once (e.g. young women, young men)."""
+    return any(d in b.dims and not set(v) & set(b.dims[d]) for d, v in a.dims.items())
+
+
+def _atoms(subs: list[Subgroup], members: list[Callable[[Row], bool]]) -> list[tuple[str, Callable[[Row], bool]]]:
+    """The parts the subgroups cut the whole group into: the unpublished counts
+    a reader can work out (no overlap part for disjoint subgroups: it is 0)."""
     if len(members) == 1:
         a = members[0]
         return [("~rest", lambda r: not a(r))]
     a, b = members
-    return [("~a_only", lambda r: a(r) and not b(r)), ("~both", lambda r: a(r) and b(r)),
-            ("~b_only", lambda r: b(r) and not a(r)), ("~rest", lambda r: not a(r) and not b(r))]
+    both = [] if disjoint(*subs) else [("~both", lambda r: a(r) and b(r))]
+    return [("~a_only", lambda r: a(r) and not b(r)), *both, ("~b_only", lambda r: b(r) and not a(r)),
+            ("~rest", lambda r: not a(r) and not b(r))]
 
 
-def _atom_sums(table: Table, row: str, groups: list[str]) -> None:
+def _atom_sums(table: Table, row: str, groups: list[str], atoms: list[str], suffix: str = "") -> None:
+    """The subgroup and whole-group counts of a row as sums of the parts."""
     if len(groups) == 1:
-        table.sums.append(((row, "whole"), ((row, groups[0]), (row, "~rest"))))
+        table.sums.append(((row, f"whole{suffix}"), ((row, f"{groups[0]}{suffix}"), (row, "~rest"))))
         return
-    table.sums.append(((row, groups[0]), ((row, "~a_only"), (row, "~both"))))
-    table.sums.append(((row, groups[1]), ((row, "~b_only"), (row, "~both"))))
-    table.sums.append(((row, "whole"), tuple((row, a) for a in ("~a_only", "~both", "~b_only", "~rest"))))
+    both = [(row, "~both")] if "~both" in atoms else []
+    table.sums.append(((row, f"{groups[0]}{suffix}"), ((row, "~a_only"), *both)))
+    table.sums.append(((row, f"{groups[1]}{suffix}"), ((row, "~b_only"), *both)))
+    table.sums.append(((row, f"whole{suffix}"), tuple((row, a) for a in atoms)))
 
 
 def _expanded(pop: str, sub: Subgroup, extra: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -119,7 +129,7 @@ def compare_dim_table(rows: list[Row], dim: Dim, names: tuple[str, ...], f: Filt
     table = Table(f"compare.{dim.key}", t("reports.table.compare", dim=dim.title), columns)
     in_group = [[r for r in rows if m(r)] for m in members] + [rows]
     counts = [Counter(map(dim.of, g)) for g in in_group]
-    atoms = _atoms(members)
+    atoms = _atoms(subs, members)
     atom_counts = {k: Counter(dim.of(r) for r in rows if test(r)) for k, test in atoms}
     for cat, label in [*dim.cats, ("total", t("reports.row.total"))]:
         values: list[int | float | None] = []
@@ -135,7 +145,7 @@ def compare_dim_table(rows: list[Row], dim: Dim, names: tuple[str, ...], f: Filt
         table.add(cat, label, values, total=cat == "total", tags=tags)
         for k, ac in atom_counts.items():
             table.implicit[(cat, k)] = sum(ac.values()) if cat == "total" else ac[cat]
-        _atom_sums(table, cat, list(names))
+        _atom_sums(table, cat, list(names), [k for k, _ in atoms])
     cats = [c for c, _ in dim.cats]
     table.sum_rows("total", [*groups, *(k for k, _ in atoms)], cats)
     table.same(N_REF, ("total", "whole"))
@@ -153,7 +163,7 @@ def compare_means_table(rows: list[Row], names: tuple[str, ...], f: Filters, pop
         columns.append(Column(f"{g}_mean", t("reports.col.mean"), MEAN, ref=len(columns) - 1, decimals=2))
     table = Table("compare.composites", t("reports.table.compare_composites"), columns, notes=[t("composite.currency_note")])
     in_group = [[r for r in rows if m(r)] for m in members] + [rows]
-    atoms = _atoms(members)
+    atoms = _atoms(subs, members)
     for area in AREAS:
         values: list[int | float | None] = []
         tags: list[str | None] = []
@@ -165,19 +175,10 @@ def compare_means_table(rows: list[Row], names: tuple[str, ...], f: Filters, pop
         parts = {k: sum(1 for r in rows if test(r) and r.comps.get(area) is not None) for k, test in atoms}
         for k, v in parts.items():
             table.implicit[(area, k)] = v
-        _mean_sums(table, area, list(names))
+        _atom_sums(table, area, list(names), [k for k, _ in atoms], suffix="_n")
         if any(is_small(v) for v in parts.values()):  # a part of 1-4 clients: its mean must not be derivable
             table.hide_stats |= {(area, f"{g}_mean") for g in names}
     return finalize(table, len(rows), t, n_tag=pop)
-
-
-def _mean_sums(table: Table, row: str, names: list[str]) -> None:
-    if len(names) == 1:
-        table.sums.append(((row, "whole_n"), ((row, f"{names[0]}_n"), (row, "~rest"))))
-        return
-    table.sums.append(((row, f"{names[0]}_n"), ((row, "~a_only"), (row, "~both"))))
-    table.sums.append(((row, f"{names[1]}_n"), ((row, "~b_only"), (row, "~both"))))
-    table.sums.append(((row, "whole_n"), tuple((row, a) for a in ("~a_only", "~both", "~b_only", "~rest"))))
 
 
 def compare_tables(ds: Dataset, f: Filters, names: tuple[str, ...], t: Translator) -> list[Table]:
@@ -189,8 +190,13 @@ def compare_tables(ds: Dataset, f: Filters, names: tuple[str, ...], t: Translato
     for key in DIMS:
         if key in used:
             continue  # the subgroup is defined by it
-        dim = age_dim(rows, f, t) if key == "age" else coded_dim(ds, key, t, rows)
-        out.append(compare_dim_table(rows, dim, names, f, pop, t))
+        these, this_pop = rows, pop
+        if key in GRUND_ONLY:  # asked in the Grund only: over the Grund interviews, as in the group tables
+            if "grund" not in instruments:
+                continue
+            these, this_pop = [r for r in rows if r.instrument == "grund"], pop_key("interview", ("grund",))
+        dim = age_dim(these, f, t) if key == "age" else coded_dim(ds, key, t, these)
+        out.append(compare_dim_table(these, dim, names, f, this_pop, t))
     out.append(compare_means_table(rows, names, f, pop, t))
     return out
 
