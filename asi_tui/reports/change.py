@@ -134,7 +134,8 @@ def direction(before: float, after: float, step: float) -> str:
     return "unchanged"
 
 
-def per_client_table(found: list[tuple[Row, Row]], kind: str, t: Translator, pop: str) -> Table:
+def per_client_table(measures: dict[tuple[str, str], list[tuple[float, float]]], n: int, kind: str, t: Translator,
+                     pop: str) -> Table:
     step = COMPOSITE_STEP if kind == "composite" else RATING_STEP
     cats = ("improved", "unchanged", "worse")
     columns = [Column(c, t(f"reports.col.{c}"), COUNT) for c in cats]
@@ -144,13 +145,13 @@ def per_client_table(found: list[tuple[Row, Row]], kind: str, t: Translator, pop
     note = t("reports.note.change_rule_composite" if kind == "composite" else "reports.note.change_rule_rating", step=step)
     table = Table(key, t(f"reports.table.{key.replace('.', '_')}"), columns, notes=[note])
     for area in AREAS:
-        both = measured(found, area, kind)
+        both = measures[(area, kind)]
         counts = [sum(1 for x, y in both if direction(x, y, step) == c) for c in cats]
         table.add(area, t(f"composite.{area}"), [*counts, len(both), *(share(c, len(both)) for c in counts)],
                   tags=[tag(pop, area=area, direction=c, measure=kind) for c in cats]
                   + [tag(pop, area=area, measure=kind), None, None, None])
     table.sum_cols("pairs", cats)
-    return finalize(table, len(found), t, n_tag=pop)
+    return finalize(table, n, t, n_tag=pop)
 
 
 def change_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
@@ -158,10 +159,11 @@ def change_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     pop = pairs_pop(f)
     comp = Table("change.composites", t("reports.table.change_composites"), _columns(t, 2), notes=[t("composite.currency_note")])
     rate = Table("change.ratings", t("reports.table.change_ratings"), _columns(t, 1), notes=[t("reports.note.change_ci")])
+    measures = {(area, kind): measured(found, area, kind) for area in AREAS for kind in ("composite", "rating")}
     for area in AREAS:
-        both = measured(found, area, "composite")
-        _add(comp, area, t, [x for x, _ in both], [y for _, y in both], "composite", pop)
-        both = measured(found, area, "rating")
-        _add(rate, area, t, [x for x, _ in both], [y for _, y in both], "rating", pop)
+        for table, kind in ((comp, "composite"), (rate, "rating")):
+            both = measures[(area, kind)]
+            _add(table, area, t, [x for x, _ in both], [y for _, y in both], kind, pop)
     return [finalize(comp, len(found), t, n_tag=pop), finalize(rate, len(found), t, n_tag=pop),
-            per_client_table(found, "composite", t, pop), per_client_table(found, "rating", t, pop)]
+            per_client_table(measures, len(found), "composite", t, pop),
+            per_client_table(measures, len(found), "rating", t, pop)]

@@ -118,7 +118,7 @@ def _bin(months: int) -> str:
 
 
 def coverage_tables(ds: Dataset, f: Filters, t: Translator, as_of: date) -> list[Table]:
-    grunds = select(ds.rows, f, ("grund",))
+    grunds = select(ds, f, ("grund",))
     roots = chain_roots(ds)
     first = first_followups(ds)
     dropped = _dropped(ds, grunds, roots)

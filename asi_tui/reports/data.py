@@ -85,6 +85,8 @@ class Dataset:
     banks: dict[tuple[str, str], QuestionBank | None]
     damaged: int = 0
     unmapped: set[tuple[str, str]] = field(default_factory=set)  # versions no map chain reaches
+    # selections made by the table builders (filters, instruments, kind) -> rows; never stale, the rows never change
+    selections: dict[tuple[Any, ...], list[Row]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def interviews(self) -> list[Row]:
@@ -211,7 +213,14 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache, migration: AnswerMi
         answers = migration(bank_id, version, answers)
         items_version = migration.newest.get(bank_id, version)
     meta = body.get("meta") or {}
-    age = _plain(_value(answers, AGE_ITEM))
+    get = answers.get
+
+    def plain(item_id: str) -> object:  # the code, or None for X, N or no answer (inlined: 50,000 records x ~35 items)
+        entry = get(item_id)
+        v = entry.get("v") if entry is not None else None
+        return None if v is None or type(v) is dict or isinstance(v, MissingCode) else v
+
+    age = plain(AGE_ITEM)
     unit_text = _value(answers, UNIT_ITEM)
     if unit_text is None and kind == "dropout":
         unit_text = meta.get("unit")
@@ -225,35 +234,40 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache, migration: AnswerMi
         linked_rid=(body.get("linked") or {}).get("rid"),
         unit=normalize_unit(unit_text),
         age=age if isinstance(age, int) and not isinstance(age, bool) else None,
-        gender=_plain(_value(answers, GENDER_ITEM)),
-        substance=_plain(_value(answers, SUBSTANCE_ITEM)),
-        housing=_plain(_value(answers, HOUSING_ITEM)),
-        income=_plain(_value(answers, INCOME_ITEM)),
+        gender=plain(GENDER_ITEM),
+        substance=plain(SUBSTANCE_ITEM),
+        housing=plain(HOUSING_ITEM),
+        income=plain(INCOME_ITEM),
         interviewer=str(body["interviewer"]) if body.get("interviewer") else None,
         client_key=client_keys(body.get("client_ref")) if client_keys is not None else None,
     )
     if quality:
         row.x_answers, row.answered = _count_x(answers)
     if kind == "dropout":
-        instr = _plain(_value(answers, DROPOUT_INSTRUMENT_ITEM))
+        instr = plain(DROPOUT_INSTRUMENT_ITEM)
         row.dropout_for = DROPOUT_FOR.get(instr) if isinstance(instr, int) else None
-        row.reason = _plain(_value(answers, DROPOUT_REASON_ITEM))
+        row.reason = plain(DROPOUT_REASON_ITEM)
         return row
     if row.instrument not in ("grund", "uppfoljning"):
         return row  # gambling module: counted, no background or ratings of its own here
-    row.birth_region = _plain(_value(answers, BIRTH_REGION_ITEM))
-    row.parents_born = _plain(_value(answers, PARENTS_BORN_ITEM))
+    row.birth_region = plain(BIRTH_REGION_ITEM)
+    row.parents_born = plain(PARENTS_BORN_ITEM)
     row.ratings = {area: _value(answers, item) for area, item in RATING_ITEMS.items()}
-    banks.get(bank_id, version, str(bank.get("sha256", "")))
-    if items_version != version:
+    key = (bank_id, items_version)
+    if (bank_id, version) not in banks.banks:
+        banks.get(bank_id, version, str(bank.get("sha256", "")))
+    if key not in banks.client_items:
         banks.get(bank_id, items_version)
-    for item in banks.client_items.get((bank_id, items_version), ()):
-        v = _value(answers, item)
-        if v is not None:
-            row.client[item] = v
+    client = row.client
+    for item in banks.client_items.get(key, ()):
+        entry = get(item)
+        if entry is not None:
+            v = entry.get("v")
+            if v is not None:
+                client[item] = decode(v) if type(v) is dict else v
     decoded: dict[str, object] = {}
     for item in _COMPOSITE_INPUTS:
-        entry = answers.get(item)
+        entry = get(item)
         if entry is not None:
             v = entry.get("v")
             decoded[item] = decode(v) if type(v) is dict else v

@@ -68,8 +68,8 @@ def rate_table(ds: Dataset, f: Filters, t: Translator, notes: list[str]) -> Tabl
     table = Table("dropout.rate", t("reports.table.dropout_rate"), columns, notes=list(notes))
     tot_i = tot_d = 0
     for instr in MAIN_INSTRUMENTS:
-        i = len(select(ds.rows, f, (instr,)))
-        d = len(select(ds.rows, f, (instr,), kind="dropout"))
+        i = len(select(ds, f, (instr,)))
+        d = len(select(ds, f, (instr,), kind="dropout"))
         tot_i, tot_d = tot_i + i, tot_d + d
         table.add(instr, t(f"reports.instrument.{instr}"), [i, d, i + d, share(d, i + d)],
                   tags=[pop_key("interview", (instr,)), pop_key("dropout", (instr,)), pop_key("target", (instr,)), None])
@@ -106,11 +106,11 @@ def compare_table(key: str, title: str, interviewed: list[Row], drops: list[Row]
 
 def dropout_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     notes = _no_unit_note(ds, f, t)
-    all_drops = select(ds.rows, f, MAIN_INSTRUMENTS, kind="dropout")
+    all_drops = select(ds, f, MAIN_INSTRUMENTS, kind="dropout")
     out = [reasons_table(all_drops, ds, t, notes), rate_table(ds, f, t, notes)]
     instruments = instruments_of(f)
-    interviewed = select(ds.rows, f, instruments)
-    drops = select(ds.rows, f, instruments, kind="dropout")
+    interviewed = select(ds, f, instruments)
+    drops = select(ds, f, instruments, kind="dropout")
     both = interviewed + drops
     pops = (pop_key("interview", instruments), pop_key("dropout", instruments), pop_key("target", instruments))
     out.append(compare_table("dropout.age", t("reports.table.dropout_age"), interviewed, drops, age_dim(both, f, t), pops,

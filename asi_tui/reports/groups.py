@@ -7,7 +7,7 @@ the same instrument in one period counts twice.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections import Counter
 
 from ..engine.values import MissingCode
 from ..i18n import Translator
@@ -37,10 +37,15 @@ ORIGIN = (
 )
 
 
-def select(rows: Iterable[Row], f: Filters, instruments: tuple[str, ...], kind: str = "interview") -> list[Row]:
-    """Rows of `kind` and these instruments in the period, unit and group."""
+def select(ds: Dataset, f: Filters, instruments: tuple[str, ...], kind: str = "interview") -> list[Row]:
+    """Rows of `kind` and these instruments in the period, unit and group
+    (remembered per dataset: one report asks the same selection many times)."""
+    key = (f, tuple(instruments), kind)
+    hit = ds.selections.get(key)
+    if hit is not None:
+        return hit
     out = []
-    for r in rows:
+    for r in ds.rows:
         if r.kind != kind:
             continue
         if kind == "interview" and r.instrument not in instruments:
@@ -49,6 +54,7 @@ def select(rows: Iterable[Row], f: Filters, instruments: tuple[str, ...], kind: 
             continue
         if f.in_period(r.date) and f.unit_matches(unit_of(r)) and f.in_group(r.age, r.gender):
             out.append(r)
+    ds.selections[key] = out
     return out
 
 
@@ -94,14 +100,24 @@ def client_ratings_table(rows: list[Row], ds: Dataset, t: Translator, instrument
     n_col = len(columns)
     columns += [Column("n", "n", N), Column("mean", t("reports.col.mean"), MEAN, ref=n_col, decimals=1)]
     table = Table("groups.client_ratings", t("reports.table.client_ratings"), columns)
+    counts: Counter[tuple[str, object]] = Counter()  # one pass over the rows: (item, 0-4 | "X") -> clients
+    present: set[str] = set()
+    for r in rows:
+        for item_id, v in r.client.items():
+            present.add(item_id)
+            if isinstance(v, MissingCode):
+                if v.code == "X":
+                    counts[(item_id, "X")] += 1
+            elif _number(v) in CLIENT_SCALE:  # the scale is 0-4 (the bank refuses anything else)
+                counts[(item_id, v)] += 1
     for item_id, bank in ds.client_rating_items(instruments):
-        values = [r.client.get(item_id) for r in rows]
-        nums = [v for v in map(_number, values) if v is not None]
-        x = sum(1 for v in values if isinstance(v, MissingCode) and v.code == "X")
-        if not nums and not x and not any(item_id in r.client for r in rows):
+        if item_id not in present:
             continue
+        per = [counts[(item_id, s)] for s in CLIENT_SCALE]
+        n = sum(per)
+        average = sum(s * c for s, c in zip(CLIENT_SCALE, per)) / n if n else None
         label = f"{item_id} {bank.by_id[item_id].label.get(t.lang)}"
-        table.add(item_id, label, [*(sum(1 for v in nums if v == s) for s in CLIENT_SCALE), x, len(nums), mean(nums)])
+        table.add(item_id, label, [*per, counts[(item_id, "X")], n, average])
     table.sum_cols("n", [f"c{v}" for v in CLIENT_SCALE])
     return finalize(table, len(rows), t, n_tag=pop)
 
@@ -126,14 +142,14 @@ def overview_table(ds: Dataset, f: Filters, t: Translator) -> Table:
     table = Table("groups.overview", t("reports.table.overview"), columns)
     total = 0
     for instr in MAIN_INSTRUMENTS:
-        n = len(select(ds.rows, f, (instr,)))
+        n = len(select(ds, f, (instr,)))
         total += n
         table.add(instr, t(f"reports.instrument.{instr}"), [n], tags=[pop_key("interview", (instr,))])
     if f.unit is None and not f.has_group:  # the gambling module has no unit or background of its own
         n = sum(1 for r in ds.rows if r.kind == "interview" and r.instrument == "spel" and f.in_period(r.date))
         table.add("spel", t("reports.instrument.spel"), [n], tags=[pop_key("interview", ("spel",))])
     for instr in MAIN_INSTRUMENTS:
-        n = len(select(ds.rows, f, (instr,), kind="dropout"))
+        n = len(select(ds, f, (instr,), kind="dropout"))
         table.add(f"dropout_{instr}", t(f"reports.instrument.dropout_{instr}"), [n], tags=[pop_key("dropout", (instr,))])
     table.sums.append((N_REF, tuple((i, "count") for i in MAIN_INSTRUMENTS)))
     return finalize(table, total, t, n_tag=pop_key("interview", MAIN_INSTRUMENTS))
@@ -141,7 +157,7 @@ def overview_table(ds: Dataset, f: Filters, t: Translator) -> Table:
 
 def group_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     instruments = instruments_of(f)
-    rows = select(ds.rows, f, instruments)
+    rows = select(ds, f, instruments)
     pop = pop_key("interview", instruments)
     out = [overview_table(ds, f, t), age_gender_table(rows, ds, f, t, pop)]
     for dim, key, title in BACKGROUND:

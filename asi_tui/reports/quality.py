@@ -37,8 +37,8 @@ def interviewer_table(ds: Dataset, f: Filters, t: Translator) -> Table:
     ]
     table = Table("quality.interviewers", t("reports.table.quality_interviewers"), columns,
                   notes=[t("reports.note.quality")])
-    per = {i: select(ds.rows, f, (i,)) for i in MAIN_INSTRUMENTS}
-    drops = select(ds.rows, f, MAIN_INSTRUMENTS, kind="dropout")
+    per = {i: select(ds, f, (i,)) for i in MAIN_INSTRUMENTS}
+    drops = select(ds, f, MAIN_INSTRUMENTS, kind="dropout")
     interviews = per["grund"] + per["uppfoljning"]
     who = sorted({r.interviewer or MISSING for r in [*interviews, *drops]})
     counts = {i: Counter(r.interviewer or MISSING for r in rows) for i, rows in per.items()}

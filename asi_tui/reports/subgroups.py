@@ -118,9 +118,12 @@ def _expanded(pop: str, sub: Subgroup, extra: dict[str, str]) -> tuple[tuple[str
     return tuple(parts)
 
 
-def compare_dim_table(rows: list[Row], dim: Dim, names: tuple[str, ...], f: Filters, pop: str, t: Translator) -> Table:
+Member = Callable[[Row], bool]
+
+
+def compare_dim_table(rows: list[Row], dim: Dim, names: tuple[str, ...], members: list[Member], pop: str,
+                      t: Translator) -> Table:
     subs = [SUBGROUPS[n] for n in names]
-    members = [s.test(f) for s in subs]
     groups = [*names, "whole"]
     columns: list[Column] = []
     for g in groups:
@@ -152,10 +155,9 @@ def compare_dim_table(rows: list[Row], dim: Dim, names: tuple[str, ...], f: Filt
     return finalize(table, len(rows), t, n_tag=pop)
 
 
-def compare_means_table(rows: list[Row], names: tuple[str, ...], f: Filters, pop: str, t: Translator) -> Table:
+def compare_means_table(rows: list[Row], names: tuple[str, ...], members: list[Member], pop: str, t: Translator) -> Table:
     """Composite scores: n and mean of each subgroup beside the whole group."""
     subs = [SUBGROUPS[n] for n in names]
-    members = [s.test(f) for s in subs]
     groups = [*names, "whole"]
     columns: list[Column] = []
     for g in groups:
@@ -183,9 +185,11 @@ def compare_means_table(rows: list[Row], names: tuple[str, ...], f: Filters, pop
 
 def compare_tables(ds: Dataset, f: Filters, names: tuple[str, ...], t: Translator) -> list[Table]:
     instruments = instruments_of(f)
-    rows = select(ds.rows, f, instruments)
+    rows = select(ds, f, instruments)
     pop = pop_key("interview", instruments)
     used = {d for n in names for d in SUBGROUPS[n].dims}
+    inside = [{id(r) for r in rows if SUBGROUPS[n].test(f)(r)} for n in names]  # each row tested once
+    members: list[Member] = [lambda r, ids=ids: id(r) in ids for ids in inside]  # type: ignore[misc]
     out = []
     for key in DIMS:
         if key in used:
@@ -196,8 +200,8 @@ def compare_tables(ds: Dataset, f: Filters, names: tuple[str, ...], t: Translato
                 continue
             these, this_pop = [r for r in rows if r.instrument == "grund"], pop_key("interview", ("grund",))
         dim = age_dim(these, f, t) if key == "age" else coded_dim(ds, key, t, these)
-        out.append(compare_dim_table(these, dim, names, f, this_pop, t))
-    out.append(compare_means_table(rows, names, f, pop, t))
+        out.append(compare_dim_table(these, dim, names, members, this_pop, t))
+    out.append(compare_means_table(rows, names, members, pop, t))
     return out
 
 

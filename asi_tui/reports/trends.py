@@ -50,7 +50,7 @@ def counts_table(ds: Dataset, f: Filters, t: Translator) -> Table:
                       t(f"reports.instrument.{i}" if k == "interview" else f"reports.instrument.dropout_{i}"), COUNT)
                for k, i in kinds]
     table = Table("trends.counts", t("reports.table.trend_counts"), columns)
-    groups = {(k, i): select(ds.rows, f, (i,), kind=k) for k, i in kinds}
+    groups = {(k, i): select(ds, f, (i,), kind=k) for k, i in kinds}
     every = [r for rows in groups.values() for r in rows]
     counted = {key: Counter(half_of(r.date) for r in rows) for key, rows in groups.items()}
     pops = [pop_key(k, (i,)) for k, i in kinds]
@@ -111,7 +111,7 @@ def composites_by_year(rows: list[Row], t: Translator, pop: str) -> Table:
 
 def trend_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     instruments = instruments_of(f)
-    rows = select(ds.rows, f, instruments)
+    rows = select(ds, f, instruments)
     pop = pop_key("interview", instruments)
     substance = coded_dim(ds, "substance", t, rows)
     return [

@@ -24,7 +24,7 @@ def overview_by_unit(ds: Dataset, f: Filters, units: Dim, t: Translator) -> Tabl
     columns = [Column(k, label, COUNT) for k, (_, label) in zip(keys, units.cats)]
     columns.append(Column("total", t("reports.col.total"), COUNT))
     table = Table("units.overview", t("reports.table.units_overview"), columns)
-    per_instr = {i: select(ds.rows, f, (i,)) for i in MAIN_INSTRUMENTS}
+    per_instr = {i: select(ds, f, (i,)) for i in MAIN_INSTRUMENTS}
     for instr, rows in per_instr.items():
         counts = Counter(map(units.of, rows))
         pop = pop_key("interview", (instr,))
@@ -63,9 +63,9 @@ def composites_by_unit(rows: list[Row], units: Dim, t: Translator, pop: str) -> 
 
 def unit_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     instruments = instruments_of(f)
-    rows = select(ds.rows, f, instruments)
+    rows = select(ds, f, instruments)
     pop = pop_key("interview", instruments)
-    both = select(ds.rows, f, MAIN_INSTRUMENTS)
+    both = select(ds, f, MAIN_INSTRUMENTS)
     units = unit_dim(both, t)
     out = [overview_by_unit(ds, f, units, t)]
     for key in CROSSED:
