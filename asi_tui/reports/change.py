@@ -142,7 +142,9 @@ def per_client_table(measures: dict[tuple[str, str], list[tuple[float, float]]],
     columns.append(Column("pairs", t("reports.col.pairs"), N))
     columns += [Column(f"{c}_share", f"{t(f'reports.col.{c}')} %", SHARE, ref=i, base_col=3) for i, c in enumerate(cats)]
     key = "change.per_client_composites" if kind == "composite" else "change.per_client_ratings"
-    note = t("reports.note.change_rule_composite" if kind == "composite" else "reports.note.change_rule_rating", step=step)
+    step_text = f"{step:.2f}" if kind == "composite" else str(step)
+    note = t("reports.note.change_rule_composite" if kind == "composite" else "reports.note.change_rule_rating",
+             step=step_text.replace(".", ",") if t.lang == "sv" else step_text)
     table = Table(key, t(f"reports.table.{key.replace('.', '_')}"), columns, notes=[note])
     for area in AREAS:
         both = measures[(area, kind)]
