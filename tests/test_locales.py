@@ -8,7 +8,8 @@ import pytest
 from asi_tui.i18n import catalog
 from tests.conftest import ROOT
 
-KEY_RE = re.compile(r"""(?<![\w{])["']((?:store|engine|cli|error|status|role|timeframe|composite|month|ui|feedback|banks|reports|train|chain|print|casefile|followup)\.[a-z0-9_.]+)["']""")
+# a string right after `Table(` is a table's key in the report data, not a message key
+KEY_RE = re.compile(r"""(?<![\w{])(?<!Table\()["']((?:store|engine|cli|error|status|role|timeframe|composite|month|ui|feedback|banks|reports|train|chain|print|casefile|followup)\.[a-z0-9_.]+)["']""")
 
 
 def used_keys() -> set[str]:

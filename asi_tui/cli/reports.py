@@ -1,6 +1,7 @@
 """CLI commands: reports (registered on `main` by `asi_tui.cli`).
 
-`asi-tui stats`     de-identified group statistics, change and dropout (audited)
+`asi-tui stats`     de-identified statistics with disclosure control: groups, change,
+                    dropout, trends, follow-up coverage, units, subgroups (audited)
 `asi-tui followups` the follow-up planning list (names clients; audited)
 `asi-tui export`    de-identified CSV/XLSX/SPSS/Stata export of completed interviews (audited)
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -60,13 +63,11 @@ def _filters(ctx: click.Context, date_from: str | None, date_to: str | None, uni
     from ..reports import Filters, parse_age_group
 
     t = translator(ctx)
-    lo, hi = parse_age_group(group) if group else (None, None)
     return Filters(
         date_from=parse_date(date_from, t),
         date_to=parse_date(date_to, t),
         unit=unit,
-        age_min=lo,
-        age_max=hi,
+        age_groups=parse_age_group(group) if group else (),
         gender=_gender_code(gender, t),
         instrument=None if instrument == "all" else instrument,
     )
@@ -96,52 +97,94 @@ def _export_dataset(ctx: click.Context, files: tuple[Path, ...], f: Any):  # noq
 @click.option("--from", "date_from", help="First interview date of the period, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date of the period, YYYY-MM-DD.")
 @click.option("--unit", help="Only interviews of this unit (the G3 answer; case and spaces ignored).")
-@click.option("--group", help="Age group: 18-30, 50- or 65+.")
+@click.option("--group", help="Age group: one or more fixed bands, e.g. 25-34 or 18-24,25-34 (18-24, 25-34, 35-44, "
+              "45-54, 55-64, 65+).")
 @click.option("--gender", help="Gender: a code or a name from the code list (1/kvinna/woman, 2/man, 3).")
 @click.option("--instrument", type=click.Choice(["grund", "uppfoljning", "all"]), default="grund", show_default=True,
               help="Interviews described by the group compilation.")
-@click.option("--section", "sections", multiple=True, type=click.Choice(["groups", "change", "dropout"]),
-              help="Only these parts (repeatable; default all).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--section", "sections", multiple=True,
+              type=click.Choice(["groups", "change", "dropout", "trends", "followup", "units", "compare", "quality"]),
+              help="Only these parts (repeatable; default all but quality, which admins ask for by name).")
+@click.option("--compare", "compare_text", help="Subgroups beside the whole group: one or two of women, men, homeless, "
+              "young (18-34), young_women, young_men; e.g. --compare young_women,young_men.")
+@click.option("--round", "round_to", type=click.Choice(["3", "5", "10"]),
+              help="Round every published count to this base (shares from the rounded counts).")
+@click.option("--as-of", "as_of", help="Date the follow-up coverage is computed for, YYYY-MM-DD (default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]), default="text", show_default=True)
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file (mode 0600) instead of standard output; required for xlsx.")
 @click.option("--from-export", "from_export", is_flag=True,
               help="Compile over de-identified CSV exports (FILES, each with its codebook) instead of the records.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @passphrase_options()
 @click.pass_context
 def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: str | None, group: str | None,
-          gender: str | None, instrument: str, sections: tuple[str, ...], fmt: str, from_export: bool,
-          files: tuple[Path, ...], passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """De-identified statistics: group compilation, change Grund -> Uppföljning, dropout.
+          gender: str | None, instrument: str, sections: tuple[str, ...], compare_text: str | None, round_to: str | None,
+          as_of: str | None, fmt: str, out: Path | None, from_export: bool, files: tuple[Path, ...],
+          passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """De-identified statistics: group compilation, change Grund -> Uppföljning,
+    dropout, trends, follow-up coverage, units side by side; subgroups with
+    --compare; the interviewer quality tables for admins (--section quality);
+    with --from-export, the same tables over de-identified exports.
 
-    Cells with 1-4 clients are shown as <5; a table of fewer than 10 clients
-    carries a note that it allows no conclusions. The run is audited.
+    Disclosure control: counts of 1-4 clients, and every count that would
+    reveal one through the totals, are shown as ".."; shares and statistics
+    resting on them as "–"; a table of fewer than 10 clients carries a note
+    that it allows no conclusions. The run is audited.
     """
     from ..reports import run_stats
     from ..reports.stats import SECTIONS
+    from ..reports.subgroups import parse_compare
 
     t = translator(ctx)
     f = _filters(ctx, date_from, date_to, unit, group, gender, instrument)
+    compare = parse_compare(compare_text) if compare_text else ()
+    day = parse_date(as_of, t)
+    if fmt == "xlsx" and out is None:
+        raise click.ClickException(t("reports.error.xlsx_out"))
+    if out is not None and not out.parent.is_dir():
+        raise click.ClickException(t("reports.error.write", path=str(out)))
     if files and not from_export:
         raise click.ClickException(t("reports.from_export.error.files_without_flag"))
-    if from_export:  # no records are read: no login, nothing to audit
+    wanted = sections or (SECTIONS + (("compare",) if compare else ()))
+    rounding = int(round_to) if round_to else None
+    if from_export:  # no records are read: no login, nothing to audit; disclosure control as always
+        from ..reports.from_export import UNAVAILABLE_SECTIONS, sections_from_exports
         from ..reports.stats import build_report
 
-        report = build_report(_export_dataset(ctx, files, f), f, ctx_obj(ctx)["lang"], sections or SECTIONS)
+        wanted = sections_from_exports(sections) if sections else tuple(s for s in wanted if s not in UNAVAILABLE_SECTIONS)
+        report = build_report(_export_dataset(ctx, files, f), f, ctx_obj(ctx)["lang"], wanted, rounding, compare, day)
     else:
         session = unlock(ctx, passphrase_file, passphrase_fd)
         try:
             with _progress(t("reports.cli.reading")) as progress:
-                report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=sections or SECTIONS)
+                report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=wanted,
+                                   round_to=rounding, compare=compare, as_of=day)
         finally:
             session.close()
+    if fmt == "xlsx":
+        from ..reports.stats_xlsx import write_xlsx
+
+        assert out is not None
+        write_xlsx(report, out, t)
+        click.echo(t("reports.stats.written", path=str(out)))
+        return
     if fmt == "json":
-        click.echo(report.to_json())
+        text = report.to_json() + "\n"
     elif fmt == "csv":
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerows(report.csv_rows())
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(report.csv_rows())
+        text = buf.getvalue()
     else:
-        for line in report.text_lines(t):
-            click.echo(line)
+        text = "\n".join(report.text_lines(t)) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from ..reports.export import private_file
+
+    with private_file(out) as fh:
+        fh.write(text)
+    click.echo(t("reports.stats.written", path=str(out)))
 
 
 @click.command("followups")

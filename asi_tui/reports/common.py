@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +16,8 @@ SUBSTANCE_ITEM = "D14"
 HOUSING_ITEM = "SE.G.boende"
 INCOME_ITEM = "SE.E.huvudkalla"
 UNIT_ITEM = "G3"
+BIRTH_REGION_ITEM = "SE.G.land"  # code list birth_region: Sverige, övriga Norden, övriga Europa, utanför Europa
+PARENTS_BORN_ITEM = "SE.G.land_foraldrar"  # 0 both born in Sweden, 1 one parent, 2 both born abroad
 DROPOUT_INSTRUMENT_ITEM = "SE.B.instrument"  # 1 Grund, 2 Uppföljning
 DROPOUT_REASON_ITEM = "SE.B.orsak"
 
@@ -63,21 +64,25 @@ def age_band(age: int | None, bands: tuple[tuple[int, int | None], ...] = AGE_BA
     return f"<{bands[0][0]}" if age < bands[0][0] else MISSING
 
 
-_GROUP_RE = re.compile(r"^\s*(\d{1,3})?\s*[-–]\s*(\d{1,3})?\s*$|^\s*(\d{1,3})\s*\+\s*$")
+def band_keys(bands: tuple[tuple[int, int | None], ...] = AGE_BANDS) -> list[str]:
+    return [band_key(lo, hi) for lo, hi in bands]
 
 
-def parse_age_group(text: str) -> tuple[int | None, int | None]:
-    """"18-30" -> (18, 30); "50-" or "50+" -> (50, None); "-30" -> (None, 30)."""
-    m = _GROUP_RE.match(text or "")
-    if not m or not any(m.groups()):
-        raise ReportError("reports.error.group", value=text)
-    if m.group(3):
-        return int(m.group(3)), None
-    lo = int(m.group(1)) if m.group(1) else None
-    hi = int(m.group(2)) if m.group(2) else None
-    if lo is not None and hi is not None and lo > hi:
-        raise ReportError("reports.error.group", value=text)
-    return lo, hi
+def parse_age_group(text: str, bands: tuple[tuple[int, int | None], ...] = AGE_BANDS) -> tuple[str, ...]:
+    """"25-34" -> ("25-34",); "18-24,25-34" -> both; "65+" -> ("65+",).
+
+    Only the fixed age bands are accepted: two groups with arbitrary bounds
+    (18-33 and 18-34) could be subtracted to describe the few clients between
+    them. Anything else is refused, naming the bands."""
+    keys = band_keys(bands)
+    out: list[str] = []
+    for part in (text or "").replace("–", "-").split(","):
+        part = "".join(part.split())
+        if part not in keys:
+            raise ReportError("reports.error.group", value=(text or "")[:40], bands=", ".join(keys))
+        if part not in out:
+            out.append(part)
+    return tuple(k for k in keys if k in out)
 
 
 def normalize_unit(text: object) -> str | None:
@@ -93,17 +98,16 @@ class Filters:
     """Which interviews a report covers.
 
     `date_from`/`date_to` bound the interview (or registration) date, both
-    inclusive; `unit` matches the G3 answer; `age_min`/`age_max` (inclusive)
-    and `gender` (a code of the gender list) select a group; `instrument`
-    chooses the interviews of the group compilations ("grund",
+    inclusive; `unit` matches the G3 answer; `age_groups` (fixed age bands,
+    none = all ages) and `gender` (a code of the gender list) select a group;
+    `instrument` chooses the interviews of the group compilations ("grund",
     "uppfoljning" or None for both).
     """
 
     date_from: date | None = None
     date_to: date | None = None
     unit: str | None = None
-    age_min: int | None = None
-    age_max: int | None = None
+    age_groups: tuple[str, ...] = ()
     gender: int | str | None = None
     instrument: str | None = "grund"
     age_bands: tuple[tuple[int, int | None], ...] = field(default=AGE_BANDS)
@@ -113,6 +117,10 @@ class Filters:
             raise ReportError("reports.error.period", start=self.date_from.isoformat(), end=self.date_to.isoformat())
         if self.instrument not in (None, *MAIN_INSTRUMENTS):
             raise ReportError("reports.error.instrument", value=self.instrument)
+        keys = band_keys(self.age_bands)
+        bad = [g for g in self.age_groups if g not in keys]
+        if bad:
+            raise ReportError("reports.error.group", value=str(bad[0])[:40], bands=", ".join(keys))
 
     def in_period(self, day: date | None) -> bool:
         if day is None:
@@ -121,16 +129,11 @@ class Filters:
 
     @property
     def has_group(self) -> bool:
-        return self.age_min is not None or self.age_max is not None or self.gender is not None
+        return bool(self.age_groups) or self.gender is not None
 
     def in_group(self, age: int | None, gender: object) -> bool:
-        if self.age_min is not None or self.age_max is not None:
-            if age is None:
-                return False
-            if self.age_min is not None and age < self.age_min:
-                return False
-            if self.age_max is not None and age > self.age_max:
-                return False
+        if self.age_groups and age_band(age, self.age_bands) not in self.age_groups:
+            return False
         if self.gender is not None and gender != self.gender:
             return False
         return True
@@ -144,8 +147,7 @@ class Filters:
             "from": self.date_from.isoformat() if self.date_from else None,
             "to": self.date_to.isoformat() if self.date_to else None,
             "unit": self.unit,
-            "age_min": self.age_min,
-            "age_max": self.age_max,
+            "age_groups": list(self.age_groups),
             "gender": self.gender,
             "instrument": self.instrument,
         }

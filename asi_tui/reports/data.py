@@ -4,14 +4,23 @@ One pass over `Session.read_bodies` (completed, non-practice records only):
 each body is reduced at once to the few values the statistics need, so
 10,000 records stay small in memory. No engine `Interview` is built; values
 are decoded once and composite scores computed from the decoded answers.
-Client references are not kept: the statistics never need them.
+Client references are not kept: a keyed hash of each (`client_key`, with a
+random key per load, never shown or stored) lets the follow-up tables tie a
+follow-up dropout to its client's Grund.
+
+Records of an older bank version are moved along the published migration
+maps first (`reports.migrate.AnswerMigration`, the same path the export
+takes), so that statistics and exports count the same codes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..bank.loader import QuestionBank
 from ..bank.model import version_key
@@ -20,17 +29,20 @@ from ..scoring.composite import AREAS, INPUTS, composites
 from ..store.errors import StoreError
 from .common import (
     AGE_ITEM,
+    BIRTH_REGION_ITEM,
     DROPOUT_FOR,
     DROPOUT_INSTRUMENT_ITEM,
     DROPOUT_REASON_ITEM,
     GENDER_ITEM,
     HOUSING_ITEM,
     INCOME_ITEM,
+    PARENTS_BORN_ITEM,
     RATING_ITEMS,
     SUBSTANCE_ITEM,
     UNIT_ITEM,
     normalize_unit,
 )
+from .migrate import AnswerMigration, Migrate, published_migrator
 
 if TYPE_CHECKING:
     from ..store import Session
@@ -59,6 +71,12 @@ class Row:
     comps: dict[str, float | None] = field(default_factory=dict)  # area -> composite score
     dropout_for: str | None = None  # dropouts: grund | uppfoljning
     reason: object = None  # dropouts: reason code
+    birth_region: object = None  # SE.G.land (Grund only)
+    parents_born: object = None  # SE.G.land_foraldrar (Grund only)
+    interviewer: str | None = None  # user id; only the admins' quality tables show it
+    client_key: str | None = None  # keyed hash of the client reference, never shown
+    x_answers: int = 0  # quality tables: answers coded X ...
+    answered: int = 0  # ... of all answers (both counted only when asked for)
 
 
 @dataclass
@@ -66,6 +84,9 @@ class Dataset:
     rows: list[Row]
     banks: dict[tuple[str, str], QuestionBank | None]
     damaged: int = 0
+    unmapped: set[tuple[str, str]] = field(default_factory=set)  # versions no map chain reaches
+    # selections made by the table builders (filters, instruments, kind) -> rows; never stale, the rows never change
+    selections: dict[tuple[Any, ...], list[Row]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def interviews(self) -> list[Row]:
@@ -78,18 +99,27 @@ class Dataset:
     def by_rid(self) -> dict[str, Row]:
         return {r.rid: r for r in self.rows}
 
-    def client_rating_items(self) -> list[tuple[str, QuestionBank]]:
-        """Client-rating item ids of the banks present, in bank order (Grund first)."""
+    def client_rating_items(self, instruments: Iterable[str] = ("grund", "uppfoljning")) -> list[tuple[str, QuestionBank]]:
+        """Client-rating item ids the banks of `instruments` ask, in bank order
+        (Grund first; within one instrument the newest version names the item).
+
+        An item both instruments share (M7, M8, E20 ... P14) belongs to each of
+        them: with only Uppföljning chosen it is listed under that bank."""
         seen: dict[str, QuestionBank] = {}
         order = {"grund": 0, "uppfoljning": 1}
-        banks = [b for b in self.banks.values() if b is not None and b.instrument in order]
-        # Grund before Uppföljning; within one bank the newest version names the items
+        wanted = set(instruments)
+        banks = [b for b in self.banks.values() if b is not None and b.instrument in order and b.instrument in wanted]
         newest_first = sorted(banks, key=lambda b: version_key(b.version), reverse=True)
         for b in sorted(newest_first, key=lambda b: order[b.instrument]):
             for item in b.items:
                 if item.type == "client_rating" and item.id not in seen:
                     seen[item.id] = b
         return list(seen.items())
+
+    def newest_bank(self, instrument: str) -> QuestionBank | None:
+        """The newest version present of an instrument's bank (its codes label the tables)."""
+        banks = [b for b in self.banks.values() if b is not None and b.instrument == instrument]
+        return max(banks, key=lambda b: version_key(b.version), default=None)
 
 
 def _plain(v: object) -> object:
@@ -144,7 +174,33 @@ class BankCache:
         return self.banks[key]
 
 
-def row_from_body(body: Mapping[str, Any], banks: BankCache) -> Row | None:
+class ClientKeys:
+    """Keyed hashes of client references: equal within one load, meaningless outside it."""
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+
+    def __call__(self, ref: object) -> str | None:
+        if not isinstance(ref, str) or not ref.strip():
+            return None
+        return hmac.new(self._key, ref.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+def _count_x(answers: Mapping[str, Any]) -> tuple[int, int]:
+    """(answers coded X, answers given) of one record, for the quality tables."""
+    x = n = 0
+    for entry in answers.values():
+        v = entry.get("v") if type(entry) is dict else None
+        if v is None:
+            continue
+        n += 1
+        if type(v) is dict and v.get("code") == "X":
+            x += 1
+    return x, n
+
+
+def row_from_body(body: Mapping[str, Any], banks: BankCache, migration: AnswerMigration | None = None,
+                  client_keys: ClientKeys | None = None, quality: bool = False) -> Row | None:
     """The statistics row of one completed record (None for records not used)."""
     kind = body.get("kind")
     if kind not in ("interview", "dropout") or body.get("practice"):
@@ -152,8 +208,19 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache) -> Row | None:
     bank = body.get("bank") or {}
     bank_id, version = str(bank.get("id", "")), str(bank.get("version", ""))
     answers = body.get("answers") or {}
+    items_version = version
+    if migration is not None and migration.applies(bank_id, version):
+        answers = migration(bank_id, version, answers)
+        items_version = migration.newest.get(bank_id, version)
     meta = body.get("meta") or {}
-    age = _plain(_value(answers, AGE_ITEM))
+    get = answers.get
+
+    def plain(item_id: str) -> object:  # the code, or None for X, N or no answer (inlined: 50,000 records x ~35 items)
+        entry = get(item_id)
+        v = entry.get("v") if entry is not None else None
+        return None if v is None or type(v) is dict or isinstance(v, MissingCode) else v
+
+    age = plain(AGE_ITEM)
     unit_text = _value(answers, UNIT_ITEM)
     if unit_text is None and kind == "dropout":
         unit_text = meta.get("unit")
@@ -167,27 +234,40 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache) -> Row | None:
         linked_rid=(body.get("linked") or {}).get("rid"),
         unit=normalize_unit(unit_text),
         age=age if isinstance(age, int) and not isinstance(age, bool) else None,
-        gender=_plain(_value(answers, GENDER_ITEM)),
-        substance=_plain(_value(answers, SUBSTANCE_ITEM)),
-        housing=_plain(_value(answers, HOUSING_ITEM)),
-        income=_plain(_value(answers, INCOME_ITEM)),
+        gender=plain(GENDER_ITEM),
+        substance=plain(SUBSTANCE_ITEM),
+        housing=plain(HOUSING_ITEM),
+        income=plain(INCOME_ITEM),
+        interviewer=str(body["interviewer"]) if body.get("interviewer") else None,
+        client_key=client_keys(body.get("client_ref")) if client_keys is not None else None,
     )
+    if quality:
+        row.x_answers, row.answered = _count_x(answers)
     if kind == "dropout":
-        instr = _plain(_value(answers, DROPOUT_INSTRUMENT_ITEM))
+        instr = plain(DROPOUT_INSTRUMENT_ITEM)
         row.dropout_for = DROPOUT_FOR.get(instr) if isinstance(instr, int) else None
-        row.reason = _plain(_value(answers, DROPOUT_REASON_ITEM))
+        row.reason = plain(DROPOUT_REASON_ITEM)
         return row
     if row.instrument not in ("grund", "uppfoljning"):
         return row  # gambling module: counted, no background or ratings of its own here
+    row.birth_region = plain(BIRTH_REGION_ITEM)
+    row.parents_born = plain(PARENTS_BORN_ITEM)
     row.ratings = {area: _value(answers, item) for area, item in RATING_ITEMS.items()}
-    banks.get(bank_id, version, str(bank.get("sha256", "")))
-    for item in banks.client_items.get((bank_id, version), ()):
-        v = _value(answers, item)
-        if v is not None:
-            row.client[item] = v
+    key = (bank_id, items_version)
+    if (bank_id, version) not in banks.banks:
+        banks.get(bank_id, version, str(bank.get("sha256", "")))
+    if key not in banks.client_items:
+        banks.get(bank_id, items_version)
+    client = row.client
+    for item in banks.client_items.get(key, ()):
+        entry = get(item)
+        if entry is not None:
+            v = entry.get("v")
+            if v is not None:
+                client[item] = decode(v) if type(v) is dict else v
     decoded: dict[str, object] = {}
     for item in _COMPOSITE_INPUTS:
-        entry = answers.get(item)
+        entry = get(item)
         if entry is not None:
             v = entry.get("v")
             decoded[item] = decode(v) if type(v) is dict else v
@@ -195,15 +275,30 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache) -> Row | None:
     return row
 
 
-def load_dataset(session: "Session", progress: Progress | None = None) -> Dataset:
-    """Every completed, non-practice record as a statistics row (one pass)."""
-    total = len(session.list_records(status="completed", practice=False)) if progress else 0
+_PUBLISHED = object()
+
+
+def load_dataset(session: "Session", progress: Progress | None = None, migrate: Migrate | None | object = _PUBLISHED,
+                 quality: bool = False) -> Dataset:
+    """Every completed, non-practice record as a statistics row (one pass).
+
+    `migrate` defaults to the data directory's published migration maps (as
+    `export` uses them); None reads every record under its own version's ids.
+    `quality` also counts each record's X answers (the admins' quality tables).
+    """
+    docs = session.list_records(status="completed", practice=False)
+    total = len(docs)
+    if migrate is _PUBLISHED:
+        migrate = published_migrator(session)
+    present = {(str(d.get("bank_id")), str(d.get("bank_version"))) for d in docs}
+    migration = AnswerMigration(migrate, sorted(present))  # type: ignore[arg-type]
     banks = BankCache(session)
+    keys = ClientKeys()
     damaged: list[str] = []
     rows: list[Row] = []
     done = 0
     for body in session.read_bodies(statuses=("completed",), include_practice=False, damaged=damaged):
-        row = row_from_body(body, banks)
+        row = row_from_body(body, banks, migration, keys, quality)
         if row is not None:
             rows.append(row)
         done += 1
@@ -211,4 +306,6 @@ def load_dataset(session: "Session", progress: Progress | None = None) -> Datase
             progress(done, max(total, done))
     if progress:
         progress(max(total, done), max(total, done))
-    return Dataset(rows, banks.banks, len(damaged))
+    for bank_id, version in migration.newest.items():  # the versions the tables are labelled by
+        banks.get(bank_id, version)
+    return Dataset(rows, banks.banks, len(damaged), migration.unmapped)

@@ -76,6 +76,7 @@ from .common import ReportError, normalize_unit
 from .data import Progress
 from .export_plan import ExportPlan
 from .export_rows import RowEncoder, missing_code, quote
+from .migrate import AnswerMigration
 from .pseudonym import Pseudonyms
 from .unit_ref import unit_of_body
 from .xlsx import XlsxWriter
@@ -147,14 +148,6 @@ def dropouts_path_for(out: Path, fmt: str) -> Path:
     return out.with_name(f"{out.stem if out.suffix else out.name}.dropouts.{fmt}")
 
 
-def _newest_versions(banks: list[QuestionBank]) -> dict[str, str]:
-    newest: dict[str, QuestionBank] = {}
-    for b in banks:
-        if b.id not in newest or version_key(b.version) > version_key(newest[b.id].version):
-            newest[b.id] = b
-    return {k: b.version for k, b in newest.items()}
-
-
 # ----------------------------------------------------------------------------- one file's rows
 
 
@@ -168,11 +161,10 @@ class _Sheet:
         self.opts = opts
         self.dropout = dropout
         self.keys = keys
-        if migrate is not None and hasattr(migrate, "for_versions"):
-            # aim the maps at the newest version in this export, whose columns exist
-            migrate = migrate.for_versions((b.id, b.version) for b in banks)
-        self.migrate = migrate
-        self.newest = _newest_versions(banks)
+        # the one code path stats uses too: maps aimed at the newest version in this export
+        self.migration = AnswerMigration(migrate, ((b.id, b.version) for b in banks))
+        self.migrate = self.migration.migrate
+        self.newest = self.migration.newest
         check_missing_codes(banks)
         self.age_items = frozenset({b.model.age_item for b in banks if b.model.age_item} | {AGE_ITEM})
         migrated = frozenset(k for k, as_version in self.answers_versions().items() if as_version != k[1])
@@ -196,10 +188,9 @@ class _Sheet:
         bank = body.get("bank") or {}
         bank_id, version = str(bank.get("id", "")), str(bank.get("version", ""))
         answers: Mapping[str, Any] = body.get("answers") or {}
-        if self.migrate is not None and self.newest.get(bank_id, version) != version:
+        if self.migration.applies(bank_id, version):
             decoded = {k: decode(v.get("v")) for k, v in answers.items() if isinstance(v, dict)}
-            moved = self.migrate(bank_id, version, decoded)
-            cells = self.encoder.decoded(moved)
+            cells = self.encoder.decoded(self.migration(bank_id, version, decoded))
         else:
             cells = self.encoder.stored(answers)
         rid = str(body.get("rid"))

@@ -64,10 +64,3 @@ def _date(text: object) -> date | None:
         return date.fromisoformat(str(text))
     except (TypeError, ValueError):
         return None
-
-
-def _date(text: object) -> date | None:
-    try:
-        return date.fromisoformat(str(text))
-    except (TypeError, ValueError):
-        return None

@@ -325,6 +325,19 @@ def _unsafe(text: str) -> str:
 # ----------------------------------------------------------------------------- the dataset
 
 
+# Follow-up coverage counts months between exact interview dates and windows
+# that end on a day; exports carry months only, so it is not compiled from them.
+UNAVAILABLE_SECTIONS = ("followup",)
+
+
+def sections_from_exports(sections: tuple[str, ...]) -> tuple[str, ...]:
+    """The statistics sections an export compilation can give exactly (ReportError if one asked for cannot)."""
+    wanted = [s for s in sections if s not in UNAVAILABLE_SECTIONS]
+    if len(wanted) < len(sections):
+        raise ReportError("reports.from_export.error.section", sections=", ".join(UNAVAILABLE_SECTIONS))
+    return tuple(wanted)
+
+
 def load_exports(paths: list[Path], *, resolver: Resolver | None = None, migrator: Migrator | None = None,
                  bands: tuple[tuple[int, int | None], ...] = AGE_BANDS) -> Dataset:
     """The statistics rows of several exports, checked (see the module docstring).

@@ -1,8 +1,11 @@
-"""The statistics report: group compilations, change, dropout.
+"""The statistics report: group compilations, change, dropout, trends,
+follow-up coverage, units side by side, and on request a subgroup comparison
+and (admins) the interviewer quality tables.
 
 `load_dataset` reads the records once; `build_report` is a pure function of
-the dataset and the filters (the TUI can re-filter without reading again);
-`run_stats` does both and writes the audit entry. Nothing here names a
+the dataset and the filters (the TUI can re-filter without reading again)
+and applies disclosure control to every table before anything can render
+it; `run_stats` does both and writes the audit entry. Nothing here names a
 client.
 """
 
@@ -11,20 +14,31 @@ from __future__ import annotations
 import json
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..i18n import Translator
+from .access import may_see_interviewer_breakdown
 from .change import change_tables
-from .common import Filters
+from .common import Filters, ReportError
+from .coverage import coverage_tables
 from .data import Dataset, Progress, load_dataset
+from .dims import band_label
+from .disclosure import protect_report
 from .dropout import dropout_tables
 from .groups import group_tables
+from .quality import quality_tables
+from .subgroups import compare_tables
 from .tables import CSV_HEADER, Table, csv_rows, render_text
+from .trends import trend_tables
+from .units import unit_tables
 
 if TYPE_CHECKING:
     from ..store import Session
 
-SECTIONS = ("groups", "change", "dropout")
+SECTIONS = ("groups", "change", "dropout", "trends", "followup", "units")  # the default report
+ALL_SECTIONS = (*SECTIONS, "compare", "quality")  # compare needs subgroups; quality an admin
+ROUNDING = (3, 5, 10)
 
 
 @dataclass
@@ -40,6 +54,9 @@ class Report:
     lang: str
     sections: list[ReportSection] = field(default_factory=list)
     damaged: int = 0
+    round_to: int | None = None
+    compare: tuple[str, ...] = ()
+    as_of: date | None = None
 
     def table(self, key: str) -> Table:
         return next(t for s in self.sections for t in s.tables if t.key == key)
@@ -52,6 +69,9 @@ class Report:
         return {
             "filters": self.filters.to_dict(),
             "damaged": self.damaged,
+            "rounded_to": self.round_to,
+            "compare": list(self.compare),
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "sections": [{"key": s.key, "title": s.title, "tables": [t.to_dict() for t in s.tables]} for s in self.sections],
         }
 
@@ -65,11 +85,19 @@ class Report:
                 rows.extend(csv_rows(s.key, t, self.lang))
         return rows
 
-    def text_lines(self, t: Translator, width: int = 80) -> list[str]:
-        lines = filter_lines(self.filters, t)
-        lines += textwrap.wrap(t("reports.note.suppression"), width)
+    def notes(self, t: Translator) -> list[str]:
+        """What every reader of the report must know: suppression, n < 10, rounding."""
+        out = [t("reports.note.suppression"), t("reports.note.small_n_rule")]
+        if self.round_to:
+            out.append(t("reports.note.rounded", base=self.round_to))
         if self.damaged:
-            lines += textwrap.wrap(t("reports.note.damaged", n=self.damaged), width)
+            out.append(t("reports.note.damaged", n=self.damaged))
+        return out
+
+    def text_lines(self, t: Translator, width: int = 80) -> list[str]:
+        lines = filter_lines(self.filters, t, self.compare, self.as_of)
+        for note in self.notes(t):
+            lines += textwrap.wrap(note, width)
         for s in self.sections:
             lines += ["", f"== {s.title} =="]
             for table in s.tables:
@@ -78,24 +106,29 @@ class Report:
         return lines
 
 
-def filter_lines(f: Filters, t: Translator) -> list[str]:
+def filter_lines(f: Filters, t: Translator, compare: tuple[str, ...] = (), as_of: date | None = None) -> list[str]:
     every = t("reports.filter.all")
     start = f.date_from.isoformat() if f.date_from else "…"
     end = f.date_to.isoformat() if f.date_to else "…"
     period = every if f.date_from is None and f.date_to is None else f"{start} – {end}"
     group = []
-    if f.age_min is not None or f.age_max is not None:
-        group.append(t("reports.filter.age", lo=f.age_min if f.age_min is not None else "", hi=f.age_max if f.age_max is not None else ""))
+    if f.age_groups:
+        group.append(", ".join(band_label(g, t) for g in f.age_groups))
     if f.gender is not None:
         group.append(t("reports.filter.gender", gender=_gender_label(f.gender, t.lang)))
     instrument = t(f"reports.instrument.{f.instrument}") if f.instrument else every
-    return [
+    lines = [
         t("reports.title"),
         f"{t('reports.filter.period')}: {period}",
         f"{t('reports.filter.unit')}: {f.unit or every}",
         f"{t('reports.filter.group')}: {', '.join(group) or every}",
         f"{t('reports.filter.instrument')}: {instrument}",
     ]
+    if compare:
+        lines.append(f"{t('reports.filter.compare')}: {', '.join(t(f'reports.subgroup.{c}') for c in compare)}")
+    if as_of:
+        lines.append(f"{t('reports.filter.as_of')}: {as_of.isoformat()}")
+    return lines
 
 
 def _gender_label(code: object, lang: str) -> str:
@@ -109,14 +142,50 @@ def _gender_label(code: object, lang: str) -> str:
     return text.get(lang) if text is not None else str(code)
 
 
-def build_report(ds: Dataset, f: Filters, lang: str = "sv", sections: tuple[str, ...] = SECTIONS) -> Report:
+def _builders(compare: tuple[str, ...], as_of: date) -> dict[str, Callable[[Dataset, Filters, Translator], list[Table]]]:
+    return {
+        "groups": group_tables,
+        "change": change_tables,
+        "dropout": dropout_tables,
+        "trends": trend_tables,
+        "followup": lambda ds, f, t: coverage_tables(ds, f, t, as_of),
+        "units": unit_tables,
+        "compare": lambda ds, f, t: compare_tables(ds, f, compare, t) if compare else [],
+        "quality": quality_tables,
+    }
+
+
+def build_tables(ds: Dataset, f: Filters, lang: str = "sv", sections: tuple[str, ...] = SECTIONS,
+                 compare: tuple[str, ...] = (), as_of: date | None = None) -> Report:
+    """The report with the true values, before disclosure control: never rendered
+    (the renderers refuse it); `build_report` is what callers want."""
     t = Translator(lang)
-    report = Report(f, lang, damaged=ds.damaged)
-    builders = {"groups": group_tables, "change": change_tables, "dropout": dropout_tables}
-    for key in SECTIONS:
-        if key in sections:
-            report.sections.append(ReportSection(key, t(f"reports.section.{key}"), builders[key](ds, f, t)))
+    as_of = as_of or date.today()
+    report = Report(f, lang, damaged=ds.damaged, compare=compare, as_of=as_of)
+    builders = _builders(compare, as_of)
+    wanted = set(sections) | ({"compare"} if compare else set())
+    for key in ALL_SECTIONS:
+        if key in wanted:
+            tables = builders[key](ds, f, t)
+            if tables:
+                report.sections.append(ReportSection(key, t(f"reports.section.{key}"), tables))
     return report
+
+
+def build_report(ds: Dataset, f: Filters, lang: str = "sv", sections: tuple[str, ...] = SECTIONS,
+                 round_to: int | None = None, compare: tuple[str, ...] = (), as_of: date | None = None) -> Report:
+    """The statistics report, disclosure control applied to every table (and rounding, if asked)."""
+    if round_to is not None and round_to not in ROUNDING:
+        raise ReportError("reports.error.round", value=round_to, bases=", ".join(map(str, ROUNDING)))
+    report = build_tables(ds, f, lang, sections, compare, as_of)
+    protect_report(report.tables, round_to)
+    report.round_to = round_to
+    return report
+
+
+def check_access(session: "Session", sections: tuple[str, ...]) -> None:
+    if "quality" in sections and not may_see_interviewer_breakdown(session.user):
+        raise ReportError("reports.error.quality_denied")
 
 
 def audit_stats(session: "Session", report: Report) -> None:
@@ -126,6 +195,8 @@ def audit_stats(session: "Session", report: Report) -> None:
         detail={
             "filters": report.filters.to_dict(),
             "sections": [s.key for s in report.sections],
+            "compare": list(report.compare),
+            "rounded_to": report.round_to,
             "n": overview.n if overview else None,
         },
     )
@@ -138,12 +209,17 @@ def run_stats(
     progress: Progress | None = None,
     dataset: Dataset | None = None,
     sections: tuple[str, ...] = SECTIONS,
+    round_to: int | None = None,
+    compare: tuple[str, ...] = (),
+    as_of: date | None = None,
 ) -> Report:
     """Read (unless `dataset` is given), compute and audit one statistics report."""
-    ds = dataset if dataset is not None else load_dataset(session, progress)
-    report = build_report(ds, f, lang, sections)
+    check_access(session, sections)
+    ds = dataset if dataset is not None else load_dataset(session, progress, quality="quality" in sections)
+    report = build_report(ds, f, lang, sections, round_to, compare, as_of)
     audit_stats(session, report)
     return report
 
 
-__all__ = ["Report", "ReportSection", "build_report", "run_stats", "load_dataset", "SECTIONS"]
+__all__ = ["ALL_SECTIONS", "ROUNDING", "SECTIONS", "Report", "ReportSection", "build_report", "build_tables",
+           "check_access", "load_dataset", "run_stats"]

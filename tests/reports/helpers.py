@@ -46,20 +46,26 @@ def in_period(day: date, start: date | None, end: date | None) -> bool:
 
 
 def assert_count(cell, expected: int) -> None:
-    """A count cell shows the count, or '<5' (value removed) for 1-4."""
+    """A count cell shows the count, or '..' (value removed): always for 1-4;
+    for 5 or more only when it had to be hidden to protect another cell
+    (complementary suppression); 0 is always shown."""
     if 1 <= expected <= 4:
         assert cell.suppressed and cell.value is None, (cell, expected)
+    elif cell.suppressed:
+        assert expected > 0 and cell.value is None, (cell, expected)
     else:
-        assert not cell.suppressed and cell.value == expected, (cell, expected)
+        assert cell.value == expected, (cell, expected)
 
 
 def assert_share(cell, count: int, n: int) -> None:
     if 1 <= count <= 4:
         assert cell.suppressed and cell.value is None
+    elif cell.suppressed:
+        assert cell.value is None
     elif n == 0:
         assert cell.value is None
     else:
-        assert not cell.suppressed and cell.value == pytest.approx(count / n)
+        assert cell.value == pytest.approx(count / n)
 
 
 def assert_stat(cell, values: Iterable[float], fn) -> None:  # noqa: ANN001
@@ -81,3 +87,24 @@ def median(values: list[float]) -> float:
     s = sorted(values)
     mid = len(s) // 2
     return float(s[mid]) if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def assert_n(table, expected: int) -> None:
+    """A table's n: shown, or '..' for 1-4 or when it had to protect a hidden cell."""
+    if 1 <= expected <= 4:
+        assert table.n is None and table.n_suppressed, (table.key, expected)
+    elif table.n_suppressed:
+        assert table.n is None and expected > 0, (table.key, expected)
+    else:
+        assert table.n == expected, (table.key, table.n, expected)
+
+
+def check_client_ratings(table, rows) -> None:
+    """Every row of the client-ratings table against the known answers of `rows`."""
+    for item in [r.key for r in table.rows]:
+        values = [r.get(item) for r in rows]
+        nums = [v for v in map(number, values) if v is not None]
+        for s in range(5):
+            assert_count(table.cell(item, f"c{s}"), sum(1 for v in nums if v == s))
+        assert_count(table.cell(item, "X"), sum(1 for v in values if is_x(v)))
+        assert_stat(table.cell(item, "mean"), nums, mean)

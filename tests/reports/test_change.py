@@ -9,12 +9,12 @@ import pytest
 from asi_tui.reports import Filters, build_report
 from asi_tui.scoring.composite import AREAS, composites
 
-from .helpers import assert_count, assert_stat, in_period, mean, median, number
+from .helpers import age_band, assert_count, assert_stat, in_period, mean, median, number
 
 RATING = {"medical": "M9", "employment": "E22", "alcohol": "D32", "drug": "D33", "legal": "L30", "family": "F36", "psych": "P21"}
 
 
-def known_pairs(world, start=None, end=None, unit=None, age_min=None):
+def known_pairs(world, start=None, end=None, unit=None, bands=None):
     grunds = {r.rid: r for r in world.completed("interview", "grund")}
     out = []
     for u in world.completed("interview", "uppfoljning"):
@@ -23,7 +23,7 @@ def known_pairs(world, start=None, end=None, unit=None, age_min=None):
             continue
         if unit is not None and " ".join(g.get("G3").split()).casefold() != unit.casefold():
             continue
-        if age_min is not None and g.get("G16") < age_min:
+        if bands is not None and age_band(g.get("G16")) not in bands:
             continue
         out.append((g, u))
     return out
@@ -72,9 +72,10 @@ def test_period_is_the_follow_up_date_and_small_pair_counts_are_suppressed(world
     report = build_report(dataset, Filters(date_from=start, date_to=end), "sv")
     check(report.table("change.composites"), report.table("change.ratings"), pairs)
     assert report.table("change.composites").note == "Färre än 10 klienter: inga slutsatser"
-    few = known_pairs(world, age_min=46)
+    old = ("45-54", "55-64")
+    few = known_pairs(world, bands=old)
     assert 1 <= len(few) <= 4
-    report = build_report(dataset, Filters(age_min=46), "sv")
+    report = build_report(dataset, Filters(age_groups=old), "sv")
     table = report.table("change.ratings")
     check(report.table("change.composites"), table, few)
     assert all(c.value is None for r in table.rows for c in r.cells)

@@ -11,6 +11,7 @@ def test_reports_and_their_commands_import_without_ui_toolkit():
     code = (
         "import sys\n"
         "import asi_tui.reports, asi_tui.reports.export, asi_tui.reports.xlsx, asi_tui.cli.reports\n"
+        "import asi_tui.reports.disclosure, asi_tui.reports.stats_xlsx, asi_tui.reports.subgroups\n"
         "from click.testing import CliRunner\n"
         "from asi_tui.cli import main\n"
         "for cmd in ('stats', 'followups', 'export'):\n"

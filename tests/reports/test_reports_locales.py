@@ -12,7 +12,17 @@ from tests.conftest import ROOT
 
 KEY_RE = re.compile(r"""(?<![\w{])["'](reports\.[a-z0-9_.]+)["']""")
 DYNAMIC = [
-    *(f"reports.section.{s}" for s in ("groups", "change", "dropout")),
+    *(f"reports.section.{s}" for s in ("groups", "change", "dropout", "trends", "followup", "units", "compare", "quality")),
+    *(f"reports.subgroup.{s}" for s in ("women", "men", "homeless", "young", "young_women", "young_men", "whole")),
+    *(f"reports.row.followup_{c}" for c in ("within", "early", "late", "dropout", "missing")),
+    "reports.row.half_1",
+    "reports.row.half_2",
+    *(f"reports.col.{c}" for c in ("improved", "unchanged", "worse")),
+    *(f"reports.table.units_{k}" for k in ("age", "gender", "substance", "housing")),
+    *(f"reports.dim.{k}" for k in ("age", "gender", "substance", "housing", "income", "birth_region", "parents_born",
+                                   "unit", "year")),
+    "reports.table.change_per_client_composites",
+    "reports.table.change_per_client_ratings",
     *(f"reports.instrument.{i}" for i in ("grund", "uppfoljning", "spel", "bortfall", "dropout_grund", "dropout_uppfoljning")),
     *(f"reports.col.{i}" for i in ("grund", "uppfoljning")),
     *(f"reports.followup.status.{s}" for s in ("due", "overdue", "new_grund", "upcoming")),

@@ -1,11 +1,15 @@
-"""Statistics for managers: the report tables with simple bars; filters by period, unit and group.
+"""Statistics: every report table with simple bars; filters by period, unit,
+age bands, subgroups and rounding. The admins' interviewer tables appear for
+admins only (`reports.access`).
 
-All numbers come from asi_tui.reports (suppression included); this screen only
-draws them. Loading runs in a worker thread with progress.
+All numbers come from asi_tui.reports (disclosure control included: the
+renderers refuse an unprotected table); this screen only draws them. Loading
+runs in a worker thread with progress.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -17,9 +21,11 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
+from ...reports.access import may_see_interviewer_breakdown
 from ...reports.common import Filters, parse_age_group
-from ...reports.stats import audit_stats, build_report
-from ...reports.tables import SHARE, Table, format_cell
+from ...reports.stats import ROUNDING, SECTIONS, audit_stats, build_report
+from ...reports.subgroups import parse_compare
+from ...reports.tables import COUNT_KINDS, SHARE, Table, format_cell, format_n, require_protected
 from ...store.errors import StoreError
 from ..lang import t
 from .list_detail import ListDetailScreen
@@ -27,23 +33,46 @@ from .list_detail import ListDetailScreen
 BAR_WIDTH = 12
 
 
-def parse_filter_text(text: str) -> Filters:
-    """`från:2026-01-01 till:2026-06-30 enhet:Nord grupp:18-30 instrument:all` (sv or en words)."""
+@dataclass(frozen=True)
+class ScreenQuery:
+    """What the filter line asks for: the filters and the report options."""
+
+    filters: Filters = field(default_factory=Filters)
+    compare: tuple[str, ...] = ()
+    round_to: int | None = None
+
+
+WORDS = {"från": "from", "till": "to", "enhet": "unit", "grupp": "group", "jämför": "compare", "avrunda": "round"}
+
+
+def parse_query_text(text: str) -> ScreenQuery:
+    """`från:2026-01-01 till:2026-06-30 enhet:Nord grupp:18-24,25-34 instrument:all jämför:women avrunda:5`
+    (sv or en words: from, to, unit, group, compare, round)."""
     values: dict[str, Any] = {}
+    compare: tuple[str, ...] = ()
+    round_to: int | None = None
     for part in text.split():
         key, _, value = part.partition(":")
-        key = {"från": "from", "till": "to", "enhet": "unit", "grupp": "group"}.get(key.lower(), key.lower())
+        key = WORDS.get(key.lower(), key.lower())
         if key in ("from", "to"):
             values["date_from" if key == "from" else "date_to"] = date.fromisoformat(value)
         elif key == "unit":
             values["unit"] = value
         elif key == "group":
-            values["age_min"], values["age_max"] = parse_age_group(value)
+            values["age_groups"] = parse_age_group(value)
         elif key == "instrument":
             values["instrument"] = None if value == "all" else value
+        elif key == "compare":
+            compare = parse_compare(value)
+        elif key == "round" and value.isdigit() and int(value) in ROUNDING:
+            round_to = int(value)
         else:
             raise ValueError(part)
-    return Filters(**values)
+    return ScreenQuery(Filters(**values), compare, round_to)
+
+
+def parse_filter_text(text: str) -> Filters:
+    return parse_query_text(text).filters
 
 
 def _bar(value: float, top: float) -> str:
@@ -53,6 +82,7 @@ def _bar(value: float, top: float) -> str:
 
 def render_change(table: Table, lang: str) -> str:
     """Before and after per area as two bars (composite 0-1, interviewer rating 0-9)."""
+    require_protected(table)
     top = 9.0 if table.key.endswith("ratings") else 1.0
     cols = {c.key: i for i, c in enumerate(table.columns)}
     lines = [f"[b]{table.title}[/b]"]
@@ -74,24 +104,34 @@ def render_change(table: Table, lang: str) -> str:
 
 def render_table(table: Table, lang: str) -> str:
     """A table as text, with a bar beside every share (suppressed shares get none)."""
+    require_protected(table)
     if {"before_mean", "after_mean", "pairs"} <= {c.key for c in table.columns}:
         return render_change(table, lang)
-    lines = [f"[b]{table.title}[/b]  (n = {'<5' if table.n_suppressed else table.n})"]
+    lines = [f"[b]{table.title}[/b]  (n = {format_n(table)})"]
     if table.note:
         lines.append(f"[i]{table.note}[/i]")
     head = "".join(f"{c.label[:10]:>11}" for c in table.columns)
     lines.append(f"{'':<20}{head}")
+    has_share = any(c.kind == SHARE for c in table.columns)
+    first_count = next((i for i, c in enumerate(table.columns) if c.kind in COUNT_KINDS), None)
+    top = max((float(r.cells[first_count].value) for r in table.rows
+               if first_count is not None and not r.total and r.cells[first_count].value), default=0.0)
     for row in table.rows:
         cells = "".join(f"{format_cell(c, cell, lang):>11}" for c, cell in zip(table.columns, row.cells))
         bar = ""
         for c, cell in zip(table.columns, row.cells):
             if c.kind == SHARE and cell.value is not None and not cell.suppressed:
-                filled = round(BAR_WIDTH * float(cell.value))
-                bar = " " + "█" * filled + "░" * (BAR_WIDTH - filled)
+                bar = " " + _bar(float(cell.value), 1.0)
                 break
+        if not has_share and first_count is not None and not row.total and top:  # counts only: bars against the largest
+            cell = row.cells[first_count]
+            if cell.value is not None and not cell.suppressed:
+                bar = " " + _bar(float(cell.value), top)
         label = f"[b]{row.label[:19]}[/b]" if row.total else row.label[:19]
         lines.append(f"{label:<20}{cells}{bar}")
     lines.extend(f"[i]{n}[/i]" for n in table.notes)
+    if table.rounded:
+        lines.append(f"[i]{t('ui.stats.rounded', base=table.rounded)}[/i]")
     return "\n".join(lines)
 
 
@@ -107,7 +147,7 @@ class StatisticsScreen(ListDetailScreen[None]):
         super().__init__(id="statistics")
         self.dataset: Any = None
         self.tables: list[Table] = []
-        self.filters = Filters()
+        self.request = ScreenQuery()
 
     def topbar_text(self) -> str:
         return t("ui.stats.title")
@@ -129,8 +169,9 @@ class StatisticsScreen(ListDetailScreen[None]):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.query_one("#stats-table", Static).update, t("ui.stats.progress", done=done, total=total))
 
+        quality = may_see_interviewer_breakdown(self.app.session.user)  # type: ignore[attr-defined]
         try:
-            dataset = load_dataset(self.app.session, progress)  # type: ignore[attr-defined]
+            dataset = load_dataset(self.app.session, progress, quality=quality)  # type: ignore[attr-defined]
         except StoreError as exc:
             self.app.call_from_thread(self.query_one("#stats-table", Static).update, t(exc.key, **exc.params))
             return
@@ -141,19 +182,30 @@ class StatisticsScreen(ListDetailScreen[None]):
         self._build()
 
     def _build(self) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        sections = SECTIONS + (("quality",) if may_see_interviewer_breakdown(session.user) else ())
+        q = self.request
         try:
-            report = build_report(self.dataset, self.filters, self.lang)
+            report = build_report(self.dataset, q.filters, self.lang, sections, q.round_to, q.compare,
+                                  self.app.services.today())  # type: ignore[attr-defined]
         except StoreError as exc:
             self.query_one("#stats-table", Static).update(t(exc.key, **exc.params))
             return
-        audit_stats(self.app.session, report)  # type: ignore[attr-defined]
-        self.tables = [tb for s in report.sections for tb in s.tables]
-        self.set_options(Option(tb.title[:28], id=f"{i}") for i, tb in enumerate(self.tables))
+        audit_stats(session, report)
+        self.tables = []
+        options: list[Option] = []
+        for section in report.sections:  # a heading per section, then its tables
+            options.append(Option(f"── {section.title[:25]}", disabled=True))
+            for tb in section.tables:
+                options.append(Option(f"  {tb.title[:26]}", id=f"{len(self.tables)}"))
+                self.tables.append(tb)
+        self.set_options(options, highlight=1)
         self.show_detail()
 
     def show_detail(self) -> None:
-        index = self.highlighted_index()
-        if index is not None and 0 <= index < len(self.tables):
+        option_id = self.highlighted_id()
+        index = int(option_id) if option_id is not None else -1
+        if 0 <= index < len(self.tables):
             self.query_one("#stats-table", Static).update(render_table(self.tables[index], self.lang))
 
     def action_filter(self) -> None:
@@ -163,7 +215,7 @@ class StatisticsScreen(ListDetailScreen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
-            self.filters = parse_filter_text(event.value)
+            self.request = parse_query_text(event.value)
         except (ValueError, StoreError) as exc:
             key = getattr(exc, "key", "ui.stats.bad_filter")
             self.query_one("#stats-table", Static).update(t(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
