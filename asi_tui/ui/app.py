@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..store import Session, Store
-from .lang import t
+from .lang import key_name, t, tk
 from .navigation import Callback
 from .services import Services
 
@@ -24,8 +24,11 @@ class AsiApp(App[None]):
     TITLE = "asi-tui"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("ctrl+l", "lock", t("ui.key.lock"), id="app.lock", priority=True),
-        Binding("ctrl+q", "quit", t("ui.key.quit"), id="app.quit", priority=True, show=False),
+        Binding("f1", "keys", tk("ui.key.keys"), id="app.keys"),  # a screen with its own F1 (the interview) wins
+        Binding("question_mark", "keys", tk("ui.key.keys"), id="app.keys_q", show=False),
+        Binding("ctrl+p", "command_palette", tk("ui.key.palette"), id="app.palette", show=False),
+        Binding("ctrl+l", "lock", tk("ui.key.lock"), id="app.lock", priority=True),
+        Binding("ctrl+q", "quit", tk("ui.key.quit"), id="app.quit", priority=True),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -70,6 +73,21 @@ class AsiApp(App[None]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen, callback=callback)
+
+    # ------------------------------------------------------------------ keys
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the keyboard labels them (Esc, Ctrl+S, F1), never Textual's `esc`/`^s`."""
+        return binding.key_display or key_name(binding.key)
+
+    def action_keys(self) -> None:
+        """Every key of the current screen (F1 or ?), also those the footer has no room for."""
+        from .dialogs.keys import KeysDialog
+        from .widgets.key_footer import screen_keys
+
+        if isinstance(self.screen, KeysDialog) or self.locked:
+            return
+        self.push_screen(KeysDialog(screen_keys(self.screen, shown_only=False)))
 
     # ------------------------------------------------------------------ locking
 

@@ -27,7 +27,7 @@ async def test_80x24_shows_item_timeframe_dates_and_keys(make_app):
         # the 30-day window ends the day before the interview date (2026-11-20)
         assert "senaste 30 dagarna: 21 okt – 19 nov 2026" in text
         footer = lines[-1]
-        for hint in ("f1 Hjälp", "f2 Komm.", "^g Gå till", "f9 Skattn.", "f10 Granska", "^s Pausa", "^l Lås"):
+        for hint in ("F1 Hjälp", "F2 Komm.", "Ctrl+G Gå till", "F9 Skattn.", "F10 Granska", "Ctrl+S Pausa", "Ctrl+L Lås"):
             assert hint in footer, footer
         label = screen.item.label.get("sv")
         # the whole question is on screen, wrapped, never cut

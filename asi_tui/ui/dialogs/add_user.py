@@ -8,14 +8,14 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...store.vault import ROLES
-from ..lang import t
+from ..lang import t, tk
 from .base import DialogScreen
 
 NewUser = tuple[str, str, str, bool, str]  # id, name, role, certified, passphrase
 
 
 class AddUserDialog(DialogScreen[NewUser]):
-    BINDINGS = [Binding("ctrl+s", "save", t("ui.key.save"), id="adduser.save")]
+    BINDINGS = [Binding("ctrl+s", "save", tk("ui.key.save"), id="adduser.save")]
     KEYS = "ui.admin.add_keys"
     ERROR_ID = "add-error"
     AUTO_FOCUS = "#new-id"

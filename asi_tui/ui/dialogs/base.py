@@ -16,13 +16,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from ..lang import t
+from ..lang import t, tk
 
 ResultT = TypeVar("ResultT")
 
 
 class DialogScreen(ModalScreen[ResultT | None]):
-    BINDINGS = [Binding("escape", "cancel", t("ui.key.cancel"), id="dialog.cancel")]
+    BINDINGS = [Binding("escape", "cancel", tk("ui.key.cancel"), id="dialog.cancel")]
 
     BOX_ID: ClassVar[str | None] = None
     VARIANT: ClassVar[str] = ""  # "-warning", "-error" or "-alert": the border colour

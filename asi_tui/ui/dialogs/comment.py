@@ -6,12 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import TextArea
 
-from ..lang import t
+from ..lang import t, tk
 from .base import DialogScreen
 
 
 class CommentDialog(DialogScreen[str]):
-    BINDINGS = [Binding("ctrl+s", "save", t("ui.key.save"), id="comment.save", priority=True)]
+    BINDINGS = [Binding("ctrl+s", "save", tk("ui.key.save"), id="comment.save", priority=True)]
     BOX_ID = "comment-box"
     KEYS = "ui.comment.keys"
     AUTO_FOCUS = "#comment-text"

@@ -9,12 +9,12 @@ from textual.widgets import Static
 from ...bank.loader import QuestionBank
 from ...bank.model import Item
 from ...engine.interview import Interview
-from ..lang import t
+from ..lang import t, tk
 from .base import DialogScreen
 
 
 class HelpDialog(DialogScreen[None]):
-    BINDINGS = [Binding("escape,f1,enter", "cancel", t("ui.key.close"), id="help.close")]
+    BINDINGS = [Binding("escape,f1,enter", "cancel", tk("ui.key.close"), id="help.close")]
     BOX_ID = "help-box"
     KEYS = "ui.help.keys"
     SCROLLS = True

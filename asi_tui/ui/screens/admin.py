@@ -15,22 +15,22 @@ from ...store.errors import StoreError
 from ...store.vault import ROLES
 from ..dialogs.add_user import AddUserDialog
 from ..dialogs.passphrase import PassphraseDialog
-from ..lang import t
+from ..lang import t, tk
 from ..navigation import open_audit, open_bank_versions
 from .list_detail import ListDetailScreen
 
 
 class AdminScreen(ListDetailScreen[None]):
     BINDINGS = [
-        Binding("a", "add", t("ui.admin.key.add"), id="admin.add"),
-        Binding("d", "disable", t("ui.admin.key.disable"), id="admin.disable"),
-        Binding("p", "reset", t("ui.admin.key.reset"), id="admin.reset"),
-        Binding("c", "certify", t("ui.admin.key.certify"), id="admin.certify"),
-        Binding("o", "role", t("ui.admin.key.role"), id="admin.role"),
-        Binding("k", "rotate", t("ui.admin.key.rotate"), id="admin.rotate"),
-        Binding("l", "audit", t("ui.admin.key.audit"), id="admin.audit"),
-        Binding("b", "banks", t("ui.admin.key.banks"), id="admin.banks"),
-        Binding("escape", "back", t("ui.key.back"), id="admin.back"),
+        Binding("a", "add", tk("ui.admin.key.add"), id="admin.add"),
+        Binding("d", "disable", tk("ui.admin.key.disable"), id="admin.disable"),
+        Binding("p", "reset", tk("ui.admin.key.reset"), id="admin.reset"),
+        Binding("c", "certify", tk("ui.admin.key.certify"), id="admin.certify"),
+        Binding("o", "role", tk("ui.admin.key.role"), id="admin.role"),
+        Binding("k", "rotate", tk("ui.admin.key.rotate"), id="admin.rotate"),
+        Binding("l", "audit", tk("ui.admin.key.audit"), id="admin.audit"),
+        Binding("b", "banks", tk("ui.admin.key.banks"), id="admin.banks"),
+        Binding("escape", "back", tk("ui.key.back"), id="admin.back"),
     ]
     LIST_ID, DETAIL_ID, STATUS_ID = "users", "admin-detail", "admin-status"
     AUTO_FOCUS = "#users"

@@ -5,17 +5,18 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tk
+from ..widgets.key_footer import KeyFooter
 
 
 class AuditScreen(Screen[None]):
     """Access review (logguppföljning): filter by user or client."""
 
-    BINDINGS = [Binding("escape", "back", t("ui.key.back"), id="audit.back")]
+    BINDINGS = [Binding("escape", "back", tk("ui.key.back"), id="audit.back")]
     AUTO_FOCUS = "#audit-filter"
 
     def compose(self) -> ComposeResult:
@@ -23,7 +24,7 @@ class AuditScreen(Screen[None]):
         yield Input(id="audit-filter", placeholder=t("ui.audit.filter"))
         yield OptionList(id="audit-list")
         yield Static("", id="audit-status")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load(None, None)

@@ -5,22 +5,23 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
 from ..dialogs.path import PathDialog
-from ..lang import t
+from ..lang import t, tk
+from ..widgets.key_footer import KeyFooter
 
 
 class BankVersionsScreen(Screen[None]):
     """Bank versions: which is active per instrument, which are retired, how many records use each."""
 
     BINDINGS = [
-        Binding("enter", "activate", t("ui.banks.key.activate"), id="bankversions.activate"),
-        Binding("r", "retire", t("ui.banks.key.retire"), id="bankversions.retire"),
-        Binding("p", "publish", t("ui.banks.key.publish"), id="bankversions.publish"),
-        Binding("escape", "back", t("ui.key.back"), id="bankversions.back"),
+        Binding("enter", "activate", tk("ui.banks.key.activate"), id="bankversions.activate"),
+        Binding("r", "retire", tk("ui.banks.key.retire"), id="bankversions.retire"),
+        Binding("p", "publish", tk("ui.banks.key.publish"), id="bankversions.publish"),
+        Binding("escape", "back", tk("ui.key.back"), id="bankversions.back"),
     ]
     AUTO_FOCUS = "#bank-list"
 
@@ -28,7 +29,7 @@ class BankVersionsScreen(Screen[None]):
         yield Static(t("ui.banks.title"), id="topbar")
         yield OptionList(id="bank-list")
         yield Static("", id="banks-status")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def _store(self):  # noqa: ANN202
         from ...store.banks import BankStore

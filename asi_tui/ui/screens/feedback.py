@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
 from ...store.errors import StoreError
 from ...store import RecordHandle
-from ..lang import current, t
+from ..lang import current, t, tk
 from ..navigation import open_interview
 from .list_detail import ListDetailScreen
 
@@ -22,11 +22,11 @@ from .list_detail import ListDetailScreen
 class FeedbackScreen(ListDetailScreen[None]):
     LIST_ID, DETAIL_ID = "fb-areas", "fb-detail"
     BINDINGS = [
-        Binding("r", "edit('resources')", t("ui.key.resources"), id="fb.resources"),
-        Binding("p", "edit('problems')", t("ui.key.problems"), id="fb.problems"),
-        Binding("e", "export", t("ui.key.export"), id="fb.export"),
-        Binding("v", "answers", t("ui.key.answers"), id="fb.answers"),
-        Binding("escape", "leave", t("ui.key.home"), id="fb.home"),
+        Binding("r", "edit('resources')", tk("ui.key.resources"), id="fb.resources"),
+        Binding("p", "edit('problems')", tk("ui.key.problems"), id="fb.problems"),
+        Binding("e", "export", tk("ui.key.export"), id="fb.export"),
+        Binding("v", "answers", tk("ui.key.answers"), id="fb.answers"),
+        Binding("escape", "leave", tk("ui.key.home"), id="fb.home"),
     ]
     AUTO_FOCUS = "#fb-areas"
 

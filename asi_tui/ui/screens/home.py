@@ -7,12 +7,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...reports.followups import plan_followups
 from ...store.errors import RecordLocked, StoreError
-from ..lang import t
+from ..lang import t, tk
 from ..navigation import (
     open_admin,
     open_exercises,
@@ -22,18 +22,19 @@ from ..navigation import (
     open_statistics,
     open_trainer,
 )
+from ..widgets.key_footer import KeyFooter
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("n", "new", t("ui.key.new"), id="home.new"),
-        Binding("enter", "open", t("ui.key.open"), id="home.open", show=True),
-        Binding("r", "open_readonly", t("ui.key.readonly"), id="home.readonly"),
-        Binding("b", "dropout", t("ui.key.dropout"), id="home.dropout"),
-        Binding("f5", "refresh", t("ui.key.refresh"), id="home.refresh"),
-        Binding("a", "admin", t("ui.key.admin"), id="home.admin"),
-        Binding("s", "statistics", t("ui.key.statistics"), id="home.statistics"),
-        Binding("t", "training", t("train.ui.key.training"), id="home.training"),
-        Binding("g", "trainer", t("train.ui.key.trainer"), id="home.trainer"),
+        Binding("n", "new", tk("ui.key.new"), id="home.new"),
+        Binding("enter", "open", tk("ui.key.open"), id="home.open", show=True),
+        Binding("r", "open_readonly", tk("ui.key.readonly"), id="home.readonly"),
+        Binding("b", "dropout", tk("ui.key.dropout"), id="home.dropout"),
+        Binding("f5", "refresh", tk("ui.key.refresh"), id="home.refresh"),
+        Binding("a", "admin", tk("ui.key.admin"), id="home.admin"),
+        Binding("s", "statistics", tk("ui.key.statistics"), id="home.statistics"),
+        Binding("t", "training", tk("train.ui.key.training"), id="home.training"),
+        Binding("g", "trainer", tk("train.ui.key.trainer"), id="home.trainer"),
     ]
 
     def action_training(self) -> None:
@@ -61,8 +62,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")
         yield OptionList(id="records")
-        yield Static(t("ui.home.hint"), id="home-hint")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_list()

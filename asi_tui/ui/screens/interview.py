@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...bank.model import Item
 from ...engine.interview import EngineError, Outcome
@@ -21,25 +21,27 @@ from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..commands import ItemJumpProvider
 from ..formatting import format_value
-from ..lang import current, t
+from ..lang import current, t, tk
 from ..navigation import open_feedback, open_ratings, open_review
 from ..widgets.item_input import ItemInput
+from ..widgets.key_footer import KeyFooter
 
 
 class InterviewScreen(Screen[None]):
     COMMANDS = App.COMMANDS | {ItemJumpProvider}
     AUTO_FOCUS = "#item-input"
+    FOOTER_OMIT = frozenset({"quit"})  # one footer line at 80 columns; Ctrl+S pauses and leads home, Ctrl+Q is on the key screen
     BINDINGS = [
-        Binding("f1", "help", t("ui.key.help"), id="iv.help"),
-        Binding("f2", "comment", t("ui.key.comment"), id="iv.comment"),
-        Binding("ctrl+g", "jump", t("ui.key.jump"), id="iv.jump"),
-        Binding("f9", "ratings", t("ui.key.ratings"), id="iv.ratings"),
-        Binding("f10", "review", t("ui.key.review"), id="iv.review"),
-        Binding("pagedown", "next_section", t("ui.key.next_section"), id="iv.next_section", show=False),
-        Binding("pageup", "prev_section", t("ui.key.prev_section"), id="iv.prev_section", show=False),
-        Binding("down", "skip_forward", t("ui.key.forward"), id="iv.forward", show=False),
-        Binding("ctrl+s", "pause", t("ui.key.pause"), id="iv.pause", priority=True),
-        Binding("escape", "pause", t("ui.key.pause"), id="iv.escape", show=False),
+        Binding("f1", "help", tk("ui.key.help"), id="iv.help"),
+        Binding("f2", "comment", tk("ui.key.comment"), id="iv.comment"),
+        Binding("ctrl+g", "jump", tk("ui.key.jump"), id="iv.jump"),
+        Binding("f9", "ratings", tk("ui.key.ratings"), id="iv.ratings"),
+        Binding("f10", "review", tk("ui.key.review"), id="iv.review"),
+        Binding("pagedown", "next_section", tk("ui.key.next_section"), id="iv.next_section", show=False),
+        Binding("pageup", "prev_section", tk("ui.key.prev_section"), id="iv.prev_section", show=False),
+        Binding("down", "skip_forward", tk("ui.key.forward"), id="iv.forward", show=False),
+        Binding("ctrl+s", "pause", tk("ui.key.pause"), id="iv.pause", priority=True),
+        Binding("escape", "pause", tk("ui.key.pause"), id="iv.escape", show=False),
     ]
 
     def __init__(self, handle: RecordHandle, owns_record: bool = True) -> None:
@@ -65,7 +67,7 @@ class InterviewScreen(Screen[None]):
                 yield Static("", id="item-hint")
                 yield Static("", id="codes")
                 yield Static("", id="message")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         item = self.interview.current_item() or (self.interview.flow_items() or [None])[-1]

@@ -8,10 +8,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ...store.errors import StoreError
 from ..lang import t
+from ..widgets.key_footer import KeyFooter
 
 
 class LoginScreen(Screen[None]):
@@ -27,7 +28,7 @@ class LoginScreen(Screen[None]):
             yield Input(password=True, id="passphrase")
             yield Static("", id="login-error")
             yield Static(t("ui.login.hint"), id="login-hint")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "user":

@@ -9,20 +9,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...engine.interview import EngineError
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tk
+from ..widgets.key_footer import KeyFooter
 
 IN_PERSON, PHONE = 1, 2
 
 
 class NewInterviewScreen(ModalScreen[Any]):
     BINDINGS = [
-        Binding("ctrl+s", "start", t("ui.key.start"), id="new.start"),
-        Binding("escape", "cancel", t("ui.key.cancel"), id="new.cancel"),
+        Binding("ctrl+s", "start", tk("ui.key.start"), id="new.start"),
+        Binding("escape", "cancel", tk("ui.key.cancel"), id="new.cancel"),
     ]
     AUTO_FOCUS = "#client"
 
@@ -62,7 +63,7 @@ class NewInterviewScreen(ModalScreen[Any]):
             yield Label(t("ui.new.linked"), id="linked-label")
             yield OptionList(id="linked")
             yield Static("", id="form-error")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#instrument", OptionList).highlighted = 0

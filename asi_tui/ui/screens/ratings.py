@@ -13,13 +13,13 @@ from textual.widgets.option_list import Option
 from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..formatting import format_value
-from ..lang import t
+from ..lang import t, tk
 from .list_detail import ListDetailScreen
 
 
 class RatingsScreen(ListDetailScreen[None]):
     LIST_ID, DETAIL_ID = "rating-list", "rating-detail"
-    BINDINGS = [Binding("escape", "back", t("ui.key.back"), id="ratings.back")]
+    BINDINGS = [Binding("escape", "back", tk("ui.key.back"), id="ratings.back")]
     AUTO_FOCUS = "#rating-list"
 
     def __init__(self, handle: RecordHandle) -> None:

@@ -6,20 +6,21 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...engine.interview import CompletionRefused
 from ...scoring.simulate import message_text
 from ...store.errors import StoreError
 from ...store import RecordHandle
-from ..lang import current, t
+from ..lang import current, t, tk
+from ..widgets.key_footer import KeyFooter
 
 
 class ReviewScreen(Screen[str | None]):
     BINDINGS = [
-        Binding("c", "complete", t("ui.key.complete"), id="review.complete"),
-        Binding("escape", "back", t("ui.key.back"), id="review.back"),
+        Binding("c", "complete", tk("ui.key.complete"), id="review.complete"),
+        Binding("escape", "back", tk("ui.key.back"), id="review.back"),
     ]
     AUTO_FOCUS = "#review-list"
 
@@ -33,7 +34,7 @@ class ReviewScreen(Screen[str | None]):
         yield Static(t("ui.review.title"), id="topbar")
         yield OptionList(id="review-list")
         yield Static("", id="review-status")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         iv, bank = self.iv, self.handle.bank

@@ -21,7 +21,7 @@ from ...reports.common import Filters, parse_age_group
 from ...reports.stats import audit_stats, build_report
 from ...reports.tables import SHARE, Table, format_cell
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tk
 from .list_detail import ListDetailScreen
 
 BAR_WIDTH = 12
@@ -98,8 +98,8 @@ def render_table(table: Table, lang: str) -> str:
 class StatisticsScreen(ListDetailScreen[None]):
     LIST_ID, DETAIL_ID = "stats-tables", "stats-view"
     BINDINGS = [
-        Binding("f", "filter", t("ui.stats.key.filter"), id="stats.filter"),
-        Binding("escape", "back", t("ui.key.back"), id="stats.back"),
+        Binding("f", "filter", tk("ui.stats.key.filter"), id="stats.filter"),
+        Binding("escape", "back", tk("ui.key.back"), id="stats.back"),
     ]
     AUTO_FOCUS = "#stats-tables"
 

@@ -20,7 +20,7 @@ from ...bank.model import Item
 from ...store import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import display_value
-from ..lang import t
+from ..lang import t, tk
 from ..navigation import open_scorecard
 from .interview import InterviewScreen
 
@@ -36,9 +36,9 @@ class TrainingInterviewScreen(InterviewScreen):
     """
 
     BINDINGS = [
-        Binding("f4", "toggle_case", t("train.ui.key.case"), id="exercise.case", show=False),  # named in the top bar: the footer is full at 80 columns
-        Binding("ctrl+down", "case_scroll(1)", t("train.ui.key.case_down"), id="exercise.case_down", show=False),
-        Binding("ctrl+up", "case_scroll(-1)", t("train.ui.key.case_up"), id="exercise.case_up", show=False),
+        Binding("f4", "toggle_case", tk("train.ui.key.case"), id="exercise.case", show=False),  # named in the top bar: the footer is full at 80 columns
+        Binding("ctrl+down", "case_scroll(1)", tk("train.ui.key.case_down"), id="exercise.case_down", show=False),
+        Binding("ctrl+up", "case_scroll(-1)", tk("train.ui.key.case_up"), id="exercise.case_up", show=False),
     ]
 
     # the code table shrinks to its codes here, so the message under it stays on screen beside the case panel
