@@ -9,7 +9,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
-from ..lang import t, tk
+from ..lang import esc, local_time, t, tk, tm
 from ..widgets.key_footer import KeyFooter
 
 
@@ -45,12 +45,12 @@ class AuditScreen(Screen[None]):
             entries = session.audit_entries(user, client)
             result = session.verify_audit()
         except StoreError as exc:
-            self.query_one("#audit-status", Static).update(t(exc.key, **exc.params))
+            self.query_one("#audit-status", Static).update(tm(exc.key, **exc.params))
             return
         olist = self.query_one("#audit-list", OptionList)
         olist.clear_options()
         for e in reversed(entries[-500:]):
-            olist.add_option(Option(f"{e['seq']:>5} {e['ts'][:16]} {e.get('user', ''):<10} {e.get('action', ''):<14} {e.get('client', '')}"))
+            olist.add_option(Option(f"{e['seq']:>5} {local_time(e['ts'])} {esc(e.get('user', '')):<10} {esc(e.get('action', '')):<14} {esc(e.get('client') or '')}"))
         status = t("cli.audit.ok", n=result.entries) if result.ok else t(f"cli.audit.bad.{result.reason}", seq=result.first_bad)
         self.query_one("#audit-status", Static).update(status)
 

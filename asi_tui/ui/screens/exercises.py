@@ -12,7 +12,7 @@ from textual.widgets import OptionList, Static
 from ...store.errors import RecordLocked, StoreError
 from ...training.results import practice_bodies, start_attempt, unfinished_attempts
 from ...training.scoring import score_attempt
-from ..lang import t, tk
+from ..lang import t, tk, tm
 from ..navigation import open_exercise, open_scorecard
 from .exercise_list import ExerciseListScreen
 
@@ -92,10 +92,10 @@ class ExercisePickerScreen(ExerciseListScreen):
             unfinished = [] if new else unfinished_attempts(session, ex.id)
             handle = session.open_record(unfinished[0]["rid"]) if unfinished else start_attempt(session, ex)
         except RecordLocked as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
         except StoreError as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
         self.set_status("")
         open_exercise(self, handle, ex)
@@ -113,6 +113,6 @@ class ExercisePickerScreen(ExerciseListScreen):
         try:
             handle = session.open_record(bodies[-1]["rid"], readonly=True)
         except StoreError as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
         open_scorecard(self, handle, ex)

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
 from ...store.errors import StoreError
 from ...store import RecordHandle
-from ..lang import current, t, tk
+from ..lang import current, esc, t, tk, tm
 from ..navigation import open_interview
 from .list_detail import ListDetailScreen
 
@@ -38,7 +38,7 @@ class FeedbackScreen(ListDetailScreen[None]):
         return feedback_areas(self.handle.bank, self.handle.interview.answers, self.handle.body.get("meta", {}), self.lang)
 
     def topbar_text(self) -> str:
-        return t("ui.fb.title", client=self.handle.client_ref)
+        return tm("ui.fb.title", client=self.handle.client_ref)
 
     def detail_pane(self) -> Widget:
         return Vertical(Static("", id="fb-profile"), Static("", id="fb-texts"), id=self.DETAIL_ID)
@@ -61,7 +61,7 @@ class FeedbackScreen(ListDetailScreen[None]):
             lines.append(f"{t('feedback.composite')}: {a.composite:.2f}")
         self.query_one("#fb-profile", Static).update("\n".join(lines))
         self.query_one("#fb-texts", Static).update(
-            f"[b]{t('feedback.resources')}[/b] (r)\n{a.resources or '–'}\n\n[b]{t('feedback.problems')}[/b] (p)\n{a.problems or '–'}"
+            f"[b]{t('feedback.resources')}[/b] (r)\n{esc(a.resources) or '–'}\n\n[b]{t('feedback.problems')}[/b] (p)\n{esc(a.problems) or '–'}"
         )
 
     def action_edit(self, which: str) -> None:
@@ -78,14 +78,14 @@ class FeedbackScreen(ListDetailScreen[None]):
             try:
                 self.handle.set_meta(f"feedback.{a.section_id}.{which}", value)
             except StoreError as exc:
-                self.notify(t(exc.key, **exc.params), severity="error")
+                self.notify(tm(exc.key, **exc.params), severity="error")
             self.show_detail()
 
         self.app.push_screen(CommentDialog(f"{a.title}: {t('feedback.' + which)}", text, False), callback=saved)
 
     def action_export(self) -> None:
         path = export_feedback(self.handle, Path(self.app.services.export_dir), self.lang)  # type: ignore[attr-defined]
-        self.notify(t("ui.fb.exported", path=path), timeout=10)
+        self.notify(tm("ui.fb.exported", path=path), timeout=10)
 
     def action_answers(self) -> None:
         """Look through the answers (read-only: the interview is completed)."""

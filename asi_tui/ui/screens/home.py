@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...reports.followups import plan_followups
 from ...store.errors import RecordLocked, StoreError
-from ..lang import t, tk
+from ..lang import esc, t, tk, tm
 from ..navigation import (
     open_admin,
     open_exercises,
@@ -74,7 +74,7 @@ class HomeScreen(Screen[None]):
         session = self.app.session  # type: ignore[attr-defined]
         me = session.user
         today = self.app.services.today()  # type: ignore[attr-defined]
-        self.query_one("#topbar", Static).update(t("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
+        self.query_one("#topbar", Static).update(tm("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
         docs = [d for d in session.list_records() if not d.get("practice")]
         mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
@@ -106,7 +106,7 @@ class HomeScreen(Screen[None]):
     @staticmethod
     def _line(d: dict[str, Any]) -> str:
         instrument = t(f"ui.instrument.{d.get('bank_id')}")
-        return f"{d.get('interview_date', ''):<10}  {d.get('client_ref', '')[:24]:<24} {instrument[:22]:<22} {t('status.' + str(d.get('status')))}"
+        return f"{d.get('interview_date', ''):<10}  {esc(d.get('client_ref', '')).ljust(24)} {instrument[:22]:<22} {t('status.' + str(d.get('status')))}"
 
     def _selected(self) -> str | None:
         olist = self.query_one("#records", OptionList)
@@ -139,10 +139,10 @@ class HomeScreen(Screen[None]):
         try:
             handle = session.open_record(rid, readonly=readonly)
         except RecordLocked as exc:
-            self.notify(t(exc.key, **exc.params), severity="warning", timeout=8)
+            self.notify(tm(exc.key, **exc.params), severity="warning", timeout=8)
             handle = session.open_record(rid, readonly=True)
         except StoreError as exc:
-            self.notify(t(exc.key, **exc.params), severity="error", timeout=10)
+            self.notify(tm(exc.key, **exc.params), severity="error", timeout=10)
             return
         self.open_handle(handle)
 

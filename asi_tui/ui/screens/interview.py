@@ -21,7 +21,7 @@ from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..commands import ItemJumpProvider
 from ..formatting import format_value
-from ..lang import current, t, tk
+from ..lang import current, esc, t, tk, tm
 from ..navigation import open_feedback, open_ratings, open_review
 from ..widgets.item_input import ItemInput
 from ..widgets.key_footer import KeyFooter
@@ -185,7 +185,7 @@ class InterviewScreen(Screen[None]):
         pct = round(100 * answered / total) if total else 100
         ro = f" · {t('ui.iv.ro')}" if self.locked_for_edit else ""
         self._set(
-            "topbar", f"{instrument} · {self.handle.client_ref} · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
+            "topbar", f"{instrument} · {esc(self.handle.client_ref)} · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
         )
 
     # ------------------------------------------------------------------ answering
@@ -206,7 +206,7 @@ class InterviewScreen(Screen[None]):
         except StoreError as exc:  # not saved: say so and stay on the item
             from ..dialogs.error import ErrorDialog
 
-            self.app.push_screen(ErrorDialog(t(exc.key, **exc.params)))
+            self.app.push_screen(ErrorDialog(tm(exc.key, **exc.params)))
             return
         if not outcome.ok:
             text = message_text(self.bank, current(), outcome.message or "", outcome.params)
@@ -319,7 +319,7 @@ class InterviewScreen(Screen[None]):
                     self.handle.answer(comment.id, text)
                     self.notify(t("ui.iv.comment_saved"))
                 except StoreError as exc:
-                    self.notify(t(exc.key, **exc.params), severity="error")
+                    self.notify(tm(exc.key, **exc.params), severity="error")
             if self.item is not None:
                 self.show(self.item)
 
@@ -335,12 +335,12 @@ class InterviewScreen(Screen[None]):
             return
         match = next((i for i in self.bank.items if i.id.lower() == item_id.strip().lower()), None)
         if match is None:
-            self.notify(t("engine.invalid.unknown_item", item=item_id), severity="warning")
+            self.notify(tm("engine.invalid.unknown_item", item=item_id), severity="warning")
             return
         try:
             item = self.interview.jump(match.id)
         except EngineError as exc:
-            self.notify(t(exc.key, **exc.params), severity="warning")
+            self.notify(tm(exc.key, **exc.params), severity="warning")
             return
         self.show(item)
 
@@ -367,7 +367,7 @@ class InterviewScreen(Screen[None]):
             except StoreError as exc:
                 from ..dialogs.error import ErrorDialog
 
-                self.app.push_screen(ErrorDialog(t(exc.key, **exc.params)))
+                self.app.push_screen(ErrorDialog(tm(exc.key, **exc.params)))
                 return
             self.notify(t("ui.iv.paused"))
         self.close_record()

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tm
 
 
 class LockScreen(ModalScreen[bool]):
@@ -31,7 +31,7 @@ class LockScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static(t("ui.lock.title"), id="lock-title")
-            yield Static(t("ui.lock.who", user=self.user_id))
+            yield Static(tm("ui.lock.who", user=self.user_id))
             yield Input(password=True, id="unlock-passphrase")
             yield Static("", id="unlock-error")
 
@@ -49,7 +49,7 @@ class LockScreen(ModalScreen[bool]):
         try:
             self.app.store.vault.unlock(self.user_id, secret)  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.app.call_from_thread(self._failed, t(exc.key, **exc.params))
+            self.app.call_from_thread(self._failed, tm(exc.key, **exc.params))
             return
         self.app.call_from_thread(self._ok)
 

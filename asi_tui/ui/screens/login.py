@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tm
 from ..widgets.key_footer import KeyFooter
 
 
@@ -54,7 +54,7 @@ class LoginScreen(Screen[None]):
             self.app.store = store  # type: ignore[attr-defined]
             session = store.unlock(user, secret)
         except StoreError as exc:
-            self.app.call_from_thread(self._failed, t(exc.key, **exc.params))
+            self.app.call_from_thread(self._failed, tm(exc.key, **exc.params))
             return
         self.app.call_from_thread(self.app.signed_in, session)  # type: ignore[attr-defined]
 

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from ...engine.interview import EngineError
 from ...store.errors import StoreError
-from ..lang import t, tk
+from ..lang import t, tk, tm
 from ..widgets.key_footer import KeyFooter
 
 IN_PERSON, PHONE = 1, 2
@@ -165,7 +165,7 @@ class NewInterviewScreen(ModalScreen[Any]):
         try:
             handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta={} if self.dropout else {"contact_mode": mode})
         except (StoreError, EngineError) as exc:
-            self._error(t(exc.key, **exc.params))
+            self._error(tm(exc.key, **exc.params))
             return
         if "G9" in bank.by_id and handle.interview.is_visible("G9"):
             handle.answer("G9", mode)

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..formatting import format_value
-from ..lang import t, tk
+from ..lang import esc, t, tk, tm
 from .list_detail import ListDetailScreen
 
 
@@ -67,7 +67,7 @@ class RatingsScreen(ListDetailScreen[None]):
         lines = [f"[b]{item.id}[/b] {item.label.get(self.lang)}", ""]
         for i in section.items:
             if (i.critical or i.type == "client_rating") and self.iv.is_visible(i.id):
-                lines.append(f"{i.id:<7}{format_value(i, self.iv.value(i.id)) or '·':>6}  {i.label.get(self.lang)[:30]}")
+                lines.append(f"{i.id:<7}{esc(format_value(i, self.iv.value(i.id)) or '·'):>6}  {i.label.get(self.lang)[:30]}")
         self.query_one("#critical", Static).update("\n".join(lines[:14]))
 
     async def on_key(self, event: events.Key) -> None:
@@ -79,10 +79,10 @@ class RatingsScreen(ListDetailScreen[None]):
         try:
             outcome = self.handle.answer(item.id, char.upper())
         except StoreError as exc:
-            self.query_one("#message", Static).update(t(exc.key, **exc.params))
+            self.query_one("#message", Static).update(tm(exc.key, **exc.params))
             return
         if not outcome.ok:
-            self.query_one("#message", Static).update(t(outcome.message or "", **outcome.params))
+            self.query_one("#message", Static).update(tm(outcome.message or "", **outcome.params))
             return
         self.query_one("#message", Static).update(t("ui.iv.saved"))
         self._refresh_list(min(self._current() + 1, len(self.items) - 1))

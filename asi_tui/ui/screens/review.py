@@ -13,7 +13,7 @@ from ...engine.interview import CompletionRefused
 from ...scoring.simulate import message_text
 from ...store.errors import StoreError
 from ...store import RecordHandle
-from ..lang import current, t, tk
+from ..lang import current, t, tk, tm
 from ..widgets.key_footer import KeyFooter
 
 
@@ -76,7 +76,7 @@ class ReviewScreen(Screen[str | None]):
             self.query_one("#review-status", Static).update(t("ui.review.refused", n=n))
             return
         except StoreError as exc:
-            self.query_one("#review-status", Static).update(t(exc.key, **exc.params))
+            self.query_one("#review-status", Static).update(tm(exc.key, **exc.params))
             return
         self.dismiss("completed")
 

@@ -17,7 +17,7 @@ from ...store.errors import StoreError
 from ...store import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import Disagreement, Scorecard, Tally, display_value, score_attempt
-from ..lang import current, t, tk
+from ..lang import current, t, tk, tm
 from ..navigation import open_exercise
 from ..widgets.key_footer import KeyFooter
 
@@ -58,7 +58,7 @@ class ScorecardScreen(Screen[None]):
             try:
                 self.handle = session.open_record(rid, readonly=True)
             except StoreError as exc:
-                self.notify(t(exc.key, **exc.params), severity="error")
+                self.notify(tm(exc.key, **exc.params), severity="error")
         self.card = score_attempt(self.exercise, dict(self.handle.interview.answers))
         self.query_one("#score-summary", Static).update(self._summary(self.card))
         olist = self.query_one("#score-list", OptionList)

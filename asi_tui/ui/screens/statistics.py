@@ -21,7 +21,7 @@ from ...reports.common import Filters, parse_age_group
 from ...reports.stats import audit_stats, build_report
 from ...reports.tables import SHARE, Table, format_cell
 from ...store.errors import StoreError
-from ..lang import t, tk
+from ..lang import esc, t, tk, tm
 from .list_detail import ListDetailScreen
 
 BAR_WIDTH = 12
@@ -55,20 +55,20 @@ def render_change(table: Table, lang: str) -> str:
     """Before and after per area as two bars (composite 0-1, interviewer rating 0-9)."""
     top = 9.0 if table.key.endswith("ratings") else 1.0
     cols = {c.key: i for i, c in enumerate(table.columns)}
-    lines = [f"[b]{table.title}[/b]"]
+    lines = [f"[b]{esc(table.title)}[/b]"]
     if table.note:
-        lines.append(f"[i]{table.note}[/i]")
+        lines.append(f"[i]{esc(table.note)}[/i]")
     for row in table.rows:
         pairs = row.cells[cols["pairs"]]
         n_text = format_cell(table.columns[cols["pairs"]], pairs, lang)
-        lines.append(f"{row.label[:28]}  (n = {n_text or 0})")
+        lines.append(f"{esc(row.label[:28])}  (n = {n_text or 0})")
         for key, word in (("before_mean", t("ui.stats.before")), ("after_mean", t("ui.stats.after"))):
             cell = row.cells[cols[key]]
             if cell.value is None or cell.suppressed:
                 lines.append(f"  {word:<6} {'·' * BAR_WIDTH}  –")
             else:
                 lines.append(f"  {word:<6} {_bar(float(cell.value), top)}  {format_cell(table.columns[cols[key]], cell, lang)}")
-    lines.extend(f"[i]{n}[/i]" for n in table.notes)
+    lines.extend(f"[i]{esc(n)}[/i]" for n in table.notes)
     return "\n".join(lines)
 
 
@@ -76,10 +76,10 @@ def render_table(table: Table, lang: str) -> str:
     """A table as text, with a bar beside every share (suppressed shares get none)."""
     if {"before_mean", "after_mean", "pairs"} <= {c.key for c in table.columns}:
         return render_change(table, lang)
-    lines = [f"[b]{table.title}[/b]  (n = {'<5' if table.n_suppressed else table.n})"]
+    lines = [f"[b]{esc(table.title)}[/b]  (n = {'<5' if table.n_suppressed else table.n})"]
     if table.note:
-        lines.append(f"[i]{table.note}[/i]")
-    head = "".join(f"{c.label[:10]:>11}" for c in table.columns)
+        lines.append(f"[i]{esc(table.note)}[/i]")
+    head = "".join(esc(f"{c.label[:10]:>11}") for c in table.columns)
     lines.append(f"{'':<20}{head}")
     for row in table.rows:
         cells = "".join(f"{format_cell(c, cell, lang):>11}" for c, cell in zip(table.columns, row.cells))
@@ -89,9 +89,9 @@ def render_table(table: Table, lang: str) -> str:
                 filled = round(BAR_WIDTH * float(cell.value))
                 bar = " " + "█" * filled + "░" * (BAR_WIDTH - filled)
                 break
-        label = f"[b]{row.label[:19]}[/b]" if row.total else row.label[:19]
-        lines.append(f"{label:<20}{cells}{bar}")
-    lines.extend(f"[i]{n}[/i]" for n in table.notes)
+        label = esc(f"{row.label[:19]:<20}")
+        lines.append(f"{f'[b]{label}[/b]' if row.total else label}{cells}{bar}")
+    lines.extend(f"[i]{esc(n)}[/i]" for n in table.notes)
     return "\n".join(lines)
 
 
@@ -132,7 +132,7 @@ class StatisticsScreen(ListDetailScreen[None]):
         try:
             dataset = load_dataset(self.app.session, progress)  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.app.call_from_thread(self.query_one("#stats-table", Static).update, t(exc.key, **exc.params))
+            self.app.call_from_thread(self.query_one("#stats-table", Static).update, tm(exc.key, **exc.params))
             return
         self.app.call_from_thread(self._loaded, dataset)
 
@@ -144,11 +144,11 @@ class StatisticsScreen(ListDetailScreen[None]):
         try:
             report = build_report(self.dataset, self.filters, self.lang)
         except StoreError as exc:
-            self.query_one("#stats-table", Static).update(t(exc.key, **exc.params))
+            self.query_one("#stats-table", Static).update(tm(exc.key, **exc.params))
             return
         audit_stats(self.app.session, report)  # type: ignore[attr-defined]
         self.tables = [tb for s in report.sections for tb in s.tables]
-        self.set_options(Option(tb.title[:28], id=f"{i}") for i, tb in enumerate(self.tables))
+        self.set_options(Option(esc(tb.title[:28]), id=f"{i}") for i, tb in enumerate(self.tables))
         self.show_detail()
 
     def show_detail(self) -> None:
@@ -166,7 +166,7 @@ class StatisticsScreen(ListDetailScreen[None]):
             self.filters = parse_filter_text(event.value)
         except (ValueError, StoreError) as exc:
             key = getattr(exc, "key", "ui.stats.bad_filter")
-            self.query_one("#stats-table", Static).update(t(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
+            self.query_one("#stats-table", Static).update(tm(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
             return
         event.input.display = False
         self.option_list.focus()

@@ -20,7 +20,7 @@ from ...store.errors import StoreError
 from ...training.exercises import Exercise
 from ...training.results import add_member, create_group, exercise_results, is_trainer, list_groups, load_attempts, remove_member, result_lines
 from ..dialogs.prompt import PromptDialog
-from ..lang import current, t, tk
+from ..lang import current, t, tk, tm
 from .exercise_list import ExerciseListScreen
 
 
@@ -86,7 +86,7 @@ class TrainerScreen(ExerciseListScreen):
             session.log("train-results", detail={"exercise": exercise.id, "group": group, "attempts": len(results.attempts)})
             text = escape("\n".join(result_lines(results, current(), width=RESULTS_WIDTH)))
         except StoreError as exc:
-            text = t(exc.key, **exc.params)
+            text = tm(exc.key, **exc.params)
         self.app.call_from_thread(self._show_results, exercise.id, text)
 
     def _show_results(self, exercise_id: str, text: str) -> None:
@@ -101,9 +101,9 @@ class TrainerScreen(ExerciseListScreen):
         try:
             fn(session, *params.values())
         except StoreError as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
-        self.set_status(t(done_key, **params))
+        self.set_status(tm(done_key, **params))
         self.refresh_view()
 
     def action_create_group(self) -> None:
