@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,17 @@ def data_dir(tmp_path) -> Path:
     admin.add_user("anna", "Anna A", "interviewer", ANNA_PW, certified=True)
     admin.close()
     return root
+
+
+@pytest.fixture
+def ticking_clock(monkeypatch):
+    """The store's clock one second on at every reading, so answers a fast test
+    gives within one real second still have their order (resume tests)."""
+    from asi_tui.store import clock
+
+    start = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+    ticks = itertools.count()
+    monkeypatch.setattr(clock, "now", lambda: (start + timedelta(seconds=next(ticks))).isoformat(timespec="seconds"))
 
 
 @pytest.fixture

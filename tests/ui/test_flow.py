@@ -35,7 +35,7 @@ def journal_items(data_dir, rid):
         handle.close(log=False)
 
 
-async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data_dir, tmp_path):
+async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data_dir, tmp_path, ticking_clock):
     app = make_app()
     async with app.run_test() as pilot:
         await login(pilot, app)
@@ -90,7 +90,8 @@ async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data
         await wait_for(pilot, lambda: isinstance(app2.screen, InterviewScreen))
         screen = app2.screen
         assert screen.handle.rid == rid
-        assert screen.item.id == screen.interview.first_unanswered().id
+        # on the item after the last one answered (D1b): D2a, refused before the pause
+        assert screen.item.id == "D2a"
         assert screen.interview.value("E12") == 5000
         # fill the rest through the same store path the keys use, then rate by keys
         from asi_tui.demo import fill

@@ -163,10 +163,12 @@ class NewInterviewScreen(ModalScreen[Any]):
             doc = self.grund_records[olist.highlighted]
             linked = {"rid": doc["rid"], "date": doc["interview_date"]}
         try:
-            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta={} if self.dropout else {"contact_mode": mode})
+            prefill = "G9" in bank.by_id and not self.dropout  # how the interview is done: asked here, not again
+            meta: dict[str, Any] = {} if self.dropout else {"contact_mode": mode, "prefilled": ["G9"] if prefill else []}
+            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta=meta)
         except (StoreError, EngineError) as exc:
             self._error(tm(exc.key, **exc.params))
             return
-        if "G9" in bank.by_id and handle.interview.is_visible("G9"):
+        if prefill and handle.interview.is_visible("G9"):
             handle.answer("G9", mode)
         self.dismiss(handle)

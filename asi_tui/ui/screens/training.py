@@ -41,9 +41,6 @@ class TrainingInterviewScreen(InterviewScreen):
         Binding("ctrl+up", "case_scroll(-1)", tk("train.ui.key.case_up"), id="exercise.case_up", show=False),
     ]
 
-    # the code table shrinks to its codes here, so the message under it stays on screen beside the case panel
-    _FIXED_SIZE = InterviewScreen._FIXED_SIZE - {"codes"}
-
     def __init__(self, handle: RecordHandle, exercise: Exercise, review_item: str | None = None, owns_handle: bool = True) -> None:
         super().__init__(handle)
         self.exercise = exercise
@@ -58,9 +55,6 @@ class TrainingInterviewScreen(InterviewScreen):
             VerticalScroll(Static("", id="case-text"), id="case-panel", can_focus=False), before="#item-pane"
         )
         self.query_one("#sections").display = False
-        codes = self.query_one("#codes")
-        codes.styles.height = "auto"  # inline: wins over app.tcss
-        codes.styles.max_height = 9
         if self.review_item and self.review_item in self.bank.by_id:
             self.call_after_refresh(self._show_review_item)
 
@@ -111,24 +105,10 @@ class TrainingInterviewScreen(InterviewScreen):
         panel.first(Static).update("\n".join(lines))
         self.query_one("#case-panel", VerticalScroll).scroll_home(animate=False)
 
-    def _code_table(self, codes: list[Any]) -> str:
-        """Narrower code columns while the case panel takes the left side."""
-        if not self.case_shown:
-            return super()._code_table(codes)
-        labels = [(str(c.code), c.label.get(self.lang)) for c in codes]
-        if len(labels) <= 6:
-            return "\n".join(f"[b]{code:>2}[/b] {escape(label[:40])}" for code, label in labels)
-        half = (len(labels) + 1) // 2
-        width = 21
-        rows = []
-        for i in range(half):
-            code, label = labels[i]
-            row = f"[b]{code:>2}[/b] " + escape(label[: width - 4].ljust(width - 4))
-            if i + half < len(labels):
-                code, label = labels[i + half]
-                row += f" [b]{code:>2}[/b] {escape(label[: width - 4])}"
-            rows.append(row)
-        return "\n".join(rows)
+    @property
+    def LEFT_PANEL_WIDTH(self) -> int:  # type: ignore[override]  # noqa: N802 - the base class's name
+        """The case panel (34 columns, app.tcss) or the section list beside the item."""
+        return 34 if self.case_shown else InterviewScreen.LEFT_PANEL_WIDTH
 
     def action_toggle_case(self) -> None:
         self.case_shown = not self.case_shown
