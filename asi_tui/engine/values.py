@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from ..bank.missing import N, X, MissingCode  # noqa: F401 - defined with the bank format; callers import them here
@@ -109,9 +110,12 @@ def parse_time(raw: object) -> str:
 
 def is_time_item(item: Item) -> bool:
     """A text item whose pattern (the bank's declaration) accepts exactly 24-hour clock times."""
-    if item.type != "text" or not item.pattern:
-        return False
-    fits = [bool(re.fullmatch(item.pattern, s)) for s in ("00:00", "09:30", "23:59", "24:00", "9:30", "0930")]
+    return item.type == "text" and bool(item.pattern) and _is_time_pattern(item.pattern or "")
+
+
+@lru_cache(maxsize=64)
+def _is_time_pattern(pattern: str) -> bool:
+    fits = [bool(re.fullmatch(pattern, s)) for s in ("00:00", "09:30", "23:59", "24:00", "9:30", "0930")]
     return fits == [True, True, True, False, False, False]
 
 

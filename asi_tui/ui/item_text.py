@@ -6,6 +6,7 @@ section list. Nothing here is cut off: long labels wrap at the width given.
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 from typing import Any, Sequence
 
 from rich.cells import cell_len
@@ -22,11 +23,13 @@ def numbered(codes: Sequence[Code]) -> bool:
     return bool(codes) and all(isinstance(c.code, str) for c in codes) and len(codes) <= 9
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, max(width, 8), break_on_hyphens=False) or [""]
+@lru_cache(maxsize=4096)
+def _wrap(text: str, width: int) -> tuple[str, ...]:
+    return tuple(textwrap.wrap(text, max(width, 8), break_on_hyphens=False)) or ("",)
 
 
-def code_table(codes: Sequence[Code], lang: str, width: int) -> str:
+@lru_cache(maxsize=256)
+def code_table(codes: tuple[Code, ...], lang: str, width: int) -> str:
     """Every code with its whole label, never cut ("…"): two columns when the list
     is long and every label fits in one; else one column whose long labels wrap
     under themselves. A list longer than the pane scrolls (Ctrl+↓/↑)."""
@@ -150,24 +153,30 @@ def echo(item: Item, raw: str, codes: Sequence[Code] | None, lang: str) -> str:
 # ---------------------------------------------------------------------- the section list
 
 
+@lru_cache(maxsize=64)
+def _title_lines(title: str, width: int) -> tuple[str, ...]:
+    """A section title wrapped for the panel (the bank's text: no markup to escape)."""
+    return _wrap(title, width - 1)
+
+
 def progress_lines(bank: QuestionBank, interview: Interview, current: str, width: int, lang: str) -> tuple[list[str], int, int]:
     """The sections with answered/asked counts; a title too long for the panel wraps,
     its count goes to the right of the last line or under it. Returns (lines, answered, total)."""
     lines: list[str] = []
     answered = total = 0
+    visible, value = interview.is_visible, interview.value
     for s in bank.sections:
-        items = [i for i in s.items if interview.is_visible(i.id) and i.type not in ("comment", "interviewer_rating")]
-        done = sum(1 for i in items if interview.value(i.id) is not None)
+        items = [i for i in s.items if visible(i.id) and i.type not in ("comment", "interviewer_rating")]
+        done = sum(1 for i in items if value(i.id) is not None)
         answered += done
         total += len(items)
-        marker = "▸" if s.id == current else " "
         count = f"{done}/{len(items)}"
-        parts = _wrap(s.title.get(lang), width - 1)
-        for n, part in enumerate(parts):
-            lines.append((marker if n == 0 else " ") + esc(part))
-        room = width - cell_len(lines[-1]) - 1
-        if cell_len(count) <= room:
-            lines[-1] += " " * (room - cell_len(count) + 1) + count
+        parts = _title_lines(s.title.get(lang), width)
+        lines.append(("▸" if s.id == current else " ") + parts[0])
+        lines.extend(" " + p for p in parts[1:])
+        room = width - len(parts[-1]) - 2
+        if len(count) <= room:
+            lines[-1] += " " * (room - len(count) + 1) + count
         else:
             lines.append(count.rjust(width))
     return lines, answered, total

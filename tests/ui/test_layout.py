@@ -41,11 +41,14 @@ async def test_80x24_coded_item_shows_every_code_whole_and_scrolls_to_the_rest(m
         await pilot.press("ctrl+g", *"D14", "enter")
         await wait_for(pilot, lambda: screen.item.id == "D14")
         codes = screen.bank.codes_for(screen.item).codes
-        seen = " ".join(" ".join(screen_text(app)).split())
+        def pane() -> str:
+            return " ".join(" ".join(ln.split("│", 1)[-1] for ln in screen_text(app)).split())
+
+        seen = pane()
         assert "fler koder · Ctrl+↓" in seen  # 16 codes with whole labels are more than the pane holds
         await pilot.press("ctrl+down")
         await pilot.pause()
-        seen += " " + " ".join(" ".join(ln.split("│", 1)[-1] for ln in screen_text(app)).split())
+        seen += " " + pane()
         for c in codes:  # every label whole (wrapped lines joined), beside its code
             assert f"{c.code} {c.label.get('sv')}" in seen, c.label.get("sv")
         assert screen.focused is screen.query_one("#item-input")  # scrolling never takes the answer field's focus

@@ -11,6 +11,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -58,6 +59,8 @@ class InterviewScreen(Screen[None]):
         self.lang = current().lang
         self.item: Item | None = None
         self._shown: dict[str, str] = {}
+        self._widgets: dict[str, Static] = {}
+        self._heights: dict[str, int] = {}  # lines each auto-height Static takes now
         self.clock_start, self.clock_end = clock_items(self.bank)  # G6, G7: see position.py
 
     # ------------------------------------------------------------------ layout
@@ -94,27 +97,51 @@ class InterviewScreen(Screen[None]):
 
     # widgets whose size never depends on their text (fixed in app.tcss): no layout pass
     _FIXED_SIZE = frozenset({"sections", "timeframe", "echo"})
+    _HIDDEN_WHEN_EMPTY = frozenset({"message"})  # its line goes to the code list
     LEFT_PANEL_WIDTH = 24  # #sections in app.tcss, its padding and rule included
 
-    _HIDDEN_WHEN_EMPTY = frozenset({"timeframe", "message"})  # their line goes to the code list
+    def _set(self, widget_id: str, text: str, plain: str | None = None) -> None:
+        """Update a Static only when its text changes, and lay the screen out again
+        only when its height changes: most items keep the height of the one before,
+        and a layout pass is most of the time a keystroke costs. `plain`: the text
+        without markup, which is quicker to measure."""
+        old = self._shown.get(widget_id)
+        if old == text:
+            return
+        self._shown[widget_id] = text
+        widget = self._widgets.get(widget_id)
+        if widget is None:
+            widget = self._widgets[widget_id] = self.query_one(f"#{widget_id}", Static)
+        if widget_id in self._HIDDEN_WHEN_EMPTY and bool(text) != bool(old):
+            widget.display = bool(text)  # a layout pass of its own
+        layout = False
+        if widget_id not in self._FIXED_SIZE:
+            lines = self._lines(widget, text, plain)
+            layout = lines < 0 or lines != self._heights.get(widget_id)
+            self._heights[widget_id] = lines
+        widget.update(text, layout=layout)
+        if widget_id == "codes":
+            self.call_after_refresh(self._mark_more_codes)
 
-    def _set(self, widget_id: str, text: str) -> None:
-        """Update a Static only when its text changes, and re-layout only when its size can."""
-        if self._shown.get(widget_id) != text:
-            self._shown[widget_id] = text
-            widget = self.query_one(f"#{widget_id}", Static)
-            widget.update(text, layout=widget_id not in self._FIXED_SIZE)
-            if widget_id in self._HIDDEN_WHEN_EMPTY:
-                widget.display = bool(text)
-            elif widget_id == "codes":
-                self.call_after_refresh(self._mark_more_codes)
+    @staticmethod
+    def _lines(widget: Static, text: str, plain: str | None) -> int:
+        """The lines `text` takes in `widget` as Textual wraps it (-1: not known yet)."""
+        width = widget.content_region.width
+        if width <= 0:
+            return -1
+        if not text:
+            return 0
+        if widget.id == "codes":  # laid out line by line by code_table
+            return text.count("\n") + 1
+        return len((Content(plain) if plain is not None else Content.from_markup(text)).wrap(width))
 
     def _mark_more_codes(self) -> None:
         """Say so under the pane when the code list goes on below it."""
         scroll = self.query_one("#codes-scroll", VerticalScroll)
         more = scroll.max_scroll_y > scroll.scroll_y
-        scroll.border_subtitle = t("ui.iv.more_codes") if more else ""
-        scroll.set_class(more, "-more")
+        if more != scroll.has_class("-more"):
+            scroll.border_subtitle = t("ui.iv.more_codes") if more else ""
+            scroll.set_class(more, "-more")
 
     def _codes_width(self) -> int:
         """Columns for the code table: the item pane less its padding and a scrollbar."""
@@ -127,7 +154,8 @@ class InterviewScreen(Screen[None]):
             iv.cursor = item.id
         codes = self.bank.codes_for(item)
         section = self.bank.section_of[item.id]
-        self._set("item-head", f"[b]{item.id}[/b]  {esc(item.label.get(self.lang))}")
+        label = item.label.get(self.lang)
+        self._set("item-head", f"[b]{item.id}[/b]  {esc(label)}", f"{item.id}  {label}")
         self._set("timeframe", iv.timeframe_label(item, self.lang) or "")
         allowed = set(item.missing)
         if item.type == "interviewer_rating" and iv.is_partial():
@@ -138,12 +166,16 @@ class InterviewScreen(Screen[None]):
         field = self.query_one("#item-input", ItemInput)
         field.configure(item, codes.values if codes else None, allowed, value, self.locked_for_edit, self.max_text_length())
         self._set("echo", echo(item, value, codes.codes if codes else None, self.lang))
-        self._set("item-hint", hint(item, iv, allowed))
-        self._set("codes", code_table(codes.codes, self.lang, self._codes_width()) if codes is not None else "")
+        text = hint(item, iv, allowed)
+        self._set("item-hint", text, text)
+        self._set("codes", code_table(tuple(codes.codes), self.lang, self._codes_width()) if codes is not None else "")
         self._set("message", message)
         self._render_progress(section.id)
-        self.query_one("#codes-scroll", VerticalScroll).scroll_home(animate=False)
-        field.focus()
+        scroll = self.query_one("#codes-scroll", VerticalScroll)
+        if scroll.scroll_y:
+            scroll.scroll_home(animate=False)
+        if not field.has_focus:
+            field.focus()
 
     def max_text_length(self) -> int:
         from ..limits import TEXT_MAX_LENGTH
@@ -166,16 +198,15 @@ class InterviewScreen(Screen[None]):
         instrument = t(f"ui.instrument.{self.bank.id}")
         pct = round(100 * answered / total) if total else 100
         ro = f" · {t('ui.iv.ro')}" if self.locked_for_edit else ""
-        self._set(
-            "topbar", f"{instrument} · {esc(self.handle.client_ref)} · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
-        )
+        tail = f" · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
+        self._set("topbar", f"{instrument} · {esc(self.handle.client_ref)}{tail}", f"{instrument} · {self.handle.client_ref}{tail}")
 
     def on_resize(self) -> None:
         """The code table is laid out for the width: lay it out again."""
         self._shown.pop("codes", None)
         if self.item is not None and self.is_mounted:
             codes = self.bank.codes_for(self.item)
-            self._set("codes", code_table(codes.codes, self.lang, self._codes_width()) if codes is not None else "")
+            self._set("codes", code_table(tuple(codes.codes), self.lang, self._codes_width()) if codes is not None else "")
 
     # ------------------------------------------------------------------ answering
 
@@ -225,7 +256,7 @@ class InterviewScreen(Screen[None]):
 
     def _refuse(self, text: str) -> None:
         """The answer was not taken: say why under the item, which stays."""
-        self._set("message", f"[b]✗[/b] {text}")
+        self._set("message", f"[b]✗[/b] {text}", f"✗ {text}")
         self.query_one("#item-input", ItemInput).add_class("-invalid")
 
     def _after_answer(self, item: Item, outcome: Outcome) -> None:

@@ -64,11 +64,12 @@ class TrainingInterviewScreen(InterviewScreen):
 
     # ------------------------------------------------------------------ the case panel
 
-    def _set(self, widget_id: str, text: str) -> None:
+    def _set(self, widget_id: str, text: str, plain: str | None = None) -> None:
         if widget_id == "topbar":  # the exercise instead of the practice client ref, and the F4 key
-            text = text.replace(self.handle.client_ref, self.exercise.id, 1)
-            text = f"{t('train.ui.practice')} (F4 {t('train.ui.key.case')}) · {text}"
-        super()._set(widget_id, text)
+            head = f"{t('train.ui.practice')} (F4 {t('train.ui.key.case')}) · "
+            text = head + text.replace(self.handle.client_ref, self.exercise.id, 1)
+            plain = None if plain is None else head + plain.replace(self.handle.client_ref, self.exercise.id, 1)
+        super()._set(widget_id, text, plain)
 
     def show(self, item: Item, message: str = "") -> None:
         super().show(item, message)

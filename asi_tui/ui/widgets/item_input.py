@@ -90,8 +90,7 @@ class ItemInput(Input):
         if self.single_key and char.isdigit() and len(char) == 1:
             event.stop()
             event.prevent_default()
-            self.value = char
-            self.post_message(self.Answer(char))
+            self.post_message(self.Answer(char))  # the field is not set: the next item replaces it at once
             return
         await super()._on_key(event)
 
