@@ -149,3 +149,38 @@ async def test_an_interview_reopens_after_the_last_answered_item_however_it_ende
             app.screen.handle.clear("M3s")
             app.screen.handle.close()
             app.exit()
+
+
+async def test_the_end_time_is_asked_when_completing_with_the_clock_suggested(make_app):
+    import random
+
+    from asi_tui.demo import fill
+    from asi_tui.ui.dialogs.end_time import EndTimeDialog
+    from asi_tui.ui.screens.feedback import FeedbackScreen
+    from asi_tui.ui.screens.review import ReviewScreen
+
+    app = make_app()
+    app.services.now = lambda: datetime(2026, 11, 20, 11, 7)
+    async with app.run_test() as pilot:
+        screen = await start(pilot, app, "K-AVSLUT")
+        handle = screen.handle
+        fill(handle, random.Random(2), heavy=False, upto=0.999)
+        for item in [*screen.interview.flow_items(), *screen.interview.interviewer_rating_items()]:
+            if screen.interview.value(item.id) is None and item.id != "G7":
+                handle.answer(item.id, "X" if "X" in item.missing else 3 if item.type == "interviewer_rating" else 0)
+        if screen.interview.value("G7") is not None:
+            handle.clear("G7")
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        review = app.screen
+        assert "frågas när du avslutar" in " ".join(str(o.prompt) for o in review.query_one("#review-list").options)
+        assert "tryck c" in str(review.query_one("#review-status").render())
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, EndTimeDialog))
+        assert app.screen.query_one("#end-time").value == "11:07"
+        await pilot.press(*"25:00", "enter")  # replaces the suggestion; not a time
+        await pilot.pause()
+        assert "TT:MM" in str(app.screen.query_one("#end-time-error").render())
+        await pilot.press(*["backspace"] * 5, *"1105", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        assert handle.interview.value("G7") == "11:05" and handle.status == "completed"
