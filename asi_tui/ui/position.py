@@ -4,11 +4,11 @@ Every answer is journalled with the time it was given (`RecordHandle.answer_meta
 to the second), whatever way the session then ended: Ctrl+S, Ctrl+Q, an idle
 lock followed by quitting, a dropped SSH connection or kill -9. So the place
 needs no record of its own: it is recomputed from the answers when the record
-opens. Of answers given within the same second the one earliest in the bank
-counts: answered forward, every later one of them is answered too, so the
-place is the same; an item answered again after going back is not mistaken
-for the end of the way. Answers the start form filled in (`meta.prefilled`,
-e.g. the contact mode G9) are not the interviewer's place.
+opens. Of answers given within the same second the one first answered last
+counts (`answer_meta` keeps the journal's order of first answers): an item
+answered again after going back keeps its old place in that order, so it is
+not mistaken for the end of the way. Answers the start form filled in
+(`meta.prefilled`, e.g. the contact mode G9) are not the interviewer's place.
 
 The interview clock's end time (`clock_items`) is asked when the interview is
 completed, so it is never where an interview resumes.
@@ -32,16 +32,16 @@ def clock_items(bank: Any) -> tuple[str | None, str | None]:
 def last_answered(handle: Any) -> Item | None:
     """The flow item answered last, by the journal's timestamps."""
     iv = handle.interview
-    order = iv.bank.order
     prefilled = set((handle.body.get("meta") or {}).get("prefilled", ()))
-    best: tuple[str, int] | None = None
+    journal_order = {item_id: n for n, item_id in enumerate(handle.answer_meta)}
+    best: tuple[str, int, str] | None = None
     for item in iv.flow_items():
         at = handle.answer_meta.get(item.id, {}).get("at", "")
         if at and item.id not in prefilled and iv.value(item.id) is not None:
-            key = (at, -order[item.id])
+            key = (at, journal_order[item.id], item.id)
             if best is None or key > best:
                 best = key
-    return iv.bank.items[-best[1]] if best else None
+    return iv.bank.by_id[best[2]] if best else None
 
 
 def resume_item(handle: Any) -> Item | None:

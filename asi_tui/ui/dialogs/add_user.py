@@ -9,6 +9,7 @@ from textual.widgets.option_list import Option
 
 from ...store.vault import ROLES
 from ..lang import t, tk
+from ..widgets.choice_list import ChoiceList
 from .base import DialogScreen
 
 NewUser = tuple[str, str, str, bool, str]  # id, name, role, certified, passphrase
@@ -29,7 +30,7 @@ class AddUserDialog(DialogScreen[NewUser]):
         yield Label(t("ui.admin.field.name"))
         yield Input(id="new-name", max_length=80)
         yield Label(t("ui.admin.field.role"))
-        yield OptionList(*[Option(t(f"role.{r}"), id=r) for r in ROLES], id="new-role")
+        yield ChoiceList(*[Option(t(f"role.{r}"), id=r) for r in ROLES], id="new-role")
         yield Label(t("ui.admin.field.passphrase"))
         yield Input(password=True, id="new-pw1")
         yield Input(password=True, id="new-pw2", placeholder=t("cli.secret.again"))

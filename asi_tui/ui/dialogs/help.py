@@ -17,7 +17,6 @@ class HelpDialog(DialogScreen[None]):
     BINDINGS = [Binding("escape,f1,enter", "cancel", tk("ui.key.close"), id="help.close")]
     BOX_ID = "help-box"
     KEYS = "ui.help.keys"
-    SCROLLS = True
 
     def __init__(self, bank: QuestionBank, interview: Interview, item: Item, lang: str) -> None:
         super().__init__(f"[b]{item.id}[/b]  {item.label.get(lang)}")

@@ -25,7 +25,6 @@ class KeysDialog(DialogScreen[None]):
     BINDINGS = [Binding("escape,f1,enter,question_mark", "cancel", tk("ui.key.close"), id="keys.close")]
     BOX_ID = "keys-box"
     KEYS = "ui.keys.close_hint"
-    SCROLLS = True
 
     def __init__(self, keys: list[FooterKey], extra: str = "") -> None:
         super().__init__(t("ui.keys.title"))

@@ -23,13 +23,10 @@ from ...store import access
 from ...store.errors import StoreError
 from ..lang import t, tk, tm
 from ..limits import CLIENT_REF_MAX_LENGTH
+from ..widgets.choice_list import ChoiceList
 from ..widgets.key_footer import KeyFooter
 
 IN_PERSON, PHONE = 1, 2
-
-
-def _marked(text: str, chosen: bool) -> str:
-    return f"{'●' if chosen else '○'} {text}"
 
 
 class NewInterviewScreen(ModalScreen[Any]):
@@ -72,11 +69,11 @@ class NewInterviewScreen(ModalScreen[Any]):
                 yield Label(t("ui.new.date"), classes="form-label")
                 yield Input(today.isoformat(), id="date", max_length=10, restrict=r"[0-9-]*")
             yield Label(t("ui.new.instrument"))
-            yield OptionList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
+            yield ChoiceList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
             yield Label(t("ui.new.mode"), id="mode-label")
-            yield OptionList(Option(t("ui.new.in_person"), id="1"), Option(t("ui.new.phone"), id="2"), id="mode")
+            yield ChoiceList(Option(t("ui.new.in_person"), id="1"), Option(t("ui.new.phone"), id="2"), id="mode")
             yield Label(t("ui.new.linked"), id="linked-label")
-            yield OptionList(id="linked")
+            yield ChoiceList(id="linked")
             yield Static("", id="form-warning")
             yield Static("", id="form-error")
         yield KeyFooter()
@@ -124,8 +121,6 @@ class NewInterviewScreen(ModalScreen[Any]):
         self._warn()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_list.id in ("instrument", "mode", "linked"):
-            self._mark(event.option_list)
         if event.option_list.id == "instrument":
             self._sync()
 
@@ -135,13 +130,6 @@ class NewInterviewScreen(ModalScreen[Any]):
             self.action_start()
         else:
             self.focus_next()
-
-    def _mark(self, olist: OptionList) -> None:
-        """● before the chosen option, ○ before the others: the choice shows without focus."""
-        for i in range(olist.option_count):
-            option = olist.get_option_at_index(i)
-            plain = str(option.prompt)[2:] if str(option.prompt)[:2] in ("● ", "○ ") else str(option.prompt)
-            olist.replace_option_prompt_at_index(i, _marked(plain, i == olist.highlighted))
 
     def _bank(self) -> Any:
         olist = self.query_one("#instrument", OptionList)
@@ -154,13 +142,13 @@ class NewInterviewScreen(ModalScreen[Any]):
             for d in session.list_records(client_ref=client, instrument="grund", status="completed")
             if not d.get("practice")
         ] if client else []
-        olist = self.query_one("#linked", OptionList)
+        olist = self.query_one("#linked", ChoiceList)
         olist.clear_options()
         olist.add_options([Option(f"{d['interview_date']}  {d['rid'][:8]}", id=d["rid"]) for d in self.grund_records])
         if self.grund_records:
             ids = [d["rid"] for d in self.grund_records]
             olist.highlighted = ids.index(select) if select in ids else 0
-            self._mark(olist)
+            olist.mark()
 
     def _sync(self) -> None:
         bank = self._bank()
@@ -172,8 +160,6 @@ class NewInterviewScreen(ModalScreen[Any]):
         self.query_one("#mode-label", Label).display = not self.dropout
         if bank is not None and not bank.is_followup:
             mode.highlighted = 0  # ASI Grund is always in person
-        for olist in (self.query_one("#instrument", OptionList), mode):
-            self._mark(olist)
         self._warn()
 
     def _day(self) -> date | None:
