@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -61,11 +62,10 @@ def make_app(data_dir, tmp_path):
 
 async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
     """Let the app run until `predicate()` holds (worker threads, screen switches)."""
-    waited = 0.0
+    deadline = time.monotonic() + timeout
     while not predicate():
-        await pilot.pause(0.05)
-        waited += 0.05
-        if waited > timeout:
+        await pilot.pause(0.01)
+        if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
 
 

@@ -55,7 +55,7 @@ class FeedbackScreen(ListDetailScreen[None]):
         a = self._current()
         lines = [f"[b]{a.title}[/b]"]
         for _id, label, value in a.client_ratings:
-            lines.append(f"{bar(value, 4)}  {label[:30]}")
+            lines.append(f"{bar(value, 4)}  {esc(label)}")
         lines.append(f"{bar(a.interviewer_rating, 9)}  {t('feedback.interviewer_rating')}")
         if a.composite is not None:
             lines.append(f"{t('feedback.composite')}: {a.composite:.2f}")

@@ -106,7 +106,7 @@ class HomeScreen(Screen[None]):
     @staticmethod
     def _line(d: dict[str, Any]) -> str:
         instrument = t(f"ui.instrument.{d.get('bank_id')}")
-        return f"{d.get('interview_date', ''):<10}  {esc(d.get('client_ref', '')).ljust(24)} {instrument[:22]:<22} {t('status.' + str(d.get('status')))}"
+        return f"{d.get('interview_date', ''):<10}  {esc(d.get('client_ref', '')).ljust(24)} {instrument:<22} {t('status.' + str(d.get('status')))}"
 
     def _selected(self) -> str | None:
         olist = self.query_one("#records", OptionList)

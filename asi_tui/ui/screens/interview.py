@@ -354,8 +354,11 @@ class InterviewScreen(Screen[None]):
         if self.item is None:
             return
         from ..dialogs.help import HelpDialog
+        from ..dialogs.keys import key_lines
+        from ..widgets.key_footer import screen_keys
 
-        self.app.push_screen(HelpDialog(self.bank, self.interview, self.item, self.lang))
+        keys = key_lines(screen_keys(self, shown_only=False)) + "\n" + t("ui.keys.item")
+        self.app.push_screen(HelpDialog(self.bank, self.interview, self.item, self.lang, keys))
 
     def action_comment(self) -> None:
         if self.item is None:

@@ -25,6 +25,7 @@ class ReviewScreen(Screen[str | None]):
         Binding("escape", "back", tk("ui.key.back"), id="review.back"),
     ]
     AUTO_FOCUS = "#review-list"
+    FOOTER_OMIT = frozenset({"quit"})  # "c Avsluta intervjun" beside "Ctrl+Q Avsluta" would read as one thing
 
     def __init__(self, handle: RecordHandle) -> None:
         super().__init__(id="review")

@@ -61,7 +61,7 @@ def render_change(table: Table, lang: str) -> str:
     for row in table.rows:
         pairs = row.cells[cols["pairs"]]
         n_text = format_cell(table.columns[cols["pairs"]], pairs, lang)
-        lines.append(f"{esc(row.label[:28])}  (n = {n_text or 0})")
+        lines.append(f"{esc(row.label)}  (n = {n_text or 0})")
         for key, word in (("before_mean", t("ui.stats.before")), ("after_mean", t("ui.stats.after"))):
             cell = row.cells[cols[key]]
             if cell.value is None or cell.suppressed:
@@ -79,17 +79,20 @@ def render_table(table: Table, lang: str) -> str:
     lines = [f"[b]{esc(table.title)}[/b]  (n = {'<5' if table.n_suppressed else table.n})"]
     if table.note:
         lines.append(f"[i]{esc(table.note)}[/i]")
-    head = "".join(esc(f"{c.label[:10]:>11}") for c in table.columns)
-    lines.append(f"{'':<20}{head}")
+    # whole labels: the table scrolls sideways rather than cutting a row or column name
+    label_w = max([20, *(len(r.label) + 1 for r in table.rows)])
+    widths = [max(10, len(c.label)) + 1 for c in table.columns]
+    head = "".join(esc(f"{c.label:>{w}}") for c, w in zip(table.columns, widths))
+    lines.append(f"{'':<{label_w}}{head}")
     for row in table.rows:
-        cells = "".join(f"{format_cell(c, cell, lang):>11}" for c, cell in zip(table.columns, row.cells))
+        cells = "".join(f"{format_cell(c, cell, lang):>{w}}" for c, cell, w in zip(table.columns, row.cells, widths))
         bar = ""
         for c, cell in zip(table.columns, row.cells):
             if c.kind == SHARE and cell.value is not None and not cell.suppressed:
                 filled = round(BAR_WIDTH * float(cell.value))
                 bar = " " + "█" * filled + "░" * (BAR_WIDTH - filled)
                 break
-        label = esc(f"{row.label[:19]:<20}")
+        label = esc(f"{row.label:<{label_w}}")
         lines.append(f"{f'[b]{label}[/b]' if row.total else label}{cells}{bar}")
     lines.extend(f"[i]{esc(n)}[/i]" for n in table.notes)
     return "\n".join(lines)
@@ -148,7 +151,7 @@ class StatisticsScreen(ListDetailScreen[None]):
             return
         audit_stats(self.app.session, report)  # type: ignore[attr-defined]
         self.tables = [tb for s in report.sections for tb in s.tables]
-        self.set_options(Option(esc(tb.title[:28]), id=f"{i}") for i, tb in enumerate(self.tables))
+        self.set_options(Option(esc(tb.title), id=f"{i}") for i, tb in enumerate(self.tables))
         self.show_detail()
 
     def show_detail(self) -> None:
