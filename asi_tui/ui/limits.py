@@ -17,3 +17,4 @@ TEXT_MAX_LENGTH = _limit("TEXT_MAX_LENGTH", 500)  # a text answer ("specify")
 COMMENT_MAX_LENGTH = _limit("COMMENT_MAX_LENGTH", 4000)  # a section comment or an Återkoppling text
 CLIENT_REF_MAX_LENGTH = _limit("CLIENT_REF_MAX_LENGTH", 64)
 USER_NAME_MAX_LENGTH = _limit("USER_NAME_MAX_LENGTH", 80)
+PASSPHRASE_MAX_LENGTH = _limit("PASSPHRASE_MAX_LENGTH", 1024)  # the KDF takes any length; a pasted file does not belong here

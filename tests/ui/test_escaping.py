@@ -60,3 +60,27 @@ def test_escaped_text_reads_back_exactly():
     for raw in ["a\\", "\\[b]", "x[/]y", "[@click=app.quit]", "\\\\[i]", "ok\x1b[2J"]:
         shown = to_content(f"[b]{esc(raw)}[/b] slut").plain.replace("\u200b", "")
         assert shown == raw.replace("\x1b", "\ufffd") + " slut"
+
+
+async def test_inputs_are_bounded_and_an_overlong_comment_is_refused_in_place(make_app):
+    from asi_tui.ui.dialogs.comment import CommentDialog
+    from asi_tui.ui.limits import CLIENT_REF_MAX_LENGTH, COMMENT_MAX_LENGTH, TEXT_MAX_LENGTH
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NewInterviewScreen")
+        assert app.screen.query_one("#client").max_length == CLIENT_REF_MAX_LENGTH
+        await pilot.press(*"K-LÅNG", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        screen = app.screen
+        assert screen.item.id == "G3" and screen.query_one("#item-input").max_length == TEXT_MAX_LENGTH
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
+        app.screen.query_one("#comment-text").text = "x" * (COMMENT_MAX_LENGTH + 1)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CommentDialog)  # kept open, with the text, to shorten
+        assert str(COMMENT_MAX_LENGTH) in str(app.screen.query_one("#comment-error").render())
+        assert screen.interview.value("G.comment") is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from asi_tui.engine.values import N
 from asi_tui.store import Store
 from asi_tui.ui.dialogs.soft_check import SoftCheckDialog
@@ -178,6 +180,9 @@ async def test_second_instance_opens_the_record_read_only(make_app):
             await wait_for(p2, lambda: isinstance(second.screen, InterviewScreen))
             screen = second.screen
             assert screen.handle.readonly
+            said = " ".join(str(n.message) for n in second._notifications)
+            assert "Posten är öppen för redigering av anna sedan" in said
+            assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", said)  # a local time, not the store's ISO UTC stamp
             assert screen.interview.value("G3") == "Enhet Väst"
             assert screen.query_one("#item-input").disabled
             assert "skrivskyddad" in str(screen.query_one("#topbar").render())

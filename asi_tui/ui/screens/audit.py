@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
 from ..lang import esc, local_time, t, tk, tm
+from ..limits import CLIENT_REF_MAX_LENGTH
 from ..widgets.key_footer import KeyFooter
 
 
@@ -21,7 +22,7 @@ class AuditScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(t("ui.audit.title"), id="topbar")
-        yield Input(id="audit-filter", placeholder=t("ui.audit.filter"))
+        yield Input(id="audit-filter", placeholder=t("ui.audit.filter"), max_length=CLIENT_REF_MAX_LENGTH + 5)
         yield OptionList(id="audit-list")
         yield Static("", id="audit-status")
         yield KeyFooter()

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 
 from ...store.errors import StoreError
 from ..lang import t, tm
+from ..limits import PASSPHRASE_MAX_LENGTH
 
 
 class LockScreen(ModalScreen[bool]):
@@ -32,7 +33,7 @@ class LockScreen(ModalScreen[bool]):
         with Vertical(id="lock-box"):
             yield Static(t("ui.lock.title"), id="lock-title")
             yield Static(tm("ui.lock.who", user=self.user_id))
-            yield Input(password=True, id="unlock-passphrase")
+            yield Input(password=True, id="unlock-passphrase", max_length=PASSPHRASE_MAX_LENGTH)
             yield Static("", id="unlock-error")
 
     def action_noop(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from ...store.errors import StoreError
 from ..lang import t, tm
+from ..limits import PASSPHRASE_MAX_LENGTH
 from ..widgets.key_footer import KeyFooter
 
 
@@ -23,9 +24,9 @@ class LoginScreen(Screen[None]):
         with Vertical(id="login-box"):
             yield Static(t("ui.login.title"), id="login-title")
             yield Label(t("ui.login.user"))
-            yield Input(services.default_user or getpass.getuser(), id="user")
+            yield Input(services.default_user or getpass.getuser(), id="user", max_length=64)
             yield Label(t("ui.login.passphrase"))
-            yield Input(password=True, id="passphrase")
+            yield Input(password=True, id="passphrase", max_length=PASSPHRASE_MAX_LENGTH)
             yield Static("", id="login-error")
             yield Static(t("ui.login.hint"), id="login-hint")
         yield KeyFooter()
