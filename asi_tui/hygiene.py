@@ -7,7 +7,9 @@
 * SIGHUP (SSH dropped) and SIGTERM end the process through SystemExit, so
   `finally` blocks close journals and release locks;
 * a crash leaves a report with exception type and code locations only: no
-  message text, no local variables, nothing typed by a user.
+  message text, no local variables, nothing typed by a user;
+* when the terminal goes away (SIGHUP, or EIO on the tty), the process is gone
+  within a few seconds even if the normal shutdown hangs (`TerminalWatchdog`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import ctypes
 import os
 import resource
 import signal
+import threading
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 PR_SET_DUMPABLE = 4
 
@@ -79,6 +83,45 @@ def write_crash_report(exc: BaseException, directory: Path | None = None) -> Pat
     with os.fdopen(fd, "w") as fh:
         fh.write(scrubbed_traceback(exc))
     return path
+
+
+TERMINAL_GONE_GRACE_S = 3.0
+
+
+class TerminalWatchdog:
+    """A deadline for leaving once the terminal is gone.
+
+    The normal way out (close the records, stop Textual, exit) can hang when
+    the terminal vanishes mid-redraw: Textual's writer thread blocks or dies
+    with a full queue, and the event loop waits on it forever (seen when a
+    tmux session was killed right after F1). `arm` starts a thread that, if
+    the process still runs `grace` seconds later, runs `cleanup` (closing
+    record handles: every acknowledged answer is already fsynced) and ends
+    the process with `os._exit`, which also releases every lock it held.
+    """
+
+    def __init__(self, grace: float = TERMINAL_GONE_GRACE_S) -> None:
+        self.grace = grace
+        self._armed = threading.Event()
+
+    @property
+    def armed(self) -> bool:
+        return self._armed.is_set()
+
+    def arm(self, cleanup: Callable[[], None]) -> None:
+        """Start the deadline (once; later calls do nothing). Safe from signal handlers and threads."""
+        if self._armed.is_set():
+            return
+        self._armed.set()
+        threading.Thread(target=self._expire, args=(cleanup,), name="asi-terminal-watchdog", daemon=True).start()
+
+    def _expire(self, cleanup: Callable[[], None]) -> None:
+        threading.Event().wait(self.grace)
+        try:
+            cleanup()
+        except BaseException:  # noqa: BLE001 - leaving is what matters now
+            pass
+        os._exit(128 + signal.SIGHUP)
 
 
 def prepare_process() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from ..bank.missing import N, X, MissingCode  # noqa: F401 - defined with the bank format; callers import them here
@@ -27,9 +28,16 @@ class Invalid(Exception):
         return self.key
 
 
-_YM_RE = re.compile(r"^\s*(?:(\d+)\s*[yå]\s*)?(?:(\d+)\s*m\s*)?$", re.IGNORECASE)
+# A duration typed with its units: "3 år 6 mån", "3å6m", "3y 6m", "3 years", "6 mån".
+_YM_WORDS_RE = re.compile(
+    r"^\s*(?:(\d+)\s*(?:år|å|years?|yrs?|y)\.?\s*)?(?:(?:och|and|,)\s*)?(?:(\d+)\s*(?:månader|månad|mån|months?|mo|m)\.?\s*)?$",
+    re.IGNORECASE,
+)
 _YM_COLON_RE = re.compile(r"^\s*(\d+)\s*[:/ ]\s*(\d+)\s*$")
 
+# How a bare number ("12") is read for a years:months item:
+YM_BARE_MONTHS = "months"  # answers files (README: `18 (months)`), YAML integers, the CLI
+YM_BARE_REFUSED = "refuse"  # typed in the interview: "12" could mean 12 years or 12 months
 
 def to_int(raw: object) -> int:
     if isinstance(raw, bool):
@@ -43,8 +51,15 @@ def to_int(raw: object) -> int:
     raise Invalid("engine.invalid.not_a_number")
 
 
-def parse_years_months(raw: object) -> int:
-    """A duration as total months from 42, "3:06", "3y6m", "3å", "6m" or {years, months}."""
+def parse_years_months(raw: object, bare: str = YM_BARE_MONTHS) -> int:
+    """A duration as total months from "3:06", "3 år 6 mån", "3y6m", "3å", "6m" or {years, months}.
+
+    A bare number (42, "42") is months in answers files, the format's
+    documented meaning, which `YM_BARE_MONTHS` keeps for every import. Typed
+    in the interview a bare number is ambiguous (12 years of school stored
+    as 1 year): with `YM_BARE_REFUSED` it is refused with a hint that shows
+    both readings.
+    """
     if isinstance(raw, dict):
         extra = set(raw) - {"years", "months"}
         if extra or not raw:
@@ -55,10 +70,14 @@ def parse_years_months(raw: object) -> int:
             raise Invalid("engine.invalid.months_over_11")
         return years * 12 + months
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if bare == YM_BARE_REFUSED:
+            raise Invalid("engine.invalid.years_months_bare", {"n": to_int(raw)})
         return to_int(raw)
     if isinstance(raw, str):
         text = raw.strip()
         if re.fullmatch(r"\d+", text):
+            if bare == YM_BARE_REFUSED:
+                raise Invalid("engine.invalid.years_months_bare", {"n": int(text)})
             return int(text)
         m = _YM_COLON_RE.match(text)
         if m:
@@ -66,7 +85,7 @@ def parse_years_months(raw: object) -> int:
             if months > 11:
                 raise Invalid("engine.invalid.months_over_11")
             return years * 12 + months
-        m = _YM_RE.match(text)
+        m = _YM_WORDS_RE.match(text)
         if m and (m.group(1) or m.group(2)):
             years, months = int(m.group(1) or 0), int(m.group(2) or 0)
             if m.group(1) and months > 11:
@@ -77,6 +96,28 @@ def parse_years_months(raw: object) -> int:
 
 def format_years_months(months: int) -> str:
     return f"{months // 12}:{months % 12:02d}"
+
+
+_TIME_RE = re.compile(r"^\s*(\d{1,2})\s*[:.]?\s*(\d{2})\s*$")
+
+
+def parse_time(raw: object) -> str:
+    """A clock time, 24-hour, as "HH:MM" from "9:30", "09:30", "09.30" or "0930"."""
+    m = _TIME_RE.match(raw) if isinstance(raw, str) else None
+    if m is None or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise Invalid("engine.invalid.bad_time")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def is_time_item(item: Item) -> bool:
+    """A text item whose pattern (the bank's declaration) accepts exactly 24-hour clock times."""
+    return item.type == "text" and bool(item.pattern) and _is_time_pattern(item.pattern or "")
+
+
+@lru_cache(maxsize=64)
+def _is_time_pattern(pattern: str) -> bool:
+    fits = [bool(re.fullmatch(pattern, s)) for s in ("00:00", "09:30", "23:59", "24:00", "9:30", "0930")]
+    return fits == [True, True, True, False, False, False]
 
 
 def parse_code(raw: object, codes: CodeList) -> int | str:

@@ -174,6 +174,16 @@ class RecordOps(SessionCore):
                 docs = [d for d in docs if d.get(key) == value]
         return sorted(docs, key=lambda d: (d.get("updated") or "", d["rid"]), reverse=True)
 
+    def similar_records(self, client_ref: str, bank: QuestionBank, interview_date: date) -> list[dict[str, Any]]:
+        """Records that make a new one of `bank`'s instrument for this client doubtful:
+        one on the same interview date, or one still open, by anyone (practice aside)."""
+        open_statuses = (IN_PROGRESS, "paused")
+        return [
+            d
+            for d in self.list_records(client_ref=client_ref.strip(), instrument=bank.instrument, variant=bank.model.variant)
+            if not d.get("practice") and (d.get("interview_date") == interview_date.isoformat() or d.get("status") in open_statuses)
+        ]
+
     def read_bodies(
         self,
         statuses: tuple[str, ...] | None = (COMPLETED,),

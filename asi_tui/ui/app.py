@@ -11,10 +11,12 @@ from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
+from ..hygiene import TerminalWatchdog
 from ..store import Session, Store
-from .lang import t
+from .lang import key_name, t, tk
 from .navigation import Callback
 from .services import Services
 
@@ -24,8 +26,11 @@ class AsiApp(App[None]):
     TITLE = "asi-tui"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("ctrl+l", "lock", t("ui.key.lock"), id="app.lock", priority=True),
-        Binding("ctrl+q", "quit", t("ui.key.quit"), id="app.quit", priority=True, show=False),
+        Binding("f1", "keys", tk("ui.key.keys"), id="app.keys"),  # a screen with its own F1 (the interview) wins
+        Binding("question_mark", "keys", tk("ui.key.keys"), id="app.keys_q", show=False),
+        Binding("ctrl+p", "command_palette", tk("ui.key.palette"), id="app.palette", show=False),
+        Binding("ctrl+l", "lock", tk("ui.key.lock"), id="app.lock", priority=True),
+        Binding("ctrl+q", "quit", tk("ui.key.quit"), id="app.quit", priority=True),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -35,18 +40,28 @@ class AsiApp(App[None]):
         self.session: Session | None = None
         self.locked = False
         self._last_activity = time.monotonic()
+        self.watchdog = TerminalWatchdog()
 
     # ------------------------------------------------------------------ lifecycle
+
+    def get_driver_class(self) -> type[Driver]:
+        """On a real terminal, a driver that survives the terminal vanishing (ui/terminal.py)."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from .terminal import AsiDriver
+
+        cls = super().get_driver_class()
+        return AsiDriver if cls is LinuxDriver else cls
 
     def on_mount(self) -> None:
         self.theme = "ansi-dark"
         self.set_interval(0.25, self._check_idle, name="idle-lock")  # a clock compare: cheap
-        try:  # SSH dropped or killed: close records and leave cleanly (answers are already on disk)
-            loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
+        if not self.is_headless:  # a real terminal (tests run headless and keep their process's signals)
+            # SSH dropped or killed: close records and leave (answers are already on disk). A plain
+            # handler, not the loop's: it runs even when the loop is stuck on a dead terminal.
             for sig in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(sig, self._hang_up)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+                signal.signal(sig, lambda _signum, _frame: self.terminal_gone())
         self.open_screen("login")
 
     async def on_event(self, event: events.Event) -> None:
@@ -70,6 +85,21 @@ class AsiApp(App[None]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen, callback=callback)
+
+    # ------------------------------------------------------------------ keys
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the keyboard labels them (Esc, Ctrl+S, F1), never Textual's `esc`/`^s`."""
+        return binding.key_display or key_name(binding.key)
+
+    def action_keys(self) -> None:
+        """Every key of the current screen (F1 or ?), also those the footer has no room for."""
+        from .dialogs.keys import KeysDialog
+        from .widgets.key_footer import screen_keys
+
+        if isinstance(self.screen, KeysDialog) or self.locked:
+            return
+        self.push_screen(KeysDialog(screen_keys(self.screen, shown_only=False)))
 
     # ------------------------------------------------------------------ locking
 
@@ -107,6 +137,30 @@ class AsiApp(App[None]):
             self._close_everything()
         finally:
             self.exit(return_code=129)
+
+    def terminal_gone(self) -> None:
+        """SIGHUP/SIGTERM, or the tty failing: leave now, and for sure within a few seconds.
+
+        Called from a signal handler or a driver thread, so it only arms the
+        watchdog (a plain thread) and hands the normal way out to the event loop.
+        """
+        self.watchdog.arm(self._close_records_quietly)
+        loop = getattr(self, "_loop", None)
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._hang_up)
+            except RuntimeError:  # the loop is closed: the watchdog finishes
+                pass
+
+    def _close_records_quietly(self) -> None:
+        """The watchdog's last step: release what is still open (each close is idempotent)."""
+        for screen in list(self.screen_stack):
+            closer = getattr(screen, "close_record", None)
+            if closer is not None:
+                try:
+                    closer()
+                except Exception:  # noqa: BLE001
+                    pass
 
     # ------------------------------------------------------------------ safety
 

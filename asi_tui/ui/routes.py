@@ -1,7 +1,8 @@
 """Every screen the app can open, by route name (see `navigation.py`).
 
-Imported only by the app, lazily: the screens' key descriptions are fixed when
-their classes are created, which must come after the UI language is chosen.
+Imported only by the app, lazily, so that commands which never open the UI
+never load the screens. (Key descriptions are drawn in the current language,
+`lang.tk`, so the language may be chosen before or after this import.)
 """
 
 from __future__ import annotations

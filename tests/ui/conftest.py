@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+import time
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,17 @@ def data_dir(tmp_path) -> Path:
 
 
 @pytest.fixture
+def ticking_clock(monkeypatch):
+    """The store's clock one second on at every reading, so answers a fast test
+    gives within one real second still have their order (resume tests)."""
+    from asi_tui.store import clock
+
+    start = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+    ticks = itertools.count()
+    monkeypatch.setattr(clock, "now", lambda: (start + timedelta(seconds=next(ticks))).isoformat(timespec="seconds"))
+
+
+@pytest.fixture
 def make_app(data_dir, tmp_path):
     def factory(user: str = "anna", idle_lock_s: float = 300.0) -> AsiApp:
         return create_app(
@@ -49,11 +62,10 @@ def make_app(data_dir, tmp_path):
 
 async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
     """Let the app run until `predicate()` holds (worker threads, screen switches)."""
-    waited = 0.0
+    deadline = time.monotonic() + timeout
     while not predicate():
-        await pilot.pause(0.05)
-        waited += 0.05
-        if waited > timeout:
+        await pilot.pause(0.01)
+        if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from asi_tui.engine.values import N
 from asi_tui.store import Store
 from asi_tui.ui.dialogs.soft_check import SoftCheckDialog
@@ -35,7 +37,7 @@ def journal_items(data_dir, rid):
         handle.close(log=False)
 
 
-async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data_dir, tmp_path):
+async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data_dir, tmp_path, ticking_clock):
     app = make_app()
     async with app.run_test() as pilot:
         await login(pilot, app)
@@ -90,7 +92,8 @@ async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data
         await wait_for(pilot, lambda: isinstance(app2.screen, InterviewScreen))
         screen = app2.screen
         assert screen.handle.rid == rid
-        assert screen.item.id == screen.interview.first_unanswered().id
+        # on the item after the last one answered (D1b): D2a, refused before the pause
+        assert screen.item.id == "D2a"
         assert screen.interview.value("E12") == 5000
         # fill the rest through the same store path the keys use, then rate by keys
         from asi_tui.demo import fill
@@ -177,6 +180,9 @@ async def test_second_instance_opens_the_record_read_only(make_app):
             await wait_for(p2, lambda: isinstance(second.screen, InterviewScreen))
             screen = second.screen
             assert screen.handle.readonly
+            said = " ".join(str(n.message) for n in second._notifications)
+            assert "Posten är öppen för redigering av anna sedan" in said
+            assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", said)  # a local time, not the store's ISO UTC stamp
             assert screen.interview.value("G3") == "Enhet Väst"
             assert screen.query_one("#item-input").disabled
             assert "skrivskyddad" in str(screen.query_one("#topbar").render())

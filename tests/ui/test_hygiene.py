@@ -80,3 +80,35 @@ def test_no_core_dumps_and_group_only_files():
         "print(resource.getrlimit(resource.RLIMIT_CORE)[0], oct(os.umask(0)))"
     )
     assert out == "0 0o7"
+
+
+def test_the_terminal_watchdog_ends_a_process_whose_shutdown_hangs(tmp_path):
+    """Armed (the terminal is gone), it closes what it is given and exits, even with the main thread stuck."""
+    marker = tmp_path / "closed"
+    code = (
+        "import threading, pathlib\n"
+        "from asi_tui.hygiene import TerminalWatchdog\n"
+        f"w = TerminalWatchdog(grace=0.2)\n"
+        f"w.arm(lambda: pathlib.Path({str(marker)!r}).write_text('closed'))\n"
+        "threading.Event().wait()  # a shutdown that never finishes\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=20)
+    assert result.returncode == 129 and marker.read_text() == "closed"
+
+
+def test_output_to_a_vanished_terminal_is_reported_once_and_never_raises():
+    from asi_tui.ui.terminal import GuardedOutput
+
+    class DeadTty:
+        def write(self, text):
+            raise OSError(5, "Input/output error")
+
+        def flush(self):
+            raise OSError(5, "Input/output error")
+
+    gone = []
+    out = GuardedOutput(DeadTty(), lambda: gone.append(1))
+    for _ in range(40):  # more than Textual's writer queue holds
+        out.write("\x1b[2J redraw")
+        out.flush()
+    assert gone == [1] and out.lost

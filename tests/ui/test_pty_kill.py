@@ -120,3 +120,45 @@ def test_kill_mid_interview_keeps_every_acknowledged_answer(data_dir):
         assert handle.notices in ([], ["store.notice.stale_lock"])
     finally:
         handle.close()
+
+
+def _open_first_record(term: Terminal) -> None:
+    term.wait_for("Lösenfras")
+    term.send(ANNA_PW + "\r")
+    term.wait_for("Mina pågående")
+    term.send("\r")  # the open interview is the first entry
+
+
+@pytest.mark.slow
+def test_after_kill_the_interview_reopens_on_the_item_after_the_last_answer(data_dir):
+    term = Terminal(data_dir)
+    try:
+        term.wait_for("Lösenfras")
+        term.send(ANNA_PW + "\r")
+        term.wait_for("Mina pågående")
+        term.send("n")
+        term.wait_for("Klientreferens")
+        term.send("K-PLATS\x13")
+        term.wait_for("G3  ")
+        for keys, next_id in (("Enhet Ost\r", "G4  "), ("2026-11-01\r", "G6  "), ("\x07", "Gå till fråga"), ("M1\r", "M1  "), ("0\r", "M3  ")):
+            mark = term.mark()
+            term.send(keys)
+            term.wait_for(next_id, since=mark)
+    finally:
+        term.kill()
+    term = Terminal(data_dir)
+    try:
+        _open_first_record(term)
+        term.wait_for("M3  ")  # the last answer was M1 (M2 hidden): on M3, not on the first gap (G6)
+        for keys, next_id in (("\x07", "Gå till fråga"), ("G6\r", "G6  "), ("\r", "G9  ")):  # G6: the suggested time
+            mark = term.mark()
+            term.send(keys)
+            term.wait_for(next_id, since=mark)  # G7, the end time, waits for the end
+    finally:
+        term.kill()
+    term = Terminal(data_dir)
+    try:
+        _open_first_record(term)
+        term.wait_for("G10  ")  # after G6: G7 waits, G9 came from the start form
+    finally:
+        term.kill()

@@ -8,14 +8,16 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...store.vault import ROLES
-from ..lang import t
+from ..lang import t, tk
+from ..limits import PASSPHRASE_MAX_LENGTH, USER_NAME_MAX_LENGTH
+from ..widgets.choice_list import ChoiceList
 from .base import DialogScreen
 
 NewUser = tuple[str, str, str, bool, str]  # id, name, role, certified, passphrase
 
 
 class AddUserDialog(DialogScreen[NewUser]):
-    BINDINGS = [Binding("ctrl+s", "save", t("ui.key.save"), id="adduser.save")]
+    BINDINGS = [Binding("ctrl+s", "save", tk("ui.key.save"), id="adduser.save")]
     KEYS = "ui.admin.add_keys"
     ERROR_ID = "add-error"
     AUTO_FOCUS = "#new-id"
@@ -27,12 +29,12 @@ class AddUserDialog(DialogScreen[NewUser]):
         yield Label(t("ui.admin.field.id"))
         yield Input(id="new-id", max_length=64, restrict=r"[a-z0-9._-]*")
         yield Label(t("ui.admin.field.name"))
-        yield Input(id="new-name", max_length=80)
+        yield Input(id="new-name", max_length=USER_NAME_MAX_LENGTH)
         yield Label(t("ui.admin.field.role"))
-        yield OptionList(*[Option(t(f"role.{r}"), id=r) for r in ROLES], id="new-role")
+        yield ChoiceList(*[Option(t(f"role.{r}"), id=r) for r in ROLES], id="new-role")
         yield Label(t("ui.admin.field.passphrase"))
-        yield Input(password=True, id="new-pw1")
-        yield Input(password=True, id="new-pw2", placeholder=t("cli.secret.again"))
+        yield Input(password=True, id="new-pw1", max_length=PASSPHRASE_MAX_LENGTH)
+        yield Input(password=True, id="new-pw2", placeholder=t("cli.secret.again"), max_length=PASSPHRASE_MAX_LENGTH)
 
     def on_mount(self) -> None:
         self.query_one("#new-role", OptionList).highlighted = 1  # interviewer

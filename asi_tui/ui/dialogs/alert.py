@@ -6,12 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..lang import t
+from ..lang import t, tk
 from .base import DialogScreen
 
 
 class SafetyAlertDialog(DialogScreen[None]):
-    BINDINGS = [Binding("enter", "close", t("ui.key.ok"), id="alert.close")]
+    BINDINGS = [Binding("enter", "close", tk("ui.key.ok"), id="alert.close")]
     BOX_ID = "safety-alert"
     VARIANT = "-alert"
     KEYS = "ui.dialog.enter_ok"

@@ -1,5 +1,7 @@
 """The one layout of every modal dialog: a centred box with a title, a body, a
-row of key hints and, where input can be refused, an error line.
+row of key hints and, where input can be refused, an error line. The box
+scrolls when it is taller than the terminal, so nothing is ever below the edge
+(at 80x24 too): Tab moves through the fields and scrolls them into view.
 
 Esc cancels (the result is None) unless a dialog binds Esc otherwise; every
 result comes back through `dismiss`. Sizes and border colours live in app.tcss
@@ -12,31 +14,29 @@ from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from ..lang import t
+from ..lang import t, tk
 
 ResultT = TypeVar("ResultT")
 
 
 class DialogScreen(ModalScreen[ResultT | None]):
-    BINDINGS = [Binding("escape", "cancel", t("ui.key.cancel"), id="dialog.cancel")]
+    BINDINGS = [Binding("escape", "cancel", tk("ui.key.cancel"), id="dialog.cancel")]
 
     BOX_ID: ClassVar[str | None] = None
     VARIANT: ClassVar[str] = ""  # "-warning", "-error" or "-alert": the border colour
     KEYS: ClassVar[str] = ""  # message key of the key hints under the body
     ERROR_ID: ClassVar[str | None] = None  # the id of an error line at the bottom, if any
-    SCROLLS: ClassVar[bool] = False  # a body that may be longer than the box
 
     def __init__(self, title: str) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        box = VerticalScroll if self.SCROLLS else Vertical
-        with box(classes=f"dialog-box {self.VARIANT}".strip(), id=self.BOX_ID):
+        with VerticalScroll(classes=f"dialog-box {self.VARIANT}".strip(), id=self.BOX_ID):
             yield Static(self.title_text, classes="dialog-title")
             yield from self.compose_body()
             if self.KEYS:

@@ -6,12 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..lang import t
+from ..lang import t, tk
 from .base import DialogScreen
 
 
 class ErrorDialog(DialogScreen[None]):
-    BINDINGS = [Binding("enter,escape", "cancel", t("ui.key.ok"), id="errordialog.close")]
+    BINDINGS = [Binding("enter,escape", "cancel", tk("ui.key.ok"), id="errordialog.close")]
     VARIANT = "-error"
     KEYS = "ui.dialog.enter_ok"
 

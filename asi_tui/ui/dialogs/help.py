@@ -1,4 +1,5 @@
-"""F1: the item's help from the bank, its codes with their help, and its time frame."""
+"""F1 in the interview: the item's help from the bank, its codes with their help,
+its time frame, and every key of the interview screen."""
 
 from __future__ import annotations
 
@@ -9,19 +10,19 @@ from textual.widgets import Static
 from ...bank.loader import QuestionBank
 from ...bank.model import Item
 from ...engine.interview import Interview
-from ..lang import t
+from ..lang import esc, t, tk
 from .base import DialogScreen
 
 
 class HelpDialog(DialogScreen[None]):
-    BINDINGS = [Binding("escape,f1,enter", "cancel", t("ui.key.close"), id="help.close")]
+    BINDINGS = [Binding("escape,f1,enter", "cancel", tk("ui.key.close"), id="help.close")]
     BOX_ID = "help-box"
     KEYS = "ui.help.keys"
-    SCROLLS = True
 
-    def __init__(self, bank: QuestionBank, interview: Interview, item: Item, lang: str) -> None:
-        super().__init__(f"[b]{item.id}[/b]  {item.label.get(lang)}")
+    def __init__(self, bank: QuestionBank, interview: Interview, item: Item, lang: str, keys: str = "") -> None:
+        super().__init__(f"[b]{item.id}[/b]  {esc(item.label.get(lang))}")
         self.bank, self.interview, self.item, self.lang = bank, interview, item, lang
+        self.keys = keys  # the interview screen's keys: F1 is this help there, so the key list is here too
 
     def compose_body(self) -> ComposeResult:
         item = self.item
@@ -37,3 +38,5 @@ class HelpDialog(DialogScreen[None]):
         section = self.bank.section_of[item.id]
         if section.help:
             yield Static(f"\n{section.help.get(self.lang)}")
+        if self.keys:
+            yield Static(f"\n[b]{t('ui.keys.title')}[/b]\n{self.keys}", id="help-keys")

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input
 
 from ..lang import t
+from ..limits import PASSPHRASE_MAX_LENGTH
 from .base import DialogScreen
 
 
@@ -14,8 +15,8 @@ class PassphraseDialog(DialogScreen[str]):
     AUTO_FOCUS = "#pw1"
 
     def compose_body(self) -> ComposeResult:
-        yield Input(password=True, id="pw1", placeholder=t("cli.secret.new", user=""))
-        yield Input(password=True, id="pw2", placeholder=t("cli.secret.again"))
+        yield Input(password=True, id="pw1", placeholder=t("cli.secret.new", user=""), max_length=PASSPHRASE_MAX_LENGTH)
+        yield Input(password=True, id="pw2", placeholder=t("cli.secret.again"), max_length=PASSPHRASE_MAX_LENGTH)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "pw1":

@@ -7,6 +7,7 @@ from .base import InputDialog
 
 class PathDialog(InputDialog):
     INPUT_ID = "path-input"
+    MAX_LENGTH = 4096
     AUTO_FOCUS = "#path-input"
 
     def __init__(self, title: str) -> None:

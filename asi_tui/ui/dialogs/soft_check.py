@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from ..lang import t
+from ..lang import t, tk
 from .base import DialogScreen
 
 
@@ -14,8 +14,8 @@ class SoftCheckDialog(DialogScreen[str]):
     """Dismissed with "correct" (r, Esc) or "defer" (u, Enter)."""
 
     BINDINGS = [
-        Binding("r", "correct", t("ui.key.correct"), id="soft.correct"),
-        Binding("u,enter", "defer", t("ui.key.defer"), id="soft.defer"),
+        Binding("r", "correct", tk("ui.key.correct"), id="soft.correct"),
+        Binding("u,enter", "defer", tk("ui.key.defer"), id="soft.defer"),
         Binding("escape", "correct", show=False, id="soft.escape"),
     ]
     BOX_ID = "soft-check"

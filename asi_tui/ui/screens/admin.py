@@ -15,22 +15,22 @@ from ...store.errors import StoreError
 from ...store.vault import ROLES
 from ..dialogs.add_user import AddUserDialog
 from ..dialogs.passphrase import PassphraseDialog
-from ..lang import t
+from ..lang import esc, t, tk, tm
 from ..navigation import open_audit, open_bank_versions
 from .list_detail import ListDetailScreen
 
 
 class AdminScreen(ListDetailScreen[None]):
     BINDINGS = [
-        Binding("a", "add", t("ui.admin.key.add"), id="admin.add"),
-        Binding("d", "disable", t("ui.admin.key.disable"), id="admin.disable"),
-        Binding("p", "reset", t("ui.admin.key.reset"), id="admin.reset"),
-        Binding("c", "certify", t("ui.admin.key.certify"), id="admin.certify"),
-        Binding("o", "role", t("ui.admin.key.role"), id="admin.role"),
-        Binding("k", "rotate", t("ui.admin.key.rotate"), id="admin.rotate"),
-        Binding("l", "audit", t("ui.admin.key.audit"), id="admin.audit"),
-        Binding("b", "banks", t("ui.admin.key.banks"), id="admin.banks"),
-        Binding("escape", "back", t("ui.key.back"), id="admin.back"),
+        Binding("a", "add", tk("ui.admin.key.add"), id="admin.add"),
+        Binding("d", "disable", tk("ui.admin.key.disable"), id="admin.disable"),
+        Binding("p", "reset", tk("ui.admin.key.reset"), id="admin.reset"),
+        Binding("c", "certify", tk("ui.admin.key.certify"), id="admin.certify"),
+        Binding("o", "role", tk("ui.admin.key.role"), id="admin.role"),
+        Binding("k", "rotate", tk("ui.admin.key.rotate"), id="admin.rotate"),
+        Binding("l", "audit", tk("ui.admin.key.audit"), id="admin.audit"),
+        Binding("b", "banks", tk("ui.admin.key.banks"), id="admin.banks"),
+        Binding("escape", "back", tk("ui.key.back"), id="admin.back"),
     ]
     LIST_ID, DETAIL_ID, STATUS_ID = "users", "admin-detail", "admin-status"
     AUTO_FOCUS = "#users"
@@ -46,7 +46,7 @@ class AdminScreen(ListDetailScreen[None]):
         options = []
         for u in users:
             flags = t(f"role.{u.role}") + (f", {t('cli.user.certified')}" if u.certified else "") + (f", {t('cli.user.disabled')}" if u.disabled else "")
-            options.append(Option(f"{u.id:<14} {flags}", id=u.id))
+            options.append(Option(f"{esc(u.id):<14} {flags}", id=u.id))
         ids = [u.id for u in users]
         self.set_options(options, ids.index(keep) if keep in ids else 0)
         self.show_detail()
@@ -61,7 +61,7 @@ class AdminScreen(ListDetailScreen[None]):
         if user is None:
             return
         self.query_one("#admin-detail", Static).update(
-            t("ui.admin.detail", id=user.id, name=user.name, role=t(f"role.{user.role}"),
+            tm("ui.admin.detail", id=user.id, name=user.name, role=t(f"role.{user.role}"),
               certified=t("ui.admin.yes") if user.certified else t("ui.admin.no"),
               disabled=t("ui.admin.yes") if user.disabled else t("ui.admin.no"), created=user.created[:10])
         )
@@ -71,9 +71,9 @@ class AdminScreen(ListDetailScreen[None]):
         try:
             fn()
         except StoreError as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
-        self.set_status(t(done_key, **params))
+        self.set_status(tm(done_key, **params))
         self.refresh_users(keep=uid)
 
     def action_add(self) -> None:
@@ -112,7 +112,7 @@ class AdminScreen(ListDetailScreen[None]):
             if secret:
                 self._do(lambda: self.app.session.reset_passphrase(uid, secret), "cli.user.passwd", user=uid)  # type: ignore[attr-defined]
 
-        self.app.push_screen(PassphraseDialog(t("ui.admin.reset_title", user=uid)), callback=chosen)
+        self.app.push_screen(PassphraseDialog(tm("ui.admin.reset_title", user=uid)), callback=chosen)
 
     def action_rotate(self) -> None:
         self.set_status(t("cli.key.rotating"))
@@ -126,7 +126,7 @@ class AdminScreen(ListDetailScreen[None]):
         try:
             result = self.app.session.rotate_key(False, progress)  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.app.call_from_thread(self.set_status, t(exc.key, **exc.params))
+            self.app.call_from_thread(self.set_status, tm(exc.key, **exc.params))
             return
         key = "cli.key.rotated" if result["finished"] else "cli.key.incomplete"
         n = result["records"] if result["finished"] else len(result["skipped"])

@@ -5,22 +5,23 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
 from ..dialogs.path import PathDialog
-from ..lang import t
+from ..lang import esc, t, tk, tm
+from ..widgets.key_footer import KeyFooter
 
 
 class BankVersionsScreen(Screen[None]):
     """Bank versions: which is active per instrument, which are retired, how many records use each."""
 
     BINDINGS = [
-        Binding("enter", "activate", t("ui.banks.key.activate"), id="bankversions.activate"),
-        Binding("r", "retire", t("ui.banks.key.retire"), id="bankversions.retire"),
-        Binding("p", "publish", t("ui.banks.key.publish"), id="bankversions.publish"),
-        Binding("escape", "back", t("ui.key.back"), id="bankversions.back"),
+        Binding("enter", "activate", tk("ui.banks.key.activate"), id="bankversions.activate"),
+        Binding("r", "retire", tk("ui.banks.key.retire"), id="bankversions.retire"),
+        Binding("p", "publish", tk("ui.banks.key.publish"), id="bankversions.publish"),
+        Binding("escape", "back", tk("ui.key.back"), id="bankversions.back"),
     ]
     AUTO_FOCUS = "#bank-list"
 
@@ -28,7 +29,7 @@ class BankVersionsScreen(Screen[None]):
         yield Static(t("ui.banks.title"), id="topbar")
         yield OptionList(id="bank-list")
         yield Static("", id="banks-status")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def _store(self):  # noqa: ANN202
         from ...store.banks import BankStore
@@ -53,7 +54,7 @@ class BankVersionsScreen(Screen[None]):
                 flags.append(t("ui.banks.altered"))
             source = t(f"ui.banks.source.{r.source}")
             records = getattr(r, "records", 0)
-            olist.add_option(Option(f"{r.bank_id:<22} {r.version:<8} {source:<10} {records:>5}  {', '.join(flags)}"))
+            olist.add_option(Option(f"{esc(r.bank_id):<22} {esc(r.version):<8} {source:<10} {records:>5}  {', '.join(flags)}"))
         if rows:
             olist.highlighted = 0
 
@@ -65,7 +66,7 @@ class BankVersionsScreen(Screen[None]):
         try:
             fn()
         except StoreError as exc:
-            self.query_one("#banks-status", Static).update(t(exc.key, **exc.params))
+            self.query_one("#banks-status", Static).update(tm(exc.key, **exc.params))
             return
         self.query_one("#banks-status", Static).update(done)
         self.refresh_versions()
@@ -74,13 +75,13 @@ class BankVersionsScreen(Screen[None]):
         r = self._row()
         if r is not None:
             self._run(lambda: self._store().activate(self.app.session, r.bank_id, r.version),  # type: ignore[attr-defined]
-                      t("ui.banks.activated", bank=r.bank_id, version=r.version))
+                      tm("ui.banks.activated", bank=r.bank_id, version=r.version))
 
     def action_retire(self) -> None:
         r = self._row()
         if r is not None:
             self._run(lambda: self._store().retire(self.app.session, r.bank_id, r.version),  # type: ignore[attr-defined]
-                      t("ui.banks.retired_done", bank=r.bank_id, version=r.version))
+                      tm("ui.banks.retired_done", bank=r.bank_id, version=r.version))
 
     def action_publish(self) -> None:
         from pathlib import Path
@@ -94,12 +95,12 @@ class BankVersionsScreen(Screen[None]):
                 info, _reports = self._store().publish(self.app.session, Path(path).expanduser())  # type: ignore[attr-defined]
             except BankError as exc:
                 first = exc.problems[0] if exc.problems else None
-                self.query_one("#banks-status", Static).update(t("ui.banks.broken", n=len(exc.problems), first=str(first or "")))
+                self.query_one("#banks-status", Static).update(tm("ui.banks.broken", n=len(exc.problems), first=str(first or "")))
                 return
             except StoreError as exc:
-                self.query_one("#banks-status", Static).update(t(exc.key, **exc.params))
+                self.query_one("#banks-status", Static).update(tm(exc.key, **exc.params))
                 return
-            self.query_one("#banks-status", Static).update(t("ui.banks.published", bank=info.bank_id, version=info.version))
+            self.query_one("#banks-status", Static).update(tm("ui.banks.published", bank=info.bank_id, version=info.version))
             self.refresh_versions()
 
         self.app.push_screen(PathDialog(t("ui.banks.publish_title")), callback=chosen)

@@ -19,7 +19,7 @@ from ...reports.casefile import export_change
 from ...scoring.change import COMPOSITE_STEP, RATING_STEP, AreaChange, ChangeView, change_view, fmt, point_label
 from ...store.chain import ChainEntry
 from ...store.errors import StoreError
-from ..lang import current, t
+from ..lang import current, esc, t, tk, tm
 from .list_detail import ListDetailScreen
 
 VERDICT_STYLE = {"better": "green", "worse": "red", "unchanged": "", "unknown": "dim"}
@@ -29,9 +29,9 @@ LANGS = ("sv", "en")
 class ChangeScreen(ListDetailScreen[None]):
     LIST_ID, DETAIL_ID, STATUS_ID = "ch-areas", "ch-detail", "ch-status"
     BINDINGS = [
-        Binding("e", "export", t("ui.key.export"), id="change.export"),
-        Binding("l", "language", t("ui.change.key.language"), id="change.language"),
-        Binding("escape", "back", t("ui.key.back"), id="change.back"),
+        Binding("e", "export", tk("ui.key.export"), id="change.export"),
+        Binding("l", "language", tk("ui.change.key.language"), id="change.language"),
+        Binding("escape", "back", tk("ui.key.back"), id="change.back"),
     ]
     AUTO_FOCUS = "#ch-areas"
 
@@ -44,7 +44,7 @@ class ChangeScreen(ListDetailScreen[None]):
 
     def topbar_text(self) -> str:
         first, last = self.view.points[-2], self.view.points[-1]
-        return t("ui.change.title", client=escape(self.client_ref), before=point_label(first, current()),
+        return t("ui.change.title", client=esc(self.client_ref), before=point_label(first, current()),
                  after=point_label(last, current()))
 
     def detail_pane(self) -> Widget:
@@ -96,4 +96,4 @@ class ChangeScreen(ListDetailScreen[None]):
         except (StoreError, OSError) as exc:
             self.notify(t(exc.key, **exc.params) if isinstance(exc, StoreError) else str(exc), severity="error")
             return
-        self.notify(t("ui.fb.exported", path=escape(str(path))), timeout=10)
+        self.notify(tm("ui.fb.exported", path=str(path)), timeout=10)

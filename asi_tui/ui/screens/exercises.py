@@ -12,7 +12,7 @@ from textual.widgets import OptionList, Static
 from ...store.errors import RecordLocked, StoreError
 from ...training.results import practice_bodies, start_attempt, unfinished_attempts
 from ...training.scoring import score_attempt
-from ..lang import t
+from ..lang import t, tk, tm
 from ..navigation import open_exercise, open_scorecard
 from .exercise_list import ExerciseListScreen
 
@@ -23,10 +23,10 @@ class ExercisePickerScreen(ExerciseListScreen):
     LIST_ID, DETAIL_ID, STATUS_ID = "exercise-list", "exercise-detail", "train-status"
     TITLE_WIDTH = 33
     BINDINGS = [
-        Binding("enter", "start", t("train.ui.key.start"), id="exercise.start"),
-        Binding("n", "new", t("train.ui.key.new"), id="exercise.new"),
-        Binding("s", "scorecard", t("train.ui.key.scorecard"), id="exercise.scorecard"),
-        Binding("escape", "back", t("ui.key.back"), id="exercise.back"),
+        Binding("enter", "start", tk("train.ui.key.start"), id="exercise.start"),
+        Binding("n", "new", tk("train.ui.key.new"), id="exercise.new"),
+        Binding("s", "scorecard", tk("train.ui.key.scorecard"), id="exercise.scorecard"),
+        Binding("escape", "back", tk("ui.key.back"), id="exercise.back"),
     ]
     AUTO_FOCUS = "#exercise-list"
 
@@ -92,10 +92,10 @@ class ExercisePickerScreen(ExerciseListScreen):
             unfinished = [] if new else unfinished_attempts(session, ex.id)
             handle = session.open_record(unfinished[0]["rid"]) if unfinished else start_attempt(session, ex)
         except RecordLocked as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
         except StoreError as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
         self.set_status("")
         open_exercise(self, handle, ex)
@@ -113,6 +113,6 @@ class ExercisePickerScreen(ExerciseListScreen):
         try:
             handle = session.open_record(bodies[-1]["rid"], readonly=True)
         except StoreError as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
         open_scorecard(self, handle, ex)

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from ...scoring.feedback import AreaFeedback, bar, feedback_areas, to_markdown
 from ...store.errors import StoreError
 from ...store import RecordHandle
-from ..lang import current, t
+from ..lang import current, esc, t, tk, tm
 from ..navigation import open_change, open_interview
 from .list_detail import ListDetailScreen
 
@@ -22,13 +22,13 @@ from .list_detail import ListDetailScreen
 class FeedbackScreen(ListDetailScreen[None]):
     LIST_ID, DETAIL_ID = "fb-areas", "fb-detail"
     BINDINGS = [
-        Binding("r", "edit('resources')", t("ui.key.resources"), id="fb.resources"),
-        Binding("p", "edit('problems')", t("ui.key.problems"), id="fb.problems"),
-        Binding("e", "export", t("ui.key.export"), id="fb.export"),
-        Binding("v", "answers", t("ui.key.answers"), id="fb.answers"),
-        Binding("k", "change", t("ui.key.change"), id="fb.change"),
-        Binding("u", "print", t("ui.key.print"), id="fb.print"),
-        Binding("escape", "leave", t("ui.key.home"), id="fb.home"),
+        Binding("r", "edit('resources')", tk("ui.key.resources"), id="fb.resources"),
+        Binding("p", "edit('problems')", tk("ui.key.problems"), id="fb.problems"),
+        Binding("e", "export", tk("ui.key.export"), id="fb.export"),
+        Binding("v", "answers", tk("ui.key.answers"), id="fb.answers"),
+        Binding("k", "change", tk("ui.key.change"), id="fb.change"),
+        Binding("u", "print", tk("ui.key.print"), id="fb.print"),
+        Binding("escape", "leave", tk("ui.key.home"), id="fb.home"),
     ]
     AUTO_FOCUS = "#fb-areas"
 
@@ -40,7 +40,7 @@ class FeedbackScreen(ListDetailScreen[None]):
         return feedback_areas(self.handle.bank, self.handle.interview.answers, self.handle.body.get("meta", {}), self.lang)
 
     def topbar_text(self) -> str:
-        return t("ui.fb.title", client=self.handle.client_ref)
+        return tm("ui.fb.title", client=self.handle.client_ref)
 
     def detail_pane(self) -> Widget:
         return Vertical(Static("", id="fb-profile"), Static("", id="fb-texts"), id=self.DETAIL_ID)
@@ -72,7 +72,7 @@ class FeedbackScreen(ListDetailScreen[None]):
         a = self._current()
         lines = [f"[b]{a.title}[/b]"]
         for _id, label, value in a.client_ratings:
-            lines.append(f"{bar(value, 4)}  {label[:30]}")
+            lines.append(f"{bar(value, 4)}  {esc(label)}")
         lines.append(f"{bar(a.interviewer_rating, 9)}  {t('feedback.interviewer_rating')}")
         if a.composite is not None:
             lines.append(f"{t('feedback.composite')}: {a.composite:.2f}")
@@ -80,7 +80,7 @@ class FeedbackScreen(ListDetailScreen[None]):
             lines.append(self.area_change[a.area])
         self.query_one("#fb-profile", Static).update("\n".join(lines))
         self.query_one("#fb-texts", Static).update(
-            f"[b]{t('feedback.resources')}[/b] (r)\n{a.resources or '–'}\n\n[b]{t('feedback.problems')}[/b] (p)\n{a.problems or '–'}"
+            f"[b]{t('feedback.resources')}[/b] (r)\n{esc(a.resources) or '–'}\n\n[b]{t('feedback.problems')}[/b] (p)\n{esc(a.problems) or '–'}"
         )
 
     def action_edit(self, which: str) -> None:
@@ -97,14 +97,14 @@ class FeedbackScreen(ListDetailScreen[None]):
             try:
                 self.handle.set_meta(f"feedback.{a.section_id}.{which}", value)
             except StoreError as exc:
-                self.notify(t(exc.key, **exc.params), severity="error")
+                self.notify(tm(exc.key, **exc.params), severity="error")
             self.show_detail()
 
         self.app.push_screen(CommentDialog(f"{a.title}: {t('feedback.' + which)}", text, False), callback=saved)
 
     def action_export(self) -> None:
         path = export_feedback(self.handle, Path(self.app.services.export_dir), self.lang)  # type: ignore[attr-defined]
-        self.notify(t("ui.fb.exported", path=path), timeout=10)
+        self.notify(tm("ui.fb.exported", path=path), timeout=10)
 
     def action_change(self) -> None:
         """The client's change up to this interview (an Uppföljning and what came before)."""

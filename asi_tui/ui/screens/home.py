@@ -7,12 +7,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...reports.followups import plan_followups
 from ...store.errors import RecordLocked, StoreError
-from ..lang import t
+from ..lang import esc, t, tk, tm
 from ..navigation import (
     open_admin,
     open_change,
@@ -23,19 +23,20 @@ from ..navigation import (
     open_statistics,
     open_trainer,
 )
+from ..widgets.key_footer import KeyFooter
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("n", "new", t("ui.key.new"), id="home.new"),
-        Binding("enter", "open", t("ui.key.open"), id="home.open", show=True),
-        Binding("r", "open_readonly", t("ui.key.readonly"), id="home.readonly"),
-        Binding("b", "dropout", t("ui.key.dropout"), id="home.dropout"),
-        Binding("f5", "refresh", t("ui.key.refresh"), id="home.refresh"),
-        Binding("a", "admin", t("ui.key.admin"), id="home.admin"),
-        Binding("s", "statistics", t("ui.key.statistics"), id="home.statistics"),
-        Binding("t", "training", t("train.ui.key.training"), id="home.training"),
-        Binding("g", "trainer", t("train.ui.key.trainer"), id="home.trainer"),
-        Binding("k", "change", t("ui.key.change"), id="home.change"),
+        Binding("n", "new", tk("ui.key.new"), id="home.new"),
+        Binding("enter", "open", tk("ui.key.open"), id="home.open", show=True),
+        Binding("r", "open_readonly", tk("ui.key.readonly"), id="home.readonly"),
+        Binding("b", "dropout", tk("ui.key.dropout"), id="home.dropout"),
+        Binding("f5", "refresh", tk("ui.key.refresh"), id="home.refresh"),
+        Binding("a", "admin", tk("ui.key.admin"), id="home.admin"),
+        Binding("s", "statistics", tk("ui.key.statistics"), id="home.statistics"),
+        Binding("t", "training", tk("train.ui.key.training"), id="home.training"),
+        Binding("g", "trainer", tk("train.ui.key.trainer"), id="home.trainer"),
+        Binding("k", "change", tk("ui.key.change"), id="home.change"),
     ]
 
     def action_change(self) -> None:
@@ -77,8 +78,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="topbar")
         yield OptionList(id="records")
-        yield Static(t("ui.home.hint"), id="home-hint")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_list()
@@ -90,7 +90,7 @@ class HomeScreen(Screen[None]):
         session = self.app.session  # type: ignore[attr-defined]
         me = session.user
         today = self.app.services.today()  # type: ignore[attr-defined]
-        self.query_one("#topbar", Static).update(t("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
+        self.query_one("#topbar", Static).update(tm("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
         docs = [d for d in session.list_records() if not d.get("practice")]
         mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
@@ -122,7 +122,7 @@ class HomeScreen(Screen[None]):
     @staticmethod
     def _line(d: dict[str, Any]) -> str:
         instrument = t(f"ui.instrument.{d.get('bank_id')}") + (" (Å)" if d.get("reactualisation") else "")
-        return f"{d.get('interview_date', ''):<10}  {d.get('client_ref', '')[:24]:<24} {instrument[:22]:<22} {t('status.' + str(d.get('status')))}"
+        return f"{d.get('interview_date', ''):<10}  {esc(d.get('client_ref', '')).ljust(24)} {instrument:<22} {t('status.' + str(d.get('status')))}"
 
     def _selected(self) -> str | None:
         olist = self.query_one("#records", OptionList)
@@ -155,10 +155,10 @@ class HomeScreen(Screen[None]):
         try:
             handle = session.open_record(rid, readonly=readonly)
         except RecordLocked as exc:
-            self.notify(t(exc.key, **exc.params), severity="warning", timeout=8)
+            self.notify(tm(exc.key, **exc.params), severity="warning", timeout=8)
             handle = session.open_record(rid, readonly=True)
         except StoreError as exc:
-            self.notify(t(exc.key, **exc.params), severity="error", timeout=10)
+            self.notify(tm(exc.key, **exc.params), severity="error", timeout=10)
             return
         self.open_handle(handle)
 

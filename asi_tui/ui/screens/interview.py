@@ -10,36 +10,44 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Input, Static
 
 from ...bank.model import Item
 from ...engine.interview import EngineError, Outcome
+from ...engine.values import YM_BARE_REFUSED, Invalid, is_time_item, parse_time, parse_years_months
 from ...scoring.simulate import message_text
 from ...store.errors import StoreError
 from ...store import RecordHandle
 from ..commands import ItemJumpProvider
 from ..formatting import format_value
-from ..lang import current, t
+from ..item_text import code_table, echo, hint, numbered, progress_lines
+from ..lang import current, esc, t, tk, tm
 from ..navigation import open_feedback, open_ratings, open_review
+from ..position import clock_items, resume_item
 from ..widgets.item_input import ItemInput
+from ..widgets.key_footer import KeyFooter
 
 
 class InterviewScreen(Screen[None]):
     COMMANDS = App.COMMANDS | {ItemJumpProvider}
     AUTO_FOCUS = "#item-input"
+    FOOTER_OMIT = frozenset({"quit"})  # one footer line at 80 columns; Ctrl+S pauses and leads home, Ctrl+Q is on the key screen
     BINDINGS = [
-        Binding("f1", "help", t("ui.key.help"), id="iv.help"),
-        Binding("f2", "comment", t("ui.key.comment"), id="iv.comment"),
-        Binding("ctrl+g", "jump", t("ui.key.jump"), id="iv.jump"),
-        Binding("f9", "ratings", t("ui.key.ratings"), id="iv.ratings"),
-        Binding("f10", "review", t("ui.key.review"), id="iv.review"),
-        Binding("pagedown", "next_section", t("ui.key.next_section"), id="iv.next_section", show=False),
-        Binding("pageup", "prev_section", t("ui.key.prev_section"), id="iv.prev_section", show=False),
-        Binding("down", "skip_forward", t("ui.key.forward"), id="iv.forward", show=False),
-        Binding("ctrl+s", "pause", t("ui.key.pause"), id="iv.pause", priority=True),
-        Binding("escape", "pause", t("ui.key.pause"), id="iv.escape", show=False),
+        Binding("f1", "help", tk("ui.key.help"), id="iv.help"),
+        Binding("f2", "comment", tk("ui.key.comment"), id="iv.comment"),
+        Binding("ctrl+g", "jump", tk("ui.key.jump"), id="iv.jump"),
+        Binding("f9", "ratings", tk("ui.key.ratings"), id="iv.ratings"),
+        Binding("f10", "review", tk("ui.key.review"), id="iv.review"),
+        Binding("pagedown", "next_section", tk("ui.key.next_section"), id="iv.next_section", show=False),
+        Binding("pageup", "prev_section", tk("ui.key.prev_section"), id="iv.prev_section", show=False),
+        Binding("down", "skip_forward", tk("ui.key.forward"), id="iv.forward", show=False),
+        Binding("ctrl+down", "codes_scroll(1)", tk("ui.key.codes_down"), id="iv.codes_down", show=False),
+        Binding("ctrl+up", "codes_scroll(-1)", tk("ui.key.codes_up"), id="iv.codes_up", show=False),
+        Binding("ctrl+s", "pause", tk("ui.key.pause"), id="iv.pause", priority=True),
+        Binding("escape", "pause", tk("ui.key.pause"), id="iv.escape", show=False),
     ]
 
     def __init__(self, handle: RecordHandle, owns_record: bool = True) -> None:
@@ -51,6 +59,9 @@ class InterviewScreen(Screen[None]):
         self.lang = current().lang
         self.item: Item | None = None
         self._shown: dict[str, str] = {}
+        self._widgets: dict[str, Static] = {}
+        self._heights: dict[str, int] = {}  # lines each auto-height Static takes now
+        self.clock_start, self.clock_end = clock_items(self.bank)  # G6, G7: see position.py
 
     # ------------------------------------------------------------------ layout
 
@@ -61,14 +72,17 @@ class InterviewScreen(Screen[None]):
             with Vertical(id="item-pane"):
                 yield Static("", id="item-head")
                 yield Static("", id="timeframe")
-                yield ItemInput(id="item-input")
+                with Horizontal(id="answer-row"):
+                    yield ItemInput(id="item-input")
+                    yield Static("", id="echo")
                 yield Static("", id="item-hint")
-                yield Static("", id="codes")
+                with VerticalScroll(id="codes-scroll", can_focus=False):
+                    yield Static("", id="codes")
                 yield Static("", id="message")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        item = self.interview.current_item() or (self.interview.flow_items() or [None])[-1]
+        item = resume_item(self.handle)
         if item is not None:
             self.show(item)
         if self.locked_for_edit:
@@ -82,13 +96,56 @@ class InterviewScreen(Screen[None]):
     # ------------------------------------------------------------------ rendering
 
     # widgets whose size never depends on their text (fixed in app.tcss): no layout pass
-    _FIXED_SIZE = frozenset({"topbar", "sections", "timeframe", "item-hint", "codes"})
+    _FIXED_SIZE = frozenset({"sections", "timeframe", "echo"})
+    _HIDDEN_WHEN_EMPTY = frozenset({"message"})  # its line goes to the code list
+    LEFT_PANEL_WIDTH = 24  # #sections in app.tcss, its padding and rule included
 
-    def _set(self, widget_id: str, text: str) -> None:
-        """Update a Static only when its text changes, and re-layout only when its size can."""
-        if self._shown.get(widget_id) != text:
-            self._shown[widget_id] = text
-            self.query_one(f"#{widget_id}", Static).update(text, layout=widget_id not in self._FIXED_SIZE)
+    def _set(self, widget_id: str, text: str, plain: str | None = None) -> None:
+        """Update a Static only when its text changes, and lay the screen out again
+        only when its height changes: most items keep the height of the one before,
+        and a layout pass is most of the time a keystroke costs. `plain`: the text
+        without markup, which is quicker to measure."""
+        old = self._shown.get(widget_id)
+        if old == text:
+            return
+        self._shown[widget_id] = text
+        widget = self._widgets.get(widget_id)
+        if widget is None:
+            widget = self._widgets[widget_id] = self.query_one(f"#{widget_id}", Static)
+        if widget_id in self._HIDDEN_WHEN_EMPTY and bool(text) != bool(old):
+            widget.display = bool(text)  # a layout pass of its own
+        layout = False
+        if widget_id not in self._FIXED_SIZE:
+            lines = self._lines(widget, text, plain)
+            layout = lines < 0 or lines != self._heights.get(widget_id)
+            self._heights[widget_id] = lines
+        widget.update(text, layout=layout)
+        if widget_id == "codes":
+            self.call_after_refresh(self._mark_more_codes)
+
+    @staticmethod
+    def _lines(widget: Static, text: str, plain: str | None) -> int:
+        """The lines `text` takes in `widget` as Textual wraps it (-1: not known yet)."""
+        width = widget.content_region.width
+        if width <= 0:
+            return -1
+        if not text:
+            return 0
+        if widget.id == "codes":  # laid out line by line by code_table
+            return text.count("\n") + 1
+        return len((Content(plain) if plain is not None else Content.from_markup(text)).wrap(width))
+
+    def _mark_more_codes(self) -> None:
+        """Say so under the pane when the code list goes on below it."""
+        scroll = self.query_one("#codes-scroll", VerticalScroll)
+        more = scroll.max_scroll_y > scroll.scroll_y
+        if more != scroll.has_class("-more"):
+            scroll.border_subtitle = t("ui.iv.more_codes") if more else ""
+            scroll.set_class(more, "-more")
+
+    def _codes_width(self) -> int:
+        """Columns for the code table: the item pane less its padding and a scrollbar."""
+        return max(20, self.app.size.width - self.LEFT_PANEL_WIDTH - 3)
 
     def show(self, item: Item, message: str = "") -> None:
         self.item = item
@@ -97,94 +154,59 @@ class InterviewScreen(Screen[None]):
             iv.cursor = item.id
         codes = self.bank.codes_for(item)
         section = self.bank.section_of[item.id]
-        self._set("item-head", f"[b]{item.id}[/b]  {item.label.get(self.lang)}")
+        label = item.label.get(self.lang)
+        self._set("item-head", f"[b]{item.id}[/b]  {esc(label)}", f"{item.id}  {label}")
         self._set("timeframe", iv.timeframe_label(item, self.lang) or "")
         allowed = set(item.missing)
         if item.type == "interviewer_rating" and iv.is_partial():
             allowed = {"X"}
-        self.query_one("#item-input", ItemInput).configure(
-            item, codes.values if codes else None, allowed, format_value(item, iv.value(item.id)), self.locked_for_edit
-        )
-        self._set("item-hint", self._hint(item, allowed))
-        self._set("codes", self._code_table(codes.codes) if codes is not None else "")
+        value = format_value(item, iv.value(item.id))
+        if not value and item.id == self.clock_start and not self.locked_for_edit:
+            value = self.app.services.now().strftime("%H:%M")  # type: ignore[attr-defined]  # a suggestion: Enter keeps it
+        field = self.query_one("#item-input", ItemInput)
+        field.configure(item, codes.values if codes else None, allowed, value, self.locked_for_edit, self.max_text_length())
+        self._set("echo", echo(item, value, codes.codes if codes else None, self.lang))
+        text = hint(item, iv, allowed)
+        self._set("item-hint", text, text)
+        self._set("codes", code_table(tuple(codes.codes), self.lang, self._codes_width()) if codes is not None else "")
         self._set("message", message)
         self._render_progress(section.id)
-        self.query_one("#item-input", ItemInput).focus()
+        scroll = self.query_one("#codes-scroll", VerticalScroll)
+        if scroll.scroll_y:
+            scroll.scroll_home(animate=False)
+        if not field.has_focus:
+            field.focus()
 
-    @staticmethod
-    def _numbered(codes: list[Any]) -> bool:
-        """Text codes (like `declined`) are chosen by their position, 1-9."""
-        return bool(codes) and all(isinstance(c.code, str) for c in codes) and len(codes) <= 9
+    def max_text_length(self) -> int:
+        from ..limits import TEXT_MAX_LENGTH
 
-    def _code_table(self, codes: list[Any]) -> str:
-        """Codes in one column, or two columns of shortened labels when there are many."""
-        if self._numbered(codes):
-            labels = [(str(n), c.label.get(self.lang)) for n, c in enumerate(codes, 1)]
-        else:
-            labels = [(str(c.code), c.label.get(self.lang)) for c in codes]
-        if len(labels) <= 6:
-            return "\n".join(f"[b]{code}[/b] {label[:52]}" for code, label in labels)
-        half = (len(labels) + 1) // 2
-        width = 26
-        rows = []
-        for i in range(half):
-            left = labels[i]
-            cell = f"{left[0]:>2} {left[1][: width - 4]}".ljust(width)
-            row = f"[b]{cell[:2]}[/b]{cell[2:]}"
-            if i + half < len(labels):
-                code, label = labels[i + half]
-                row += f" [b]{code:>2}[/b] {label[: width - 4]}"
-            rows.append(row)
-        return "\n".join(rows)
+        return TEXT_MAX_LENGTH
 
-    def _hint(self, item: Item, allowed: set[str]) -> str:
-        parts = []
-        rng = item.value_range
-        if rng is not None:
-            hi = rng[1]
-            w = self.interview.window(item)
-            if item.type == "days" and w is not None and w.days is not None:
-                hi = min(hi, w.days)
-            if item.type == "years_months":
-                parts.append(t("ui.hint.years_months"))
-            else:
-                parts.append(f"{rng[0]}–{hi}" + (f" {t('ui.unit.' + item.unit)}" if item.unit else ""))
-        elif item.type == "date":
-            parts.append(t("ui.hint.date"))
-        elif item.type == "multi":
-            parts.append(t("ui.hint.multi"))
-        elif item.type == "text":
-            parts.append(t("ui.hint.text"))
-        if "X" in allowed:
-            parts.append(t("ui.hint.x"))
-        if "N" in allowed:
-            parts.append(t("ui.hint.n"))
-        if item.critical:
-            parts.append(t("ui.hint.critical"))
-        return " · ".join(parts)
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Read the value back in words while it is typed (3 år 6 mån, 250 100 kr, the code's label)."""
+        if event.input.id == "item-input" and self.item is not None:
+            codes = self.bank.codes_for(self.item)
+            self._set("echo", echo(self.item, event.value, codes.codes if codes else None, self.lang))
 
     def _render_progress(self, current_section: str) -> None:
         iv = self.interview
-        lines = []
-        answered = total = 0
-        for s in self.bank.sections:
-            items = [i for i in s.items if iv.is_visible(i.id) and i.type not in ("comment", "interviewer_rating")]
-            done = sum(1 for i in items if iv.value(i.id) is not None)
-            answered += done
-            total += len(items)
-            marker = "▸" if s.id == current_section else " "
-            title = s.title.get(self.lang)[:12]
-            lines.append(f"{marker}{title:<12} {done:>3}/{len(items):<3}")
+        lines, answered, total = progress_lines(self.bank, iv, current_section, self.LEFT_PANEL_WIDTH - 3, self.lang)
         if iv.deferred or iv.warnings:
-            lines.append("")
-            lines.append(t("ui.iv.open_checks", n=len(iv.warnings)))
+            n = len(iv.warnings)
+            lines += ["", t("ui.iv.open_checks_one" if n == 1 else "ui.iv.open_checks", n=n)]
         self._set("sections", "\n".join(lines))
         instrument = t(f"ui.instrument.{self.bank.id}")
         pct = round(100 * answered / total) if total else 100
         ro = f" · {t('ui.iv.ro')}" if self.locked_for_edit else ""
-        self._set(
-            "topbar", f"{instrument} · {self.handle.client_ref} · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
-        )
+        tail = f" · {self.handle.body['interview_date']}{ro}   {answered}/{total} ({pct} %)"
+        self._set("topbar", f"{instrument} · {esc(self.handle.client_ref)}{tail}", f"{instrument} · {self.handle.client_ref}{tail}")
+
+    def on_resize(self) -> None:
+        """The code table is laid out for the width: lay it out again."""
+        self._shown.pop("codes", None)
+        if self.item is not None and self.is_mounted:
+            codes = self.bank.codes_for(self.item)
+            self._set("codes", code_table(tuple(codes.codes), self.lang, self._codes_width()) if codes is not None else "")
 
     # ------------------------------------------------------------------ answering
 
@@ -193,9 +215,14 @@ class InterviewScreen(Screen[None]):
         if self.item is None or self.locked_for_edit:
             return
         item = self.item
-        raw = message.raw
         codes = self.bank.codes_for(item)
-        if codes is not None and self._numbered(codes.codes) and raw.strip().isdigit():
+        raw: object = message.raw
+        try:
+            raw = self.typed_value(item, message.raw)
+        except Invalid as exc:
+            self._refuse(t(exc.key, **exc.params))
+            return
+        if codes is not None and numbered(codes.codes) and isinstance(raw, str) and raw.strip().isdigit():
             position = int(raw.strip())
             if 1 <= position <= len(codes.codes):
                 raw = str(codes.codes[position - 1].code)
@@ -204,15 +231,33 @@ class InterviewScreen(Screen[None]):
         except StoreError as exc:  # not saved: say so and stay on the item
             from ..dialogs.error import ErrorDialog
 
-            self.app.push_screen(ErrorDialog(t(exc.key, **exc.params)))
+            self.app.push_screen(ErrorDialog(tm(exc.key, **exc.params)))
             return
         if not outcome.ok:
             text = message_text(self.bank, current(), outcome.message or "", outcome.params)
-            self._set("message", f"[b]✗[/b] {text}")
-            self.query_one("#item-input", ItemInput).add_class("-invalid")
+            if outcome.message == "engine.invalid.pattern":
+                text += " " + t("ui.iv.see_help")
+            self._refuse(text)
             return
         self.query_one("#item-input", ItemInput).remove_class("-invalid")
         self._after_answer(item, outcome)
+
+    @staticmethod
+    def typed_value(item: Item, raw: str) -> object:
+        """What the interviewer typed, read the way typing is meant (engine.values):
+        a duration needs its units or a colon, a clock time is HH:MM. Raises Invalid."""
+        if raw.strip().upper() in ("X", "N"):
+            return raw
+        if item.type == "years_months":
+            return parse_years_months(raw, bare=YM_BARE_REFUSED)
+        if is_time_item(item):
+            return parse_time(raw)
+        return raw
+
+    def _refuse(self, text: str) -> None:
+        """The answer was not taken: say why under the item, which stays."""
+        self._set("message", f"[b]✗[/b] {text}", f"✗ {text}")
+        self.query_one("#item-input", ItemInput).add_class("-invalid")
 
     def _after_answer(self, item: Item, outcome: Outcome) -> None:
         if outcome.alerts:
@@ -251,12 +296,19 @@ class InterviewScreen(Screen[None]):
             self.show(item, t("ui.iv.saved"))
             return
         iv.cursor = item.id
-        nxt = iv.advance()
+        nxt = self._next_in_flow()
         if nxt is None:
             self.show(item, t("ui.iv.end_of_flow"))
             self.action_review()
             return
         self.show(nxt)
+
+    def _next_in_flow(self) -> Item | None:
+        """The next item after the cursor; the end time (G7) is asked at completion, not on the way."""
+        nxt = self.interview.advance()
+        while nxt is not None and nxt.id == self.clock_end and self.interview.value(nxt.id) is None:
+            nxt = self.interview.advance()
+        return nxt
 
     def on_item_input_back(self, message: ItemInput.Back) -> None:
         message.stop()
@@ -272,7 +324,7 @@ class InterviewScreen(Screen[None]):
         if self.item is None:
             return
         self.interview.cursor = self.item.id
-        nxt = self.interview.advance()
+        nxt = self._next_in_flow()
         if nxt is not None:
             self.show(nxt)
 
@@ -287,6 +339,11 @@ class InterviewScreen(Screen[None]):
                 self.show(first)
                 return
 
+    def action_codes_scroll(self, step: int) -> None:
+        scroll = self.query_one("#codes-scroll", VerticalScroll)
+        scroll.scroll_relative(y=step * max(1, scroll.size.height - 1), animate=False)
+        self.call_after_refresh(self._mark_more_codes)
+
     def action_next_section(self) -> None:
         self._section_jump(1)
 
@@ -297,8 +354,11 @@ class InterviewScreen(Screen[None]):
         if self.item is None:
             return
         from ..dialogs.help import HelpDialog
+        from ..dialogs.keys import key_lines
+        from ..widgets.key_footer import screen_keys
 
-        self.app.push_screen(HelpDialog(self.bank, self.interview, self.item, self.lang))
+        keys = key_lines(screen_keys(self, shown_only=False)) + "\n" + t("ui.keys.item")
+        self.app.push_screen(HelpDialog(self.bank, self.interview, self.item, self.lang, keys))
 
     def action_comment(self) -> None:
         if self.item is None:
@@ -317,7 +377,7 @@ class InterviewScreen(Screen[None]):
                     self.handle.answer(comment.id, text)
                     self.notify(t("ui.iv.comment_saved"))
                 except StoreError as exc:
-                    self.notify(t(exc.key, **exc.params), severity="error")
+                    self.notify(tm(exc.key, **exc.params), severity="error")
             if self.item is not None:
                 self.show(self.item)
 
@@ -333,12 +393,12 @@ class InterviewScreen(Screen[None]):
             return
         match = next((i for i in self.bank.items if i.id.lower() == item_id.strip().lower()), None)
         if match is None:
-            self.notify(t("engine.invalid.unknown_item", item=item_id), severity="warning")
+            self.notify(tm("engine.invalid.unknown_item", item=item_id), severity="warning")
             return
         try:
             item = self.interview.jump(match.id)
         except EngineError as exc:
-            self.notify(t(exc.key, **exc.params), severity="warning")
+            self.notify(tm(exc.key, **exc.params), severity="warning")
             return
         self.show(item)
 
@@ -365,7 +425,7 @@ class InterviewScreen(Screen[None]):
             except StoreError as exc:
                 from ..dialogs.error import ErrorDialog
 
-                self.app.push_screen(ErrorDialog(t(exc.key, **exc.params)))
+                self.app.push_screen(ErrorDialog(tm(exc.key, **exc.params)))
                 return
             self.notify(t("ui.iv.paused"))
         self.close_record()

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..lang import current
+from ..widgets.key_footer import KeyFooter
 
 ResultT = TypeVar("ResultT")
 
@@ -44,7 +45,7 @@ class ListDetailScreen(Screen[ResultT]):
             yield pane
         if self.STATUS_ID:
             yield Static("", id=self.STATUS_ID, classes="ld-status")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def topbar_text(self) -> str:
         return ""

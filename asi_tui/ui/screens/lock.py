@@ -10,7 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tm
+from ..limits import PASSPHRASE_MAX_LENGTH
 
 
 class LockScreen(ModalScreen[bool]):
@@ -31,8 +32,8 @@ class LockScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static(t("ui.lock.title"), id="lock-title")
-            yield Static(t("ui.lock.who", user=self.user_id))
-            yield Input(password=True, id="unlock-passphrase")
+            yield Static(tm("ui.lock.who", user=self.user_id))
+            yield Input(password=True, id="unlock-passphrase", max_length=PASSPHRASE_MAX_LENGTH)
             yield Static("", id="unlock-error")
 
     def action_noop(self) -> None:
@@ -49,7 +50,7 @@ class LockScreen(ModalScreen[bool]):
         try:
             self.app.store.vault.unlock(self.user_id, secret)  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.app.call_from_thread(self._failed, t(exc.key, **exc.params))
+            self.app.call_from_thread(self._failed, tm(exc.key, **exc.params))
             return
         self.app.call_from_thread(self._ok)
 

@@ -8,10 +8,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tm
+from ..limits import PASSPHRASE_MAX_LENGTH
+from ..widgets.key_footer import KeyFooter
 
 
 class LoginScreen(Screen[None]):
@@ -22,12 +24,12 @@ class LoginScreen(Screen[None]):
         with Vertical(id="login-box"):
             yield Static(t("ui.login.title"), id="login-title")
             yield Label(t("ui.login.user"))
-            yield Input(services.default_user or getpass.getuser(), id="user", disabled=services.user_fixed)
+            yield Input(services.default_user or getpass.getuser(), id="user", max_length=64, disabled=services.user_fixed)
             yield Label(t("ui.login.passphrase"))
-            yield Input(password=True, id="passphrase")
+            yield Input(password=True, id="passphrase", max_length=PASSPHRASE_MAX_LENGTH)
             yield Static("", id="login-error")
             yield Static(t("ui.login.hint"), id="login-hint")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "user":
@@ -54,7 +56,7 @@ class LoginScreen(Screen[None]):
             self.app.store = store  # type: ignore[attr-defined]
             session = store.unlock(user, secret)
         except StoreError as exc:
-            self.app.call_from_thread(self._failed, t(exc.key, **exc.params))
+            self.app.call_from_thread(self._failed, tm(exc.key, **exc.params))
             return
         self.app.call_from_thread(self.app.signed_in, session)  # type: ignore[attr-defined]
 

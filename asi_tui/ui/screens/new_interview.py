@@ -1,4 +1,10 @@
-"""Start an interview: client, instrument, date, contact mode, and the Grund a follow-up links to."""
+"""Start an interview: client, instrument, date, contact mode, and the Grund a follow-up links to.
+
+The form shows its choices without focus (the chosen option is marked ●), says
+at once what the user may not do (an uncertified interviewer: practice only),
+and warns before creating when the client already has a record of the same
+instrument on that day or one still open, by anyone (`Session.similar_records`).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +13,27 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...engine.interview import EngineError
 from ...engine.timeframe import FOLLOWUP_MAX_AGE_DAYS
-from ...store import chain
+from ...store import access, chain
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import t, tk, tm
+from ..limits import CLIENT_REF_MAX_LENGTH
+from ..widgets.choice_list import ChoiceList
+from ..widgets.key_footer import KeyFooter
 
 IN_PERSON, PHONE = 1, 2
 
 
 class NewInterviewScreen(ModalScreen[Any]):
     BINDINGS = [
-        Binding("ctrl+s", "start", t("ui.key.start"), id="new.start"),
-        Binding("escape", "cancel", t("ui.key.cancel"), id="new.cancel"),
+        Binding("ctrl+s", "start", tk("ui.key.start"), id="new.start"),
+        Binding("escape", "cancel", tk("ui.key.cancel"), id="new.cancel"),
     ]
     AUTO_FOCUS = "#client"
 
@@ -34,6 +43,9 @@ class NewInterviewScreen(ModalScreen[Any]):
         self.practice = practice
         self.dropout = dropout
         self.banks: dict[str, Any] = {}
+        self.grund_records: list[dict[str, Any]] = []
+        self.refused: str | None = None  # what this user may not start, said before they type
+        self._confirmed: tuple[str, str, str] | None = None  # the doubtful start the user has seen the warning for
 
     def _load_banks(self) -> None:
         """The active version of each instrument (published in the data dir, else bundled);
@@ -44,34 +56,44 @@ class NewInterviewScreen(ModalScreen[Any]):
         order = ["grund", "uppfoljning", "spel/grund", "spel/uppfoljning", "bortfall"]
         keys = sorted(active, key=lambda k: order.index(k) if k in order else len(order))
         self.banks = {active[k].id: active[k] for k in keys if (k == "bortfall") == self.dropout}
-        self.grund_records: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         self._load_banks()
         today = self.app.services.today()  # type: ignore[attr-defined]
-        with Vertical(id="new-box"):
+        with VerticalScroll(id="new-box"):
             yield Static(t("ui.new.dropout_title" if self.dropout else "ui.new.title"), id="new-title")
+            yield Static("", id="form-refusal")
             with Horizontal(classes="form-row"):
                 yield Label(t("ui.new.client"), classes="form-label")
-                yield Input(id="client", placeholder=t("ui.new.client_hint"))
+                yield Input(id="client", placeholder=t("ui.new.client_hint"), max_length=CLIENT_REF_MAX_LENGTH)
             with Horizontal(classes="form-row"):
                 yield Label(t("ui.new.date"), classes="form-label")
                 yield Input(today.isoformat(), id="date", max_length=10, restrict=r"[0-9-]*")
             yield Label(t("ui.new.instrument"))
-            yield OptionList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
+            yield ChoiceList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
             yield Label(t("ui.new.mode"), id="mode-label")
-            yield OptionList(Option(t("ui.new.in_person"), id="1"), Option(t("ui.new.phone"), id="2"), id="mode")
+            yield ChoiceList(Option(t("ui.new.in_person"), id="1"), Option(t("ui.new.phone"), id="2"), id="mode")
             yield Label(t("ui.new.linked_any"), id="linked-label")
-            yield OptionList(id="linked")
+            yield ChoiceList(id="linked")
             yield Static("", id="link-note")
             yield Checkbox(t("ui.new.reactualisation"), id="reactualisation")
+            yield Static("", id="form-warning")
             yield Static("", id="form-error")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#instrument", OptionList).highlighted = 0
         self.query_one("#mode", OptionList).highlighted = 0
-        if self.followup_of:
+        try:  # the store's rule, asked before anything is typed
+            access.require_may_create_record(self.app.session.user, self.practice, self.dropout)  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self.refused = tm(exc.key, **exc.params)
+            self.query_one("#form-refusal", Static).update(f"[b]✗[/b] {self.refused}")
+            for widget in self.query("Input, OptionList"):
+                widget.disabled = True
+            self.refresh_bindings()
+        self.query_one("#form-refusal").display = self.refused is not None
+        if self.followup_of and self.refused is None:
             session = self.app.session  # type: ignore[attr-defined]
             doc = next((d for d in session.list_records() if d["rid"] == self.followup_of), None)
             if doc is not None:
@@ -86,6 +108,13 @@ class NewInterviewScreen(ModalScreen[Any]):
                 self._load_grund(doc.get("client_ref", ""), select=self.followup_of)
                 self.query_one("#date", Input).focus()
         self._sync()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start" and self.refused is not None:
+            return None  # shown greyed out: nothing can be started here
+        return True
+
+    # ------------------------------------------------------------------ the fields
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -113,29 +142,30 @@ class NewInterviewScreen(ModalScreen[Any]):
         else:
             self.focus_next()
 
-    def _bank_id(self) -> str:
+    def _bank(self) -> Any:
         olist = self.query_one("#instrument", OptionList)
-        return str(olist.get_option_at_index(olist.highlighted or 0).id)
+        return self.banks.get(str(olist.get_option_at_index(olist.highlighted or 0).id)) if olist.option_count else None
 
     def _load_grund(self, client: str, select: str | None = None) -> None:
         """The client's earlier interviews a follow-up may link to (store/chain.py), latest first:
         the default is the latest, Grund or Uppföljning."""
         session = self.app.session  # type: ignore[attr-defined]
         self.docs = session.list_records() if client else []
-        bank = self.banks.get(self._bank_id())
+        bank = self._bank()
         instruments = chain.linkable_for(bank.instrument) if bank is not None else chain.LINKABLE
         self.grund_records = chain.link_candidates(self.docs, client, date.max, instruments) if client else []
-        olist = self.query_one("#linked", OptionList)
+        olist = self.query_one("#linked", ChoiceList)
         olist.clear_options()
         olist.add_options([Option(f"{d['interview_date']}  {t('followup.short.' + d['instrument']) if d['instrument'] != 'spel' else 'Spel'}"
                                   f"  {d['rid'][:8]}", id=d["rid"]) for d in self.grund_records])
         if self.grund_records:
             ids = [d["rid"] for d in self.grund_records]
             olist.highlighted = ids.index(select) if select in ids else 0
+            olist.mark()
         self._sync()
 
     def _sync(self) -> None:
-        bank = self.banks.get(self._bank_id())
+        bank = self._bank()
         followup = bank is not None and bank.is_followup
         self.query_one("#linked", OptionList).display = followup
         self.query_one("#linked-label", Label).display = followup
@@ -145,15 +175,13 @@ class NewInterviewScreen(ModalScreen[Any]):
         if bank is not None and not bank.is_followup:
             mode.highlighted = 0  # ASI Grund is always in person
         self._sync_link(bank if followup else None)
+        self._warn()
 
     def _sync_link(self, bank: Any) -> None:
         """The > 2 years warning for the chosen link, and the återaktualisering mark when it is offered."""
         note, box = self.query_one("#link-note", Static), self.query_one("#reactualisation", Checkbox)
         target = self._chosen_link() if bank is not None else None
-        try:
-            day = date.fromisoformat(self.query_one("#date", Input).value.strip())
-        except ValueError:
-            day = None
+        day = self._day()
         old = target is not None and day is not None and (day - (chain.doc_date(target) or day)).days > FOLLOWUP_MAX_AGE_DAYS
         note.update(t("chain.warn.link_old") if old else "")
         offered = (bank is not None and bank.instrument == "uppfoljning" and day is not None
@@ -167,6 +195,32 @@ class NewInterviewScreen(ModalScreen[Any]):
         olist = self.query_one("#linked", OptionList)
         records = getattr(self, "grund_records", [])
         return records[olist.highlighted] if records and olist.highlighted is not None else None
+    def _day(self) -> date | None:
+        try:
+            return date.fromisoformat(self.query_one("#date", Input).value.strip())
+        except ValueError:
+            return None
+
+    def _similar(self) -> list[dict[str, Any]]:
+        client, bank, day = self.query_one("#client", Input).value.strip(), self._bank(), self._day()
+        if not client or bank is None or day is None or self.practice:
+            return []
+        return self.app.session.similar_records(client, bank, day)  # type: ignore[attr-defined,no-any-return]
+
+    def _warn(self) -> None:
+        """The client's records of this instrument on the same day or still open, before anything is created."""
+        similar = self._similar()
+        lines = [
+            tm("ui.new.similar", date=d.get("interview_date", ""), status=t(f"status.{d.get('status')}"), user=d.get("interviewer", ""))
+            for d in similar[:3]
+        ]
+        if lines:
+            lines.insert(0, "[b]⚠[/b] " + t("ui.new.similar_title"))
+            lines.append(t("ui.new.similar_confirm"))
+        self.query_one("#form-warning", Static).update("\n".join(lines))
+        self.query_one("#form-warning").display = bool(lines)
+
+    # ------------------------------------------------------------------ starting
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -175,18 +229,20 @@ class NewInterviewScreen(ModalScreen[Any]):
         self.query_one("#form-error", Static).update(message)
 
     def action_start(self) -> None:
+        if self.refused is not None:
+            self._error(self.refused)
+            return
         session = self.app.session  # type: ignore[attr-defined]
         client = self.query_one("#client", Input).value.strip()
         if not client:
             self._error(t("store.error.client_ref"))
             self.query_one("#client", Input).focus()
             return
-        try:
-            day = date.fromisoformat(self.query_one("#date", Input).value.strip())
-        except ValueError:
-            self._error(t("error.date", value=self.query_one("#date", Input).value))
+        day = self._day()
+        if day is None:
+            self._error(tm("error.date", value=self.query_one("#date", Input).value))
             return
-        bank = self.banks[self._bank_id()]
+        bank = self._bank()
         mode_list = self.query_one("#mode", OptionList)
         mode = int(mode_list.get_option_at_index(mode_list.highlighted or 0).id or IN_PERSON)
         if not bank.is_followup and not self.dropout and mode != IN_PERSON:
@@ -201,16 +257,23 @@ class NewInterviewScreen(ModalScreen[Any]):
             linked = {"rid": doc["rid"], "date": doc["interview_date"]}
         elif self.dropout and self.followup_of:
             linked = {"rid": self.followup_of}  # the store checks it by the chain rules
-        meta: dict[str, Any] = {} if self.dropout else {"contact_mode": mode}
-        if self.query_one("#reactualisation", Checkbox).value:
-            meta["reactualisation"] = True
+        attempt = (client, bank.id, day.isoformat())
+        if self._similar() and self._confirmed != attempt:
+            self._confirmed = attempt  # seen: the next Ctrl+S starts it anyway
+            self._error(t("ui.new.similar_again"))
+            return
         try:
+            prefill = "G9" in bank.by_id and not self.dropout  # how the interview is done: asked here, not again
+            meta: dict[str, Any] = {} if self.dropout else {"contact_mode": mode, "prefilled": ["G9"] if prefill else []}
+            if self.query_one("#reactualisation", Checkbox).value:
+                meta["reactualisation"] = True
             handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta=meta)
         except (StoreError, EngineError) as exc:
-            self._error(t(exc.key, **exc.params))
+            self._error(tm(exc.key, **exc.params))
             return
-        if "G9" in bank.by_id and handle.interview.is_visible("G9"):
+        if prefill and handle.interview.is_visible("G9"):
             handle.answer("G9", mode)
         if linked and self.dropout and "SE.B.instrument" in bank.by_id:
             handle.answer("SE.B.instrument", 2)  # a dropout linked to an interview is for its follow-up
         self.dismiss(handle)
+

@@ -10,15 +10,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...store.errors import StoreError
 from ...store import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import Disagreement, Scorecard, Tally, display_value, score_attempt
-from ..lang import current, t
+from ..lang import current, t, tk, tm
 from ..navigation import open_exercise
+from ..widgets.key_footer import KeyFooter
 
 
 def _tally(label: str, tally: Tally, width: int = 17) -> str:
@@ -29,8 +30,8 @@ def _tally(label: str, tally: Tally, width: int = 17) -> str:
 
 class ScorecardScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "open_item", t("train.ui.key.show_item"), id="score.open"),
-        Binding("escape", "leave", t("ui.key.back"), id="score.back"),
+        Binding("enter", "open_item", tk("train.ui.key.show_item"), id="score.open"),
+        Binding("escape", "leave", tk("ui.key.back"), id="score.back"),
     ]
     AUTO_FOCUS = "#score-list"
 
@@ -48,7 +49,7 @@ class ScorecardScreen(Screen[None]):
             with Vertical(id="score-right"):
                 yield OptionList(id="score-list")
                 yield Static("", id="score-explain")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if not self.handle.readonly:  # completed: nothing more to write; keep a read-only view
@@ -57,7 +58,7 @@ class ScorecardScreen(Screen[None]):
             try:
                 self.handle = session.open_record(rid, readonly=True)
             except StoreError as exc:
-                self.notify(t(exc.key, **exc.params), severity="error")
+                self.notify(tm(exc.key, **exc.params), severity="error")
         self.card = score_attempt(self.exercise, dict(self.handle.interview.answers))
         self.query_one("#score-summary", Static).update(self._summary(self.card))
         olist = self.query_one("#score-list", OptionList)

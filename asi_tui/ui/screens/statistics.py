@@ -27,7 +27,7 @@ from ...reports.stats import ROUNDING, SECTIONS, audit_stats, build_report
 from ...reports.subgroups import parse_compare
 from ...reports.tables import COUNT_KINDS, SHARE, Table, format_cell, format_n, require_protected
 from ...store.errors import StoreError
-from ..lang import t
+from ..lang import esc, t, tk, tm
 from .list_detail import ListDetailScreen
 
 BAR_WIDTH = 12
@@ -85,20 +85,20 @@ def render_change(table: Table, lang: str) -> str:
     require_protected(table)
     top = 9.0 if table.key.endswith("ratings") else 1.0
     cols = {c.key: i for i, c in enumerate(table.columns)}
-    lines = [f"[b]{table.title}[/b]"]
+    lines = [f"[b]{esc(table.title)}[/b]"]
     if table.note:
-        lines.append(f"[i]{table.note}[/i]")
+        lines.append(f"[i]{esc(table.note)}[/i]")
     for row in table.rows:
         pairs = row.cells[cols["pairs"]]
         n_text = format_cell(table.columns[cols["pairs"]], pairs, lang)
-        lines.append(f"{row.label[:28]}  (n = {n_text or 0})")
+        lines.append(f"{esc(row.label)}  (n = {n_text or 0})")
         for key, word in (("before_mean", t("ui.stats.before")), ("after_mean", t("ui.stats.after"))):
             cell = row.cells[cols[key]]
             if cell.value is None or cell.suppressed:
                 lines.append(f"  {word:<6} {'·' * BAR_WIDTH}  –")
             else:
                 lines.append(f"  {word:<6} {_bar(float(cell.value), top)}  {format_cell(table.columns[cols[key]], cell, lang)}")
-    lines.extend(f"[i]{n}[/i]" for n in table.notes)
+    lines.extend(f"[i]{esc(n)}[/i]" for n in table.notes)
     return "\n".join(lines)
 
 
@@ -107,17 +107,20 @@ def render_table(table: Table, lang: str) -> str:
     require_protected(table)
     if {"before_mean", "after_mean", "pairs"} <= {c.key for c in table.columns}:
         return render_change(table, lang)
-    lines = [f"[b]{table.title}[/b]  (n = {format_n(table)})"]
+    lines = [f"[b]{esc(table.title)}[/b]", f"n = {format_n(table)}"]  # n on its own line: never cut
     if table.note:
-        lines.append(f"[i]{table.note}[/i]")
-    head = "".join(f"{c.label[:10]:>11}" for c in table.columns)
-    lines.append(f"{'':<20}{head}")
+        lines.append(f"[i]{esc(table.note)}[/i]")
+    # whole labels: the table scrolls sideways rather than cutting a row or column name
+    label_w = max([20, *(len(r.label) + 1 for r in table.rows)])
+    widths = [max(10, len(c.label)) + 1 for c in table.columns]
+    head = "".join(esc(f"{c.label:>{w}}") for c, w in zip(table.columns, widths))
+    lines.append(f"{'':<{label_w}}{head}")
     has_share = any(c.kind == SHARE for c in table.columns)
     first_count = next((i for i, c in enumerate(table.columns) if c.kind in COUNT_KINDS), None)
     top = max((float(r.cells[first_count].value) for r in table.rows
                if first_count is not None and not r.total and r.cells[first_count].value), default=0.0)
     for row in table.rows:
-        cells = "".join(f"{format_cell(c, cell, lang):>11}" for c, cell in zip(table.columns, row.cells))
+        cells = "".join(f"{format_cell(c, cell, lang):>{w}}" for c, cell, w in zip(table.columns, row.cells, widths))
         bar = ""
         for c, cell in zip(table.columns, row.cells):
             if c.kind == SHARE and cell.value is not None and not cell.suppressed:
@@ -127,9 +130,9 @@ def render_table(table: Table, lang: str) -> str:
             cell = row.cells[first_count]
             if cell.value is not None and not cell.suppressed:
                 bar = " " + _bar(float(cell.value), top)
-        label = f"[b]{row.label[:19]}[/b]" if row.total else row.label[:19]
-        lines.append(f"{label:<20}{cells}{bar}")
-    lines.extend(f"[i]{n}[/i]" for n in table.notes)
+        label = esc(f"{row.label:<{label_w}}")
+        lines.append(f"{f'[b]{label}[/b]' if row.total else label}{cells}{bar}")
+    lines.extend(f"[i]{esc(n)}[/i]" for n in table.notes)
     if table.rounded:
         lines.append(f"[i]{t('ui.stats.rounded', base=table.rounded)}[/i]")
     return "\n".join(lines)
@@ -138,8 +141,8 @@ def render_table(table: Table, lang: str) -> str:
 class StatisticsScreen(ListDetailScreen[None]):
     LIST_ID, DETAIL_ID = "stats-tables", "stats-view"
     BINDINGS = [
-        Binding("f", "filter", t("ui.stats.key.filter"), id="stats.filter"),
-        Binding("escape", "back", t("ui.key.back"), id="stats.back"),
+        Binding("f", "filter", tk("ui.stats.key.filter"), id="stats.filter"),
+        Binding("escape", "back", tk("ui.key.back"), id="stats.back"),
     ]
     AUTO_FOCUS = "#stats-tables"
 
@@ -173,7 +176,7 @@ class StatisticsScreen(ListDetailScreen[None]):
         try:
             dataset = load_dataset(self.app.session, progress, quality=quality)  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.app.call_from_thread(self.query_one("#stats-table", Static).update, t(exc.key, **exc.params))
+            self.app.call_from_thread(self.query_one("#stats-table", Static).update, tm(exc.key, **exc.params))
             return
         self.app.call_from_thread(self._loaded, dataset)
 
@@ -189,15 +192,15 @@ class StatisticsScreen(ListDetailScreen[None]):
             report = build_report(self.dataset, q.filters, self.lang, sections, q.round_to, q.compare,
                                   self.app.services.today())  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.query_one("#stats-table", Static).update(t(exc.key, **exc.params))
+            self.query_one("#stats-table", Static).update(tm(exc.key, **exc.params))
             return
         audit_stats(session, report)
         self.tables = []
         options: list[Option] = []
         for section in report.sections:  # a heading per section, then its tables
-            options.append(Option(f"── {section.title[:25]}", disabled=True))
+            options.append(Option(f"── {esc(section.title)}", disabled=True))
             for tb in section.tables:
-                options.append(Option(f"  {tb.title[:26]}", id=f"{len(self.tables)}"))
+                options.append(Option(f"  {esc(tb.title)}", id=f"{len(self.tables)}"))
                 self.tables.append(tb)
         self.set_options(options, highlight=1)
         self.show_detail()
@@ -218,7 +221,7 @@ class StatisticsScreen(ListDetailScreen[None]):
             self.request = parse_query_text(event.value)
         except (ValueError, StoreError) as exc:
             key = getattr(exc, "key", "ui.stats.bad_filter")
-            self.query_one("#stats-table", Static).update(t(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
+            self.query_one("#stats-table", Static).update(tm(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
             return
         event.input.display = False
         self.option_list.focus()

@@ -20,7 +20,7 @@ from ...store.errors import StoreError
 from ...training.exercises import Exercise
 from ...training.results import add_member, create_group, exercise_results, is_trainer, list_groups, load_attempts, remove_member, result_lines
 from ..dialogs.prompt import PromptDialog
-from ..lang import current, t
+from ..lang import current, t, tk, tm
 from .exercise_list import ExerciseListScreen
 
 
@@ -31,14 +31,14 @@ class TrainerScreen(ExerciseListScreen):
     LIST_ID, DETAIL_ID, STATUS_ID = "trainer-exercises", "trainer-scroll", "trainer-status"
     TITLE_WIDTH = 21
     BINDINGS = [
-        Binding("c", "create_group", t("train.ui.key.create_group"), id="trainer.create"),
-        Binding("m", "add_member", t("train.ui.key.add_member"), id="trainer.add"),
-        Binding("x", "remove_member", t("train.ui.key.remove_member"), id="trainer.remove"),
-        Binding("f", "next_group", t("train.ui.key.filter"), id="trainer.filter"),
-        Binding("f5", "refresh", t("ui.key.refresh"), id="trainer.refresh"),
-        Binding("ctrl+down", "scroll_results(1)", t("train.ui.key.case_down"), id="trainer.down", show=False),
-        Binding("ctrl+up", "scroll_results(-1)", t("train.ui.key.case_up"), id="trainer.up", show=False),
-        Binding("escape", "back", t("ui.key.back"), id="trainer.back"),
+        Binding("c", "create_group", tk("train.ui.key.create_group"), id="trainer.create"),
+        Binding("m", "add_member", tk("train.ui.key.add_member"), id="trainer.add"),
+        Binding("x", "remove_member", tk("train.ui.key.remove_member"), id="trainer.remove"),
+        Binding("f", "next_group", tk("train.ui.key.filter"), id="trainer.filter"),
+        Binding("f5", "refresh", tk("ui.key.refresh"), id="trainer.refresh"),
+        Binding("ctrl+down", "scroll_results(1)", tk("train.ui.key.case_down"), id="trainer.down", show=False),
+        Binding("ctrl+up", "scroll_results(-1)", tk("train.ui.key.case_up"), id="trainer.up", show=False),
+        Binding("escape", "back", tk("ui.key.back"), id="trainer.back"),
     ]
     AUTO_FOCUS = "#trainer-exercises"
 
@@ -86,7 +86,7 @@ class TrainerScreen(ExerciseListScreen):
             session.log("train-results", detail={"exercise": exercise.id, "group": group, "attempts": len(results.attempts)})
             text = escape("\n".join(result_lines(results, current(), width=RESULTS_WIDTH)))
         except StoreError as exc:
-            text = t(exc.key, **exc.params)
+            text = tm(exc.key, **exc.params)
         self.app.call_from_thread(self._show_results, exercise.id, text)
 
     def _show_results(self, exercise_id: str, text: str) -> None:
@@ -101,9 +101,9 @@ class TrainerScreen(ExerciseListScreen):
         try:
             fn(session, *params.values())
         except StoreError as exc:
-            self.set_status(t(exc.key, **exc.params))
+            self.set_status(tm(exc.key, **exc.params))
             return
-        self.set_status(t(done_key, **params))
+        self.set_status(tm(done_key, **params))
         self.refresh_view()
 
     def action_create_group(self) -> None:

@@ -20,7 +20,7 @@ from ...bank.model import Item
 from ...store import RecordHandle
 from ...training.exercises import Exercise
 from ...training.scoring import display_value
-from ..lang import t
+from ..lang import t, tk
 from ..navigation import open_scorecard
 from .interview import InterviewScreen
 
@@ -36,13 +36,10 @@ class TrainingInterviewScreen(InterviewScreen):
     """
 
     BINDINGS = [
-        Binding("f4", "toggle_case", t("train.ui.key.case"), id="exercise.case", show=False),  # named in the top bar: the footer is full at 80 columns
-        Binding("ctrl+down", "case_scroll(1)", t("train.ui.key.case_down"), id="exercise.case_down", show=False),
-        Binding("ctrl+up", "case_scroll(-1)", t("train.ui.key.case_up"), id="exercise.case_up", show=False),
+        Binding("f4", "toggle_case", tk("train.ui.key.case"), id="exercise.case", show=False),  # named in the top bar: the footer is full at 80 columns
+        Binding("ctrl+down", "case_scroll(1)", tk("train.ui.key.case_down"), id="exercise.case_down", show=False),
+        Binding("ctrl+up", "case_scroll(-1)", tk("train.ui.key.case_up"), id="exercise.case_up", show=False),
     ]
-
-    # the code table shrinks to its codes here, so the message under it stays on screen beside the case panel
-    _FIXED_SIZE = InterviewScreen._FIXED_SIZE - {"codes"}
 
     def __init__(self, handle: RecordHandle, exercise: Exercise, review_item: str | None = None, owns_handle: bool = True) -> None:
         super().__init__(handle)
@@ -58,9 +55,6 @@ class TrainingInterviewScreen(InterviewScreen):
             VerticalScroll(Static("", id="case-text"), id="case-panel", can_focus=False), before="#item-pane"
         )
         self.query_one("#sections").display = False
-        codes = self.query_one("#codes")
-        codes.styles.height = "auto"  # inline: wins over app.tcss
-        codes.styles.max_height = 9
         if self.review_item and self.review_item in self.bank.by_id:
             self.call_after_refresh(self._show_review_item)
 
@@ -70,11 +64,12 @@ class TrainingInterviewScreen(InterviewScreen):
 
     # ------------------------------------------------------------------ the case panel
 
-    def _set(self, widget_id: str, text: str) -> None:
+    def _set(self, widget_id: str, text: str, plain: str | None = None) -> None:
         if widget_id == "topbar":  # the exercise instead of the practice client ref, and the F4 key
-            text = text.replace(self.handle.client_ref, self.exercise.id, 1)
-            text = f"{t('train.ui.practice')} (F4 {t('train.ui.key.case')}) · {text}"
-        super()._set(widget_id, text)
+            head = f"{t('train.ui.practice')} (F4 {t('train.ui.key.case')}) · "
+            text = head + text.replace(self.handle.client_ref, self.exercise.id, 1)
+            plain = None if plain is None else head + plain.replace(self.handle.client_ref, self.exercise.id, 1)
+        super()._set(widget_id, text, plain)
 
     def show(self, item: Item, message: str = "") -> None:
         super().show(item, message)
@@ -111,24 +106,10 @@ class TrainingInterviewScreen(InterviewScreen):
         panel.first(Static).update("\n".join(lines))
         self.query_one("#case-panel", VerticalScroll).scroll_home(animate=False)
 
-    def _code_table(self, codes: list[Any]) -> str:
-        """Narrower code columns while the case panel takes the left side."""
-        if not self.case_shown:
-            return super()._code_table(codes)
-        labels = [(str(c.code), c.label.get(self.lang)) for c in codes]
-        if len(labels) <= 6:
-            return "\n".join(f"[b]{code:>2}[/b] {escape(label[:40])}" for code, label in labels)
-        half = (len(labels) + 1) // 2
-        width = 21
-        rows = []
-        for i in range(half):
-            code, label = labels[i]
-            row = f"[b]{code:>2}[/b] " + escape(label[: width - 4].ljust(width - 4))
-            if i + half < len(labels):
-                code, label = labels[i + half]
-                row += f" [b]{code:>2}[/b] {escape(label[: width - 4])}"
-            rows.append(row)
-        return "\n".join(rows)
+    @property
+    def LEFT_PANEL_WIDTH(self) -> int:  # type: ignore[override]  # noqa: N802 - the base class's name
+        """The case panel (34 columns, app.tcss) or the section list beside the item."""
+        return 34 if self.case_shown else InterviewScreen.LEFT_PANEL_WIDTH
 
     def action_toggle_case(self) -> None:
         self.case_shown = not self.case_shown
