@@ -89,7 +89,7 @@ class DocOps(SessionCore):
                         header = new_header(rid, 0, 0, new_gen, self.keys.vks[new_gen], dek)
                         write_snapshot(path, header, snap.body, dek, self.store.dir.tmp)
                     else:
-                        rewrap_header(path, self.keys.vks, new_gen, self.store.dir.tmp)
+                        rewrap_header(path, self.keys, new_gen, self.store.dir.tmp)
             except (StoreError, OSError):
                 failed.append(f"{path.parent.name}/{path.stem}")
         return failed

@@ -35,7 +35,7 @@ class KeyOps(RecordOps, DocOps):
         "users_left_out" (an admin can reset a legitimate user's passphrase)."""
         self.require_admin()
         self.require_sound_vault()
-        audited = self.audit.user_keys(self.keys.audit_keys())
+        audited = self.audit.user_keys(self.keys.audit_keys(), self.keys.reader_keys())
 
         def allowed(user: User) -> bool:
             return audited.get(user.id) == self.user_key_fp(user)
@@ -56,7 +56,7 @@ class KeyOps(RecordOps, DocOps):
                     lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
                     lock.acquire()  # an open editor keeps its record: skipped, rerun later
                     try:
-                        rewrap_header(path, self.keys.vks, new_gen, self.store.dir.tmp)
+                        rewrap_header(path, self.keys, new_gen, self.store.dir.tmp)
                     finally:
                         lock.release()
             except StoreError:
@@ -84,7 +84,7 @@ class KeyOps(RecordOps, DocOps):
         return {**result, "finished": True}
 
     def _reencrypt_record(self, rid: str, new_gen: int) -> None:
-        handle = self.open_record(rid)
+        handle = self._open(rid, False)  # the store's own work: no policy check, no "open" entry
         try:
             handle._compact(handle.status, new_dek=C.random_key(), vk_gen=new_gen)
         finally:

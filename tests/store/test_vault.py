@@ -258,7 +258,7 @@ def test_replacing_the_admin_key_and_resigning_the_table_grants_no_rights(env, c
 
 def test_vault_of_a_newer_format_is_refused_untouched(env):
     data = _vault(env)
-    data["fmt"] = 2
+    data["fmt"] = data["fmt"] + 1
     _write_vault(env, data)
     before = env.vault_path.read_bytes()
     with pytest.raises(NewerFormat):
