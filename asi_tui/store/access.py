@@ -25,12 +25,19 @@ records) is enforced by the program, not by cryptography.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable, Protocol
 
 from .errors import NotAuthorized
 
-if TYPE_CHECKING:
-    from .keyslots import User
+
+class User(Protocol):
+    """What the policy reads of a user (`keyslots.User`)."""
+
+    id: str
+    role: str
+    certified: bool
+    disabled: bool
+    units: tuple[str, ...]
 
 ALL, UNIT, OWN = "all", "unit", "own"
 PRACTICE_UNIT = "practice"  # the compartment of practice records (a key every user holds)
@@ -110,13 +117,13 @@ def role_key(role: str, certified: bool) -> str:
     return role if role in POLICY else "trainee"
 
 
-def rule(user: "User", action: str) -> Rule:
+def rule(user: User, action: str) -> Rule:
     if user.disabled:
         return NO
     return POLICY[role_key(user.role, user.certified)].get(action, NO)
 
 
-def allowed(user: "User", action: str, unit: str | None = None, own: bool = False) -> bool:
+def allowed(user: User, action: str, unit: str | None = None, own: bool = False) -> bool:
     """Whether `user` may do `action` (on a record of `unit`, `own` if they wrote it)."""
     r = rule(user, action)
     if not r.allowed:
@@ -128,7 +135,7 @@ def allowed(user: "User", action: str, unit: str | None = None, own: bool = Fals
     return True
 
 
-def units_for(user: "User", action: str, all_units: Iterable[str]) -> set[str] | None:
+def units_for(user: User, action: str, all_units: Iterable[str]) -> set[str] | None:
     """The units `action` covers for `user`: None for every unit, a set otherwise (empty: none)."""
     r = rule(user, action)
     if not r.allowed or r.scope == OWN:
@@ -138,7 +145,7 @@ def units_for(user: "User", action: str, all_units: Iterable[str]) -> set[str] |
     return None
 
 
-def needs_reason(user: "User", action: str, own: bool) -> bool:
+def needs_reason(user: User, action: str, own: bool) -> bool:
     return rule(user, action).reason and not own
 
 
@@ -164,12 +171,12 @@ def key_units(role: str, certified: bool, disabled: bool, units: Iterable[str], 
 # ----------------------------------------------------------------------------- simple checks
 
 
-def require_admin(user: "User") -> None:
+def require_admin(user: User) -> None:
     if not allowed(user, "admin"):
         raise NotAuthorized(denied_key("admin"))
 
 
-def require_may_withdraw(user: "User", registered_by: str | None, unit: str | None) -> None:
+def require_may_withdraw(user: User, registered_by: str | None, unit: str | None) -> None:
     """A dropout registration is withdrawn by the interviewer who registered it
     or by an interviewer of the record's unit."""
     if user.id == registered_by and not user.disabled and rule(user, "record.withdraw").allowed:
