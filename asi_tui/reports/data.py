@@ -28,8 +28,6 @@ from .common import (
     INCOME_ITEM,
     RATING_ITEMS,
     SUBSTANCE_ITEM,
-    UNIT_ITEM,
-    normalize_unit,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +46,7 @@ class Row:
     bank_version: str
     date: date | None
     linked_rid: str | None
-    unit: str | None  # normalised G3 text
+    unit: str | None  # the record's unit id (`common.unit_of`)
     age: int | None
     gender: object  # code, or None for X/N/unanswered
     substance: object
@@ -154,9 +152,7 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache) -> Row | None:
     answers = body.get("answers") or {}
     meta = body.get("meta") or {}
     age = _plain(_value(answers, AGE_ITEM))
-    unit_text = _value(answers, UNIT_ITEM)
-    if unit_text is None and kind == "dropout":
-        unit_text = meta.get("unit")
+    unit = body.get("unit") if isinstance(body.get("unit"), str) else meta.get("unit")
     row = Row(
         rid=str(body.get("rid")),
         kind=str(kind),
@@ -165,7 +161,7 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache) -> Row | None:
         bank_version=version,
         date=_parse_date(body.get("interview_date")),
         linked_rid=(body.get("linked") or {}).get("rid"),
-        unit=normalize_unit(unit_text),
+        unit=unit if isinstance(unit, str) and unit else None,
         age=age if isinstance(age, int) and not isinstance(age, bool) else None,
         gender=_plain(_value(answers, GENDER_ITEM)),
         substance=_plain(_value(answers, SUBSTANCE_ITEM)),
@@ -196,13 +192,16 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache) -> Row | None:
 
 
 def load_dataset(session: "Session", progress: Progress | None = None) -> Dataset:
-    """Every completed, non-practice record as a statistics row (one pass)."""
-    total = len(session.list_records(status="completed", practice=False)) if progress else 0
+    """Every completed, non-practice record of the units this user's statistics
+    cover (`Session.report_docs`: refused, and audited, for roles without
+    statistics) as a statistics row (one pass)."""
+    docs = session.report_docs("stats")
+    total = sum(1 for d in docs if d.get("status") == "completed") if progress else 0
     banks = BankCache(session)
     damaged: list[str] = []
     rows: list[Row] = []
     done = 0
-    for body in session.read_bodies(statuses=("completed",), include_practice=False, damaged=damaged):
+    for body in session.read_bodies(statuses=("completed",), include_practice=False, damaged=damaged, purpose="stats"):
         row = row_from_body(body, banks)
         if row is not None:
             rows.append(row)

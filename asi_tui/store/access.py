@@ -149,7 +149,15 @@ def needs_reason(user: User, action: str, own: bool) -> bool:
     return rule(user, action).reason and not own
 
 
-def denied_key(action: str) -> str:
+# a role's own wording of a refusal, where it says more than the action's
+ROLE_DENIED_KEYS = {("trainee", "record.create"): "store.error.not_certified"}
+
+
+def denied_key(action: str, user: User | None = None) -> str:
+    if user is not None:
+        own = ROLE_DENIED_KEYS.get((role_key(user.role, user.certified), action))
+        if own:
+            return own
     return DENIED_KEYS.get(action, "store.error.not_authorized")
 
 

@@ -95,7 +95,7 @@ class SessionCore:
     def deny(self, action: str, unit: str | None = None, rid: str | None = None, client: str | None = None,
              key: str | None = None) -> None:
         self.log("denied", rid, client, detail={"what": action}, unit=unit)
-        raise NotAuthorized(key or access.denied_key(action))
+        raise NotAuthorized(key or access.denied_key(action, self.user))
 
     def scope(self, action: str) -> set[str] | None:
         """The units `action` covers for this user: None for all, else a set (maybe empty)."""

@@ -153,6 +153,10 @@ class Session(KeyOps):
     def unit_names(self) -> dict[str, str]:
         return {u.id: u.name for u in self.list_units()}
 
+    def find_unit(self, ref: str) -> Unit:
+        """A unit by id or name (case and spaces ignored); UserError if there is none."""
+        return self.store.vault.find_unit(ref)
+
     def my_units(self, action: str = "record.create") -> list[Unit]:
         """The active units this user may do `action` in (the choice a new interview offers)."""
         scope = self.scope(action)
