@@ -45,10 +45,9 @@ async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data
         await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
         screen = app.screen
         rid = screen.handle.rid
-        # contact mode came from the form; the first item asked is the unit
+        # contact mode came from the form; the unit is the record's (issue 13), so the first item is G4
         assert screen.interview.value("G9") == 1
-        assert screen.item.id == "G3"
-        await type_answer(pilot, "Enhet Nord")
+        assert screen.handle.unit == "enheten"
         assert screen.item.id == "G4"
         # skip logic: no hospital stays hides M2, the next item shown is M3
         await goto(pilot, screen, "M1")
@@ -78,7 +77,7 @@ async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
     answers, deferred, status = journal_items(data_dir, rid)
-    assert answers["G3"] == "Enhet Nord" and answers["M1"] == 0 and answers["M2"] is N and answers["E12"] == 5000
+    assert answers["M1"] == 0 and answers["M2"] is N and answers["E12"] == 5000
     assert "D2a" not in answers and status == "paused"
     assert any(k.startswith("E12#") for k in deferred)
 
@@ -170,14 +169,14 @@ async def test_second_instance_opens_the_record_read_only(make_app):
         await login(p1, first)
         await p1.press("n", *"K-TWO", "ctrl+s")
         await wait_for(p1, lambda: isinstance(first.screen, InterviewScreen))
-        await type_answer(p1, "Enhet Väst")
+        await type_answer(p1, "2026-10-01")  # G4 (the unit is the record's since bank 1.0.2)
         async with second.run_test() as p2:
             await login(p2, second)
             await p2.press("enter")
             await wait_for(p2, lambda: isinstance(second.screen, InterviewScreen))
             screen = second.screen
             assert screen.handle.readonly
-            assert screen.interview.value("G3") == "Enhet Väst"
+            assert str(screen.interview.value("G4")) == "2026-10-01"
             assert screen.query_one("#item-input").disabled
             assert "skrivskyddad" in str(screen.query_one("#topbar").render())
 

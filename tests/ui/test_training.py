@@ -188,7 +188,10 @@ async def test_trainee_codes_a_case_and_gets_the_scorecard(make_app, trainees):
     session = Store.open(trainees).unlock("tove", TOVE_PW)
     docs = session.list_records()
     assert [(d["practice"], d["status"], d["client_ref"]) for d in docs] == [(True, "completed", "övning:grund-01-lena")]
-    assert list(session.read_bodies()) == []
+    from asi_tui.store.errors import NotAuthorized
+
+    with pytest.raises(NotAuthorized):  # no client data for a trainee, not even for statistics (issue 13)
+        list(session.read_bodies())
     session.close()
 
 
