@@ -150,7 +150,11 @@ def needs_reason(user: User, action: str, own: bool) -> bool:
 
 
 # a role's own wording of a refusal, where it says more than the action's
-ROLE_DENIED_KEYS = {("trainee", "record.create"): "store.error.not_certified"}
+ROLE_DENIED_KEYS = {
+    ("trainee", "record.create"): "store.error.not_certified",
+    **{(role, action): "store.access.no_client_data" for role in ("trainee", "trainer", "analyst")
+       for action in ("record.open", "record.view", "record.list", "followups")},
+}
 
 
 def denied_key(action: str, user: User | None = None) -> str:
