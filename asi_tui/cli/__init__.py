@@ -55,6 +55,7 @@ for _command in (
     store.init_cmd,
     store.user,
     units.unit,
+    units.migrate_cmd,
     store.recover,
     store.key,
     store.lock,

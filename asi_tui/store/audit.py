@@ -420,10 +420,11 @@ class AuditLog:
 
     def user_keys(self, aks: AuditKeys, readers: list[bytes] | None = None) -> dict[str, str]:
         """Per user id, the fingerprint of the public key the latest audited
-        user-init/add/reset gave them: who the app itself let in (admins: `readers`)."""
+        user-init/add/reset gave them, or the upgrade of an earlier version's
+        vault found in its signed user table: who the app itself let in (admins: `readers`)."""
         out: dict[str, str] = {}
         for entry in self.entries(aks, readers):
-            if entry.get("action") in ("user-init", "user-add", "user-reset"):
+            if entry.get("action") in ("user-init", "user-add", "user-reset", "user-upgrade"):
                 d = entry.get("detail")
                 if isinstance(d, dict) and isinstance(d.get("user"), str) and isinstance(d.get("key"), str):
                     out[d["user"]] = d["key"]

@@ -35,6 +35,7 @@ SIGNED_FIELDS = (
     "rotation_began",
     "checkpoint",
     "units",
+    "legacy_until",  # upgraded directories: the last key generation written before the upgrade (its audit entries are not split)
 )
 
 # step ("begin" before the file is replaced, "done" after), serial, digest
@@ -84,6 +85,7 @@ def check_shape(data: dict[str, Any]) -> None:
         and all(ok(link, dict) and ok(link.get("pub"), str) for link in data["admin_chain"])
         and all(data.get(k) is None or ok(data[k], dict) for k in ("rotation_due", "checkpoint"))
         and all(ok(u.get("units", []), list) and all(ok(x, str) for x in u.get("units", [])) for u in users)
+        and (data.get("legacy_until") is None or ok(data["legacy_until"], int))
         and ok(data.get("units"), list)
         and all(ok(u, dict) and ok(u.get("id"), str) and ok(u.get("name"), str) for u in data["units"])
         and ok(data.get("unit_boxes"), dict)
