@@ -66,13 +66,14 @@ def check_id(unit_id: str) -> str:
 
 
 def find(data: dict[str, Any], ref: str) -> Unit:
-    """A unit by id, or by name (case and spaces ignored); UserError if none."""
+    """A unit by id, or by name (case and spaces ignored; an active unit before
+    a retired one of the same name); UserError if none."""
     units = units_of(data)
     for u in units:
         if u.id == ref:
             return u
     wanted = " ".join(str(ref).split()).casefold()
-    for u in units:
+    for u in sorted(units, key=lambda u: u.retired):
         if u.name.casefold() == wanted:
             return u
     raise UserError("store.units.no_such_unit", unit=str(ref)[:80])
@@ -93,8 +94,8 @@ def add(data: dict[str, Any], name: str, unit_id: str | None = None) -> Unit:
         if any(u.id == unit_id for u in existing):
             unit_id = _free_id(unit_id, existing)  # a retired unit's id is never reused
         check_id(unit_id)
-    if any(u.name.casefold() == name.casefold() for u in existing):
-        raise UserError("store.units.exists", unit=name)
+    if any(u.name.casefold() == name.casefold() and not u.retired for u in existing):
+        raise UserError("store.units.exists", unit=name)  # a retired unit's name may be used again, never its id
     unit = Unit(unit_id, name, False, clock.now())
     data.setdefault("units", []).append(unit.to_dict())
     return unit
@@ -112,13 +113,16 @@ def _free_id(base: str, existing: list[Unit]) -> str:
 def rename(data: dict[str, Any], ref: str, name: str) -> Unit:
     unit = find(data, ref)
     name = check_name(name)
-    if any(u.name.casefold() == name.casefold() and u.id != unit.id for u in units_of(data)):
+    if any(u.name.casefold() == name.casefold() and u.id != unit.id and not u.retired for u in units_of(data)):
         raise UserError("store.units.exists", unit=name)
     return _replace(data, Unit(unit.id, name, unit.retired, unit.created))
 
 
 def set_retired(data: dict[str, Any], ref: str, retired: bool) -> Unit:
     unit = find(data, ref)
+    if not retired and any(u.name.casefold() == unit.name.casefold() and u.id != unit.id and not u.retired
+                           for u in units_of(data)):
+        raise UserError("store.units.exists", unit=unit.name)
     return _replace(data, Unit(unit.id, unit.name, retired, unit.created))
 
 
