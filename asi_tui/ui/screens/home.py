@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...reports.followups import plan_followups
 from ...store.errors import RecordLocked, StoreError
+from ..dialogs.reason import open_asking_reason
 from ..lang import t
 from ..navigation import (
     open_admin,
@@ -91,7 +92,10 @@ class HomeScreen(Screen[None]):
         me = session.user
         today = self.app.services.today()  # type: ignore[attr-defined]
         self.query_one("#topbar", Static).update(t("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
-        docs = [d for d in session.list_records() if not d.get("practice")]
+        try:
+            docs = [d for d in session.list_records() if not d.get("practice")]  # the store: own units only
+        except StoreError:
+            docs = []  # a role without client records (analyst)
         mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
         plan = plan_followups(docs, today)  # the timing rules live in reports, not here
@@ -153,14 +157,12 @@ class HomeScreen(Screen[None]):
             return
         session = self.app.session  # type: ignore[attr-defined]
         try:
-            handle = session.open_record(rid, readonly=readonly)
+            open_asking_reason(self, session, rid, readonly, self.open_handle)  # an admin states a reason
         except RecordLocked as exc:
             self.notify(t(exc.key, **exc.params), severity="warning", timeout=8)
-            handle = session.open_record(rid, readonly=True)
+            open_asking_reason(self, session, rid, True, self.open_handle)
         except StoreError as exc:
             self.notify(t(exc.key, **exc.params), severity="error", timeout=10)
-            return
-        self.open_handle(handle)
 
     def action_open_readonly(self) -> None:
         self.action_open(readonly=True)

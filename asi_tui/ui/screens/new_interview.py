@@ -17,6 +17,7 @@ from ...engine.timeframe import FOLLOWUP_MAX_AGE_DAYS
 from ...store import chain
 from ...store.errors import StoreError
 from ..lang import t
+from ..widgets.unit_choice import UnitChoice
 
 IN_PERSON, PHONE = 1, 2
 
@@ -57,6 +58,8 @@ class NewInterviewScreen(ModalScreen[Any]):
             with Horizontal(classes="form-row"):
                 yield Label(t("ui.new.date"), classes="form-label")
                 yield Input(today.isoformat(), id="date", max_length=10, restrict=r"[0-9-]*")
+            if not self.practice:
+                yield UnitChoice(self.app.session.my_units())  # type: ignore[attr-defined]
             yield Label(t("ui.new.instrument"))
             yield OptionList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
             yield Label(t("ui.new.mode"), id="mode-label")
@@ -204,8 +207,9 @@ class NewInterviewScreen(ModalScreen[Any]):
         meta: dict[str, Any] = {} if self.dropout else {"contact_mode": mode}
         if self.query_one("#reactualisation", Checkbox).value:
             meta["reactualisation"] = True
+        unit = None if self.practice else self.query_one(UnitChoice).chosen
         try:
-            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta=meta)
+            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta=meta, unit=unit)
         except (StoreError, EngineError) as exc:
             self._error(t(exc.key, **exc.params))
             return
