@@ -71,7 +71,7 @@ ACTIONS = {
     "export": "de-identified export",
     "export.identifying": "export options that identify (full dates, exact age, interviewer)",
     "training.groups": "training groups",
-    "audit": "read and verify the audit log",
+    "audit": "read the audit log (anyone may check its chain)",
     "admin": "users, units, bank versions, keys, index and lock repair",
 }
 
@@ -89,6 +89,28 @@ POLICY: dict[str, dict[str, Rule]] = {
         "training.groups": A, "audit": A, "admin": A,
     },
 }
+
+UNITLESS = ("practice.review", "training.groups", "audit", "admin")  # not about records of a unit
+
+
+def role_table() -> list[str]:
+    """The README's role table (Markdown), made from POLICY: tests/test_access_matrix.py
+    checks that the README shows exactly this."""
+    cols = ("interviewer", "trainee", "trainer", "analyst", "admin")
+
+    def cell(action: str, r: Rule | None) -> str:
+        if r is None or not r.allowed:
+            return "–"
+        if action in UNITLESS and r.scope == ALL:
+            return "yes"
+        return {ALL: "all units", UNIT: "own units", OWN: "own only"}[r.scope] + (", with a reason" if r.reason else "")
+
+    lines = ["| what | interviewer (certified) | interviewer, not certified | trainer | analyst | admin |",
+             "|---|---|---|---|---|---|"]
+    for action, what in ACTIONS.items():
+        lines.append(f"| `{action}`: {what} | " + " | ".join(cell(action, POLICY[c].get(action)) for c in cols) + " |")
+    return lines
+
 
 # the message a refusal shows, per action (one line; locales/*/access.yaml)
 DENIED_KEYS = {
