@@ -51,9 +51,11 @@ class RecordViews(SessionCore):
     def list_records(self, **filters: Any) -> list[dict[str, Any]]:
         """Index documents (ids, status, dates, client references) of the records
         this user may list: their units' records and the practice records they may
-        see. Refused for a role that lists no client records and practises not
-        (an analyst)."""
-        if not access.rule(self.user, "record.list").allowed and self._practice_scope() is None:
+        see. A role that lists no client records (trainee, trainer, analyst) is
+        refused (audited), except when it asks for practice records only
+        (`practice=True`) and may practise or review practice."""
+        practice_only = filters.get("practice") is True
+        if not access.rule(self.user, "record.list").allowed and not (practice_only and self._practice_scope()):
             self.deny("record.list")
         units = self.scope("record.list")
         practice = self._practice_scope()

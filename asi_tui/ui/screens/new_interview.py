@@ -124,7 +124,10 @@ class NewInterviewScreen(ModalScreen[Any]):
         """The client's earlier interviews a follow-up may link to (store/chain.py), latest first:
         the default is the latest, Grund or Uppföljning."""
         session = self.app.session  # type: ignore[attr-defined]
-        self.docs = session.list_records() if client else []
+        try:
+            self.docs = session.list_records() if client else []
+        except StoreError:
+            self.docs = []  # a role without client records: the store refuses the record itself
         bank = self.banks.get(self._bank_id())
         instruments = chain.linkable_for(bank.instrument) if bank is not None else chain.LINKABLE
         self.grund_records = chain.link_candidates(self.docs, client, date.max, instruments) if client else []

@@ -6,6 +6,8 @@ draws them. Loading runs in a worker thread with progress.
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import date
 from typing import Any
 
@@ -164,6 +166,9 @@ class StatisticsScreen(ListDetailScreen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
             self.filters = parse_filter_text(event.value)
+            if self.filters.unit:  # a unit's name or id: the records carry the id
+                found = self.app.session.find_unit(self.filters.unit)  # type: ignore[attr-defined]
+                self.filters = dataclasses.replace(self.filters, unit=found.id, unit_name=found.name)
         except (ValueError, StoreError) as exc:
             key = getattr(exc, "key", "ui.stats.bad_filter")
             self.query_one("#stats-table", Static).update(t(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
