@@ -223,6 +223,7 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, reason: str | None,
             "status": handle.status,
             "client_ref": handle.client_ref,
             "unit": handle.unit,
+            "unit_name": session.unit_names().get(handle.unit or "", None),
             "responsible": (handle.body.get("meta") or {}).get("responsible"),
             "interviewer": handle.body.get("interviewer"),
             "bank": handle.body.get("bank"),
@@ -247,7 +248,8 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, reason: str | None,
         click.echo(json_text(data))
         return
     echo(f"{rid}  {data['bank']['id']} {data['bank']['version']}  {data['interview_date']}  {t('status.' + data['status'])}")
-    echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}")
+    echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}   "
+         f"{t('cli.record.unit')}: {data['unit_name'] or '-'}")
     for notice in data["notices"]:
         echo(f"! {t(notice, **getattr(notice, 'params', {}))}")
     for section in handle.bank.sections:

@@ -149,7 +149,8 @@ class RecordOps(RecordViews):
         if practice:
             raise chain.LinkError("chain.error.link_practice")
         target = self.index.get(str(rid))
-        if target is not None and target.get("unit") not in (self.scope("record.list") or {target.get("unit")}):
+        visible = self.scope("record.list")
+        if target is not None and visible is not None and target.get("unit") not in visible:
             target = None  # another unit's record: as if it did not exist
         warnings = chain.check_link(target, client_ref, interview_date, chain.linkable_for(bank.instrument))
         assert target is not None

@@ -217,3 +217,30 @@ def test_audit_entries_are_readable_by_admins_only(two):
     full = [e for e in two.admin.audit_entries(unit="Beroendeenheten") if e.get("rid") == rid]
     assert {e["action"] for e in full} >= {"create", "view"} and all(e["client"] == "K-AUDIT-9" for e in full)
     assert bo.verify_audit().ok  # everyone can still check the chain
+
+
+def test_the_responsible_case_worker_sees_the_clients_follow_up_and_statistics_stay_in_the_units(two):
+    from asi_tui.demo import fill
+    import random
+
+    from asi_tui.reports import followups, load_dataset
+
+    anna = two.session("anna")
+    h = anna.create_record(bundled_bank("asi-grund"), "K-8", date(2025, 1, 10))
+    fill(h, random.Random(8), heavy=False)
+    h.complete()
+    h.close()
+    two.session("cecilia").set_responsible(h.rid, "cecilia")
+    planned = followups(two.session("cecilia"), date(2025, 9, 1), interviewer="cecilia")  # --mine
+    assert [(f.client_ref, f.responsible, f.interviewer) for f in planned] == [("K-8", "cecilia", "anna")]
+    assert followups(two.session("bo"), date(2025, 9, 1), include_upcoming=True) == []  # not Bo's unit
+    bo = two.session("bo")
+    b = bo.create_record(bundled_bank("asi-grund"), "K-9", date(2025, 1, 11))
+    fill(b, random.Random(9), heavy=False)
+    b.complete()
+    b.close()
+    assert {(r.rid, r.unit) for r in load_dataset(two.session("bo")).rows} == {(b.rid, "vuxenenheten")}
+    assert {r.unit for r in load_dataset(two.session("fou")).rows} == {"beroendeenheten"}  # the analyst's unit
+    assert {r.unit for r in load_dataset(two.admin).rows} == {"beroendeenheten", "vuxenenheten"}
+    with pytest.raises(NotAuthorized):
+        load_dataset(two.session("tove"))
