@@ -39,7 +39,7 @@ def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, u
              passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Create a data directory, its first admin and its first unit; prints a one-time recovery code."""
     from ..store import Store
-    from ..store.session import FIRST_UNIT
+    from ..store.units import FIRST_UNIT
 
     t = translator(ctx)
     admin_id = admin_id or current_user(ctx)

@@ -97,6 +97,11 @@ class SessionCore:
         self.log("denied", rid, client, detail={"what": action}, unit=unit)
         raise NotAuthorized(key or access.denied_key(action, self.user))
 
+    def may(self, action: str, unit: str | None = None) -> bool:
+        """Whether the policy allows `action` (for a front end choosing what to offer;
+        nothing is audited: the operation itself checks again, and audits a refusal)."""
+        return access.allowed(self.user, action, unit)
+
     def scope(self, action: str) -> set[str] | None:
         """The units `action` covers for this user: None for all, else a set (maybe empty)."""
         return access.units_for(self.user, action, [u.id for u in self.store.vault.units()])

@@ -22,12 +22,9 @@ from .integrity import VaultOlder
 from .keyops import KeyOps
 from .keyslots import Keys, User
 from .rotation import RotationDue
-from .units import Unit
+from .units import FIRST_UNIT, Unit
 from .vault import VaultState
 from .locks import set_identity
-
-
-FIRST_UNIT = "Enheten"  # the name of a new data directory's one unit, until an admin renames it
 
 
 class Store(StoreCore):

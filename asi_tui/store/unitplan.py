@@ -27,9 +27,7 @@ from typing import Iterable
 
 from .access import PRACTICE_UNIT
 from .errors import UserError
-from .units import RESERVED, Unit, check_id, check_name, slug
-
-FIRST_UNIT = "Enheten"
+from .units import FIRST_UNIT, RESERVED, Unit, check_id, check_name, slug
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .errors import UserError, VaultAltered
 UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 NAME_MAX = 80
 RESERVED = {PRACTICE_UNIT, "all", "none"}
+FIRST_UNIT = "Enheten"  # the name of a new data directory's one unit, until an admin renames it
 
 
 @dataclass(frozen=True)

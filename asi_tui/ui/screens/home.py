@@ -98,8 +98,10 @@ class HomeScreen(Screen[None]):
             docs = []  # a role without client records (analyst)
         mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
-        plan = plan_followups(docs, today)  # the timing rules live in reports, not here
-        by_rid = {d["rid"]: d for d in docs}
+        # the timing rules live in reports, who may plan whom in the store (planning_docs)
+        planned = session.planning_docs() if session.may("followups") else []
+        plan = plan_followups(planned, today)
+        by_rid = {d["rid"]: d for d in planned}
         due = [by_rid[f.anchor_rid] for f in plan if f.status == "due"]  # the latest interview of the chain
         overdue = [by_rid[f.anchor_rid] for f in plan if f.status in ("overdue", "new_grund")]
         options: list[Option | None] = []
