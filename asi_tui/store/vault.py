@@ -96,7 +96,7 @@ class Vault(VaultAdmin):
         fmt = data.get("fmt")
         if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FMT:
             raise NewerFormat(None, what="vault")
-        if fmt == 1:
+        if fmt == 1 and _old_shape(data):
             raise VaultOutdated()  # written by an earlier version: `asi-tui migrate`
         if fmt != FMT:
             raise VaultAltered()
@@ -397,6 +397,13 @@ class Vault(VaultAdmin):
         if data.get("rotating_to") and len(data["admin_chain"]) > 1:
             pubs.append(admin_chain_pubs(data)[1])
         return pubs
+
+
+def _old_shape(data: dict[str, Any]) -> bool:
+    """Looks like an earlier version's vault (anything else with fmt 1 is damage)."""
+    return (isinstance(data.get("vault_id"), str) and isinstance(data.get("admin_pub"), str)
+            and isinstance(data.get("users"), list) and isinstance(data.get("slots"), dict)
+            and isinstance(data.get("keys"), dict) and "units" not in data)
 
 
 class _NothingToDo(Exception):

@@ -132,3 +132,12 @@ def test_a_record_no_unit_can_be_found_for_needs_a_default_unit():
     plan = make_plan(records, users, default_unit="Socialtjänsten Norr", assign={"tove": ["Mottagningen"]})
     assert plan.records["r3"] == "socialtjansten-norr" and ("socialtjansten-norr", "Socialtjänsten Norr", True) in plan.units
     assert plan.users["tove"] == ["mottagningen"] and plan.users["bo"] == ["mottagningen", "socialtjansten-norr", "vuxenenheten"]
+
+
+def test_doctor_calls_an_old_vault_outdated_not_altered(tmp_path):
+    from asi_tui.doctor.datadir import check_rotation
+
+    root = copy_of("v0", tmp_path)
+    assert [f.key for f in check_rotation(root)] == ["doctor.vault.outdated"]
+    assert run(root, tmp_path, "migrate").exit_code == 0
+    assert [f.key for f in check_rotation(root)] == ["doctor.vault.no_rotation"]
