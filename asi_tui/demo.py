@@ -15,12 +15,17 @@ from .bank.model import Item
 from .bank.registry import bundled_bank
 from .store import RecordHandle, Session, Store
 
+BEROENDE, VUXEN = "Beroendeenheten", "Vuxenenheten"  # the demo's two units (ids beroendeenheten, vuxenenheten)
+
 DEMO_USERS = {
-    # id: (name, role, certified, passphrase)
-    "demo-admin": ("Demo Administratör", "admin", False, "demo-admin-lösenfras"),
-    "anna": ("Anna Andersson (demo)", "interviewer", True, "demo-anna-lösen"),
-    "tove": ("Tove Trainee (demo)", "interviewer", False, "demo-tove-lösen"),
-    "ulla": ("Ulla Utbildare (demo)", "trainer", False, "demo-ulla-lösen"),
+    # id: (name, role, certified, passphrase, units)
+    "demo-admin": ("Demo Administratör", "admin", False, "demo-admin-lösenfras", ()),
+    "anna": ("Anna Andersson (demo)", "interviewer", True, "demo-anna-lösen", (BEROENDE,)),
+    "cecilia": ("Cecilia Carlsson (demo)", "interviewer", True, "demo-cecilia-lösen", (BEROENDE,)),
+    "bertil": ("Bertil Berg (demo)", "interviewer", True, "demo-bertil-lösen", (VUXEN,)),
+    "tove": ("Tove Trainee (demo)", "interviewer", False, "demo-tove-lösen", (BEROENDE,)),
+    "ulla": ("Ulla Utbildare (demo)", "trainer", False, "demo-ulla-lösen", ()),
+    "frida": ("Frida FoU (demo)", "analyst", False, "demo-frida-lösen", (BEROENDE, VUXEN)),
 }
 
 
@@ -79,11 +84,12 @@ def create_demo(root: Path, today: date | None = None) -> bool:
     if (root / "vault.json").exists():
         return False
     today = today or date.today()
-    store, _code = Store.init(root, "demo-admin", DEMO_USERS["demo-admin"][0], DEMO_USERS["demo-admin"][3])
+    store, _code = Store.init(root, "demo-admin", DEMO_USERS["demo-admin"][0], DEMO_USERS["demo-admin"][3], BEROENDE)
     admin = store.unlock("demo-admin", DEMO_USERS["demo-admin"][3])
-    for uid, (name, role, certified, pw) in DEMO_USERS.items():
+    admin.add_unit(VUXEN)
+    for uid, (name, role, certified, pw, units) in DEMO_USERS.items():
         if uid != "demo-admin":
-            admin.add_user(uid, name, role, pw, certified)
+            admin.add_user(uid, name, role, pw, certified, list(units))
     admin.close()
     anna: Session = store.unlock("anna", DEMO_USERS["anna"][3])
     rng = random.Random(20261123)
@@ -119,8 +125,30 @@ def create_demo(root: Path, today: date | None = None) -> bool:
     h.complete()
     h.close()
     anna.close()
+    _demo_vuxen(store, rng, today)
     _demo_training(store)
     return True
+
+
+def _demo_vuxen(store: Store, rng: random.Random, today: date) -> None:
+    """Vuxenenheten: Bertil's clients, which Beroendeenheten cannot see (a completed
+    Grund and a dropout registration); and Cecilia made responsible for DEMO-1005."""
+    bertil = store.unlock("bertil", DEMO_USERS["bertil"][3])
+    h = bertil.create_record(bundled_bank("asi-grund"), "DEMO-2001", today - timedelta(days=200))
+    fill(h, rng, heavy=True)
+    h.complete()
+    h.close()
+    h = bertil.create_record(bundled_bank("asi-bortfall"), "DEMO-2002", today - timedelta(days=40))
+    for item_id, value in (("SE.B.instrument", 1), ("SE.B.orsak", "unreachable"), ("G10", 1), ("G16", 45),
+                           ("SE.G.boende", 2), ("F4", 7), ("SE.E.huvudkalla", 4), ("M3", 0), ("SE.P.kontakt", 1), ("D14", 1)):
+        h.answer(item_id, value)
+    h.complete()
+    h.close()
+    bertil.close()
+    anna = store.unlock("anna", DEMO_USERS["anna"][3])
+    grund = next(d for d in anna.list_records() if d["client_ref"] == "DEMO-1005" and d["instrument"] == "grund")
+    anna.set_responsible(grund["rid"], "cecilia")  # Anna did the Grund; Cecilia follows the client up
+    anna.close()
 
 
 # Alcohol, work and mood over three interviews of DEMO-1005: better, step by step.

@@ -2,7 +2,7 @@
 
 This package holds the click group `main` (the `asi-tui` entry point) and its
 global options. Each command group has its own module (app, banks, bank_admin,
-store, records, reports, train, doctor), and what they share is in `common`. Command
+store, units, records, reports, train, doctor), and what they share is in `common`. Command
 modules never import this package: they define their commands, and the loop at
 the end adds them to `main`, so the imports point one way.
 
@@ -18,7 +18,7 @@ import click
 
 from ..config import load_settings
 from ..i18n import LANGUAGES, Translator
-from . import app, banks, doctor, records, reports, store, train
+from . import app, banks, doctor, records, reports, store, train, units
 from .common import AsiGroup
 
 
@@ -51,6 +51,8 @@ for _command in (
     banks.bank,
     store.init_cmd,
     store.user,
+    units.unit,
+    units.migrate_cmd,
     store.recover,
     store.key,
     store.lock,

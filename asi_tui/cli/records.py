@@ -1,7 +1,8 @@
-"""CLI commands: `asi-tui record import|list|show|print|withdraw|delete`.
+"""CLI commands: `asi-tui record import|list|show|print|responsible|withdraw|delete`.
 
-Each needs the user's passphrase; opening a record is audited by the store.
-Links between interviews follow the chain rules of `store/chain.py`.
+Each needs the user's passphrase; opening a record is audited by the store,
+which also decides who may (the unit's interviewers; an admin with a stated
+`--reason`). Links between interviews follow the chain rules of `store/chain.py`.
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ def record() -> None:
 @click.option("--reactualisation", is_flag=True, help="Mark a follow-up used instead of a new Grund for a returning client.")
 @click.option("--complete", "complete", is_flag=True, help="Complete the record if nothing is missing.")
 @click.option("--practice", is_flag=True, help="A training record, kept apart from client data.")
+@click.option("--unit", "unit_ref", help="The record's unit (id or name; default: your only unit).")
 @passphrase_options()
 @click.pass_context
 def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_ref: str, date_str: str, linked_rid: str | None,
-                  reactualisation: bool, complete: bool, practice: bool, passphrase_file: Path | None,
+                  reactualisation: bool, complete: bool, practice: bool, unit_ref: str | None, passphrase_file: Path | None,
                   passphrase_fd: int | None) -> None:
     """Enter an interview from an answers file (e.g. one coded on paper).
 
@@ -76,6 +78,7 @@ def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_
     # a record must be reopenable: only bundled or published versions may hold one
     session.store.resolver(qbank.id, qbank.version, qbank.sha256)
     try:
+        unit_id = None if practice else session.choose_unit(unit_ref)  # before anything else: refused in one line
         link = {"rid": linked_rid} if linked_rid else _default_link(session, qbank, client_ref, interview_date, practice, t)
         meta = {"reactualisation": True} if reactualisation else None
         # the chain rules (same client, earlier, no dropout, ...), before anything is written
@@ -83,7 +86,8 @@ def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_
         # dry run on a bare interview: every message, nothing stored yet
         trial = Interview(qbank, interview_date, Date.fromisoformat(linked["date"]) if linked else None, today=Date.today())
         accepted, problems = _apply_answers(qbank, answers, trial.is_visible, trial.answer, t)
-        handle = session.create_record(qbank, client_ref, interview_date, linked=link, practice=practice, meta=meta)
+        handle = session.create_record(qbank, client_ref, interview_date, linked=link, practice=practice, meta=meta,
+                                       unit=unit_id)
     except BaseException:
         session.close()
         raise
@@ -157,16 +161,22 @@ def _default_link(session: Any, qbank: Any, client_ref: str, day: Any, practice:
 @record.command("list")
 @click.option("--status", type=click.Choice(["in_progress", "paused", "completed", "withdrawn"]))
 @click.option("--client", "client_ref")
+@click.option("--unit", "unit_ref", help="Only this unit's records (id or name).")
 @click.option("--mine", is_flag=True, help="Only my records.")
 @click.option("--json", "as_json", is_flag=True)
 @passphrase_options()
 @click.pass_context
-def record_list(ctx: click.Context, status: str | None, client_ref: str | None, mine: bool, as_json: bool,
-                passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+def record_list(ctx: click.Context, status: str | None, client_ref: str | None, unit_ref: str | None, mine: bool,
+                as_json: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """The records of your units (and your practice records)."""
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    docs = session.list_records(status=status, client_ref=client_ref, interviewer=session.user.id if mine else None)
-    session.close()
+    try:
+        unit_id = session.find_unit(unit_ref).id if unit_ref else None
+        docs = session.list_records(status=status, client_ref=client_ref, unit=unit_id,
+                                    interviewer=session.user.id if mine else None)
+    finally:
+        session.close()
     if as_json:
         click.echo(json_text(docs))
         return
@@ -174,18 +184,24 @@ def record_list(ctx: click.Context, status: str | None, client_ref: str | None, 
         mark = f"  [{t('cli.record.reactualisation')}]" if d.get("reactualisation") else ""
         echo(
             f"{d['rid']}  {d.get('interview_date') or '':<10}  {t('status.' + str(d.get('status'))):<14} "
-            f"{(d.get('bank_id') or ''):<22} {d.get('interviewer') or '':<12} {d.get('client_ref') or ''}{mark}"
+            f"{(d.get('bank_id') or ''):<22} {d.get('unit') or '':<16} {d.get('interviewer') or '':<12} "
+            f"{d.get('client_ref') or ''}{mark}"
         )
     if not docs:
         click.echo(t("cli.record.none"))
 
 
+REASON_HELP = "Why you open another person's client record (admins; it goes into the audit log)."
+
+
 @record.command("show")
 @click.argument("rid")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--reason", help=REASON_HELP)
 @passphrase_options()
 @click.pass_context
-def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+def record_show(ctx: click.Context, rid: str, as_json: bool, reason: str | None, passphrase_file: Path | None,
+                passphrase_fd: int | None) -> None:
     """Show a record read-only (opening it is audited)."""
     from ..engine.values import encode
     from ..scoring.composite import composites
@@ -194,7 +210,11 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
     lang = ctx_obj(ctx)["lang"]
     rid = check_record_id(rid, t)
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    handle = session.open_record(rid, readonly=True)
+    try:
+        handle = session.open_record(rid, readonly=True, reason=reason)
+    except BaseException:
+        session.close()
+        raise
     try:
         iv = handle.interview
         missing_items, missing_ratings = iv.missing()
@@ -202,6 +222,9 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
             "rid": rid,
             "status": handle.status,
             "client_ref": handle.client_ref,
+            "unit": handle.unit,
+            "unit_name": session.unit_names().get(handle.unit or "", None),
+            "responsible": (handle.body.get("meta") or {}).get("responsible"),
             "interviewer": handle.body.get("interviewer"),
             "bank": handle.body.get("bank"),
             "interview_date": handle.body.get("interview_date"),
@@ -225,7 +248,8 @@ def record_show(ctx: click.Context, rid: str, as_json: bool, passphrase_file: Pa
         click.echo(json_text(data))
         return
     echo(f"{rid}  {data['bank']['id']} {data['bank']['version']}  {data['interview_date']}  {t('status.' + data['status'])}")
-    echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}")
+    echo(f"{t('cli.record.client')}: {data['client_ref']}   {t('cli.record.interviewer')}: {data['interviewer']}   "
+         f"{t('cli.record.unit')}: {data['unit_name'] or '-'}")
     for notice in data["notices"]:
         echo(f"! {t(notice, **getattr(notice, 'params', {}))}")
     for section in handle.bank.sections:
@@ -248,10 +272,11 @@ def _show_value(v: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @click.option("-o", "--output", "directory", type=click.Path(path_type=Path, file_okay=False),
               help="Write intervju-RID.md/.html (mode 0600) into this directory instead of standard output.")
+@click.option("--reason", help=REASON_HELP)
 @passphrase_options()
 @click.pass_context
-def record_print(ctx: click.Context, rid: str, fmt: str, directory: Path | None, passphrase_file: Path | None,
-                 passphrase_fd: int | None) -> None:
+def record_print(ctx: click.Context, rid: str, fmt: str, directory: Path | None, reason: str | None,
+                 passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """The whole interview for the case file: every item in the form's order with its
     time frame, codes with labels, ratings, comments and the Återkoppling (audited)."""
     from ..reports.casefile import print_record
@@ -259,7 +284,7 @@ def record_print(ctx: click.Context, rid: str, fmt: str, directory: Path | None,
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
-        handle = session.open_record(rid, readonly=True)
+        handle = session.open_record(check_record_id(rid, t), readonly=True, reason=reason)
         try:
             out = print_record(session, handle, fmt, ctx_obj(ctx)["lang"], directory)
         finally:
@@ -269,13 +294,33 @@ def record_print(ctx: click.Context, rid: str, fmt: str, directory: Path | None,
     click.echo(t("cli.record.printed", path=out) if directory is not None else out, nl=directory is not None)
 
 
+@record.command("responsible")
+@click.argument("rid")
+@click.argument("user_id")
+@passphrase_options()
+@click.pass_context
+def record_responsible(ctx: click.Context, rid: str, user_id: str, passphrase_file: Path | None,
+                       passphrase_fd: int | None) -> None:
+    """Make USER_ID the responsible case worker of the client whose ASI Grund RID is
+    (an interviewer of its unit; journalled and audited). They see the client's
+    follow-ups in the planner."""
+    t = translator(ctx)
+    rid = check_record_id(rid, t)
+    session = unlock(ctx, passphrase_file, passphrase_fd)
+    try:
+        session.set_responsible(rid, user_id)
+    finally:
+        session.close()
+    echo(t("cli.record.responsible", rid=rid, user=user_id))
+
+
 @record.command("withdraw")
 @click.argument("rid")
 @click.option("--reason", required=True, help="Why, e.g. 'the client was interviewed after all'.")
 @passphrase_options()
 @click.pass_context
 def record_withdraw(ctx: click.Context, rid: str, reason: str, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Withdraw a dropout registration (by whoever registered it, or an admin): the
+    """Withdraw a dropout registration (by whoever registered it, or an interviewer of its unit): the
     record stays, marked withdrawn and audited; statistics and planning skip it."""
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
@@ -296,9 +341,11 @@ def record_delete(ctx: click.Context, rid: str, yes: bool, passphrase_file: Path
     t = translator(ctx)
     rid = check_record_id(rid, t)
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    if not yes and not click.confirm(t("cli.record.confirm_delete", rid=rid)):
+    try:
+        session.require_admin()  # refused before anything is asked
+        if not yes and not click.confirm(t("cli.record.confirm_delete", rid=rid)):
+            raise click.Abort()
+        session.delete_record(rid)
+    finally:
         session.close()
-        raise click.Abort()
-    session.delete_record(rid)
-    session.close()
     click.echo(t("cli.record.deleted", rid=rid))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -96,7 +97,7 @@ def _export_dataset(ctx: click.Context, files: tuple[Path, ...], f: Any):  # noq
 @click.command("stats")
 @click.option("--from", "date_from", help="First interview date of the period, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date of the period, YYYY-MM-DD.")
-@click.option("--unit", help="Only interviews of this unit (the G3 answer; case and spaces ignored).")
+@click.option("--unit", help="Only interviews of this unit (id or name; with --from-export the export's unit_id).")
 @click.option("--group", help="Age group: one or more fixed bands, e.g. 25-34 or 18-24,25-34 (18-24, 25-34, 35-44, "
               "45-54, 55-64, 65+).")
 @click.option("--gender", help="Gender: a code or a name from the code list (1/kvinna/woman, 2/man, 3).")
@@ -157,6 +158,9 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
     else:
         session = unlock(ctx, passphrase_file, passphrase_fd)
         try:
+            if unit:
+                found = session.find_unit(unit)
+                f = dataclasses.replace(f, unit=found.id, unit_name=found.name)
             with _progress(t("reports.cli.reading")) as progress:
                 report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=wanted,
                                    round_to=rounding, compare=compare, as_of=day)
@@ -241,7 +245,7 @@ def followups_cmd(ctx: click.Context, as_of: str | None, include_upcoming: bool,
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write (mode 0600).")
 @click.option("--from", "date_from", help="First interview date, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Last interview date, YYYY-MM-DD.")
-@click.option("--unit", help="Only interviews of this unit (the G3 answer).")
+@click.option("--unit", help="Only interviews of this unit (id or name).")
 @click.option("--instrument", type=click.Choice(["grund", "uppfoljning", "spel", "all"]), default="all", show_default=True)
 @click.option("--dropouts", is_flag=True, help="Also export dropout registrations, to <name>.dropouts.<format>.")
 @click.option("--include-linked", is_flag=True,

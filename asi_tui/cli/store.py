@@ -32,17 +32,20 @@ from .common import (
 @click.command("init")
 @click.option("--admin", "admin_id", help="User id of the first admin (default: your login name).")
 @click.option("--name", "admin_name", help="Display name of the first admin.")
+@click.option("--unit", "unit_name", help="Name of the first unit (default: Enheten; rename it with `unit rename`).")
 @passphrase_options()
 @click.pass_context
-def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Create a data directory and its first admin; prints a one-time recovery code."""
+def init_cmd(ctx: click.Context, admin_id: str | None, admin_name: str | None, unit_name: str | None,
+             passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """Create a data directory, its first admin and its first unit; prints a one-time recovery code."""
     from ..store import Store
+    from ..store.units import FIRST_UNIT
 
     t = translator(ctx)
     admin_id = admin_id or current_user(ctx)
     secret = read_secret(passphrase_file, passphrase_fd, t("cli.secret.new", user=admin_id), t, confirm=True)
     root = resolve_data_dir(ctx)
-    _store, code = Store.init(root, admin_id, admin_name or admin_id, secret)
+    _store, code = Store.init(root, admin_id, admin_name or admin_id, secret, unit_name or FIRST_UNIT)
     click.echo(t("cli.init.done", path=root, user=admin_id))
     click.echo(t("cli.init.recovery"))
     click.echo(f"    {code}")
@@ -62,32 +65,43 @@ def user() -> None:
 def user_list(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
+    names = session.unit_names()
     for u in session.list_users():
         flags = [t(f"role.{u.role}")]
         if u.certified:
             flags.append(t("cli.user.certified"))
         if u.disabled:
             flags.append(t("cli.user.disabled"))
-        echo(f"{u.id:<16} {u.name:<28} {', '.join(flags)}")
+        units = ", ".join(names.get(x, x) for x in u.units)
+        echo(f"{u.id:<16} {u.name:<28} {', '.join(flags)}" + (f"  [{units}]" if units else ""))
     session.close()
+
+
+ROLE_CHOICE = click.Choice(["admin", "interviewer", "trainer", "analyst"])
 
 
 @user.command("add")
 @click.argument("user_id")
 @click.option("--name", required=True, help="Display name.")
-@click.option("--role", type=click.Choice(["admin", "interviewer", "trainer"]), default="interviewer", show_default=True)
+@click.option("--role", type=ROLE_CHOICE, default="interviewer", show_default=True)
 @click.option("--certified/--not-certified", default=False, help="Certified interviewers may run real interviews.")
+@click.option("--unit", "units", multiple=True,
+              help="A unit (id or name) the user works in, or (analyst) is granted; repeatable. "
+                   "Default: the only unit, when there is one.")
 @passphrase_options()
 @passphrase_options("new-")
 @click.pass_context
-def user_add(ctx: click.Context, user_id: str, name: str, role: str, certified: bool, passphrase_file: Path | None,
-             passphrase_fd: int | None, new_passphrase_file: Path | None, new_passphrase_fd: int | None) -> None:
+def user_add(ctx: click.Context, user_id: str, name: str, role: str, certified: bool, units: tuple[str, ...],
+             passphrase_file: Path | None, passphrase_fd: int | None, new_passphrase_file: Path | None,
+             new_passphrase_fd: int | None) -> None:
     """Add a user (admin). The new user's first passphrase is asked for twice."""
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
     secret = read_secret(new_passphrase_file, new_passphrase_fd, t("cli.secret.new", user=user_id), t, confirm=True)
-    session.add_user(user_id, name, role, secret, certified)
-    session.close()
+    try:
+        session.add_user(user_id, name, role, secret, certified, list(units) if units else None)
+    finally:
+        session.close()
     click.echo(t("cli.user.added", user=user_id, role=t(f"role.{role}")))
 
 
@@ -132,19 +146,34 @@ def user_disable(ctx: click.Context, user_id: str, passphrase_file: Path | None,
 @user.command("update")
 @click.argument("user_id")
 @click.option("--name")
-@click.option("--role", type=click.Choice(["admin", "interviewer", "trainer"]))
+@click.option("--role", type=ROLE_CHOICE)
 @click.option("--certified/--not-certified", default=None)
+@click.option("--unit", "add_units", multiple=True, help="Add the user to this unit (id or name); repeatable.")
+@click.option("--remove-unit", "remove_units", multiple=True, help="Take the user out of this unit; repeatable.")
 @passphrase_options()
 @click.pass_context
 def user_update(ctx: click.Context, user_id: str, name: str | None, role: str | None, certified: bool | None,
-                passphrase_file: Path | None, passphrase_fd: int | None) -> None:
-    """Change a user's name, role or certified flag (admin)."""
+                add_units: tuple[str, ...], remove_units: tuple[str, ...], passphrase_file: Path | None,
+                passphrase_fd: int | None) -> None:
+    """Change a user's name, role, certified flag or units (admin). Leaving a unit
+    takes full effect at the next key rotation (they may have kept its key)."""
     t = translator(ctx)
-    changes = {k: v for k, v in {"name": name, "role": role, "certified": certified}.items() if v is not None}
+    changes: dict[str, object] = {k: v for k, v in {"name": name, "role": role, "certified": certified}.items() if v is not None}
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    session.update_user(user_id, **changes)
-    session.close()
+    try:
+        if add_units or remove_units:
+            current = next((u for u in session.list_users() if u.id == user_id), None)
+            have = list(current.units) if current is not None else []
+            drop = {session.find_unit(r).id for r in remove_units}
+            add = [session.find_unit(r).id for r in add_units]
+            changes["units"] = [u for u in [*have, *add] if u not in drop]
+        session.update_user(user_id, **changes)
+        due = session.rotation_due() if "units" in changes or "certified" in changes or "role" in changes else None
+    finally:
+        session.close()
     click.echo(t("cli.user.updated", user=user_id))
+    if due is not None and user_id in due.users:
+        click.echo(t("cli.user.rotation_due", since=due.since, users=", ".join(due.users)))
 
 
 @click.command("recover")
@@ -294,18 +323,24 @@ ACCEPTABLE = ("vault_older", "vault_mismatch", "checkpoint_missing", "checkpoint
 @audit.command("show")
 @click.option("--user", "user_filter", help="Only this user's actions.")
 @click.option("--client", "client_filter", help="Only actions on this client's records.")
+@click.option("--unit", "unit_filter", help="Only actions on this unit's records (id or name).")
+@click.option("--denied", is_flag=True, help="Only refused attempts (who, what, which record or unit).")
 @click.option("--json", "as_json", is_flag=True)
 @passphrase_options()
 @click.pass_context
-def audit_show(ctx: click.Context, user_filter: str | None, client_filter: str | None, as_json: bool,
-               passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+def audit_show(ctx: click.Context, user_filter: str | None, client_filter: str | None, unit_filter: str | None,
+               denied: bool, as_json: bool, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Audit entries for access reviews (admin)."""
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    entries = session.audit_entries(user_filter, client_filter)
-    session.close()
+    try:
+        entries = session.audit_entries(user_filter, client_filter, unit_filter, denied)
+    finally:
+        session.close()
     if as_json:
         click.echo(json_text(entries))
         return
     for e in entries:
         detail = json.dumps(e["detail"], ensure_ascii=False) if "detail" in e else ""
-        echo(f"{e['seq']:>6} {e['ts']} {e.get('user', ''):<12} {e.get('action', ''):<16} {e.get('rid', ''):<20} {e.get('client', '')} {detail}")
+        unit_id = e.get("unit", "")
+        echo(f"{e['seq']:>6} {e['ts']} {e.get('user', ''):<12} {e.get('action', ''):<16} {e.get('rid', ''):<20} "
+             f"{unit_id:<16} {e.get('client', '')} {detail}")

@@ -178,11 +178,15 @@ def check_rotation(root: Path) -> list[Finding]:
     key rotation is due (users disabled since the last one)."""
     from ..store.errors import StoreError
 
+    from ..store.errors import VaultOutdated
+
     vault = _vault(root)
     try:
         if not vault.exists():
             return []
         vault.users()
+    except VaultOutdated:  # an earlier version's data directory: not damage (issue 13)
+        return [problem("doctor.vault.outdated", "doctor.fix.migrate")]
     except (StoreError, *_UNREADABLE):
         return [problem("doctor.vault.altered", "doctor.fix.vault", path=str(vault.path))]
     try:

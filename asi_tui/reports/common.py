@@ -15,7 +15,7 @@ GENDER_ITEM = "G10"
 SUBSTANCE_ITEM = "D14"
 HOUSING_ITEM = "SE.G.boende"
 INCOME_ITEM = "SE.E.huvudkalla"
-UNIT_ITEM = "G3"
+UNIT_ITEM = "G3"  # the free-text unit of bank versions before 1.0.2 (`unit migrate` maps its spellings to units)
 BIRTH_REGION_ITEM = "SE.G.land"  # code list birth_region: Sverige, övriga Norden, övriga Europa, utanför Europa
 PARENTS_BORN_ITEM = "SE.G.land_foraldrar"  # 0 both born in Sweden, 1 one parent, 2 both born abroad
 DROPOUT_INSTRUMENT_ITEM = "SE.B.instrument"  # 1 Grund, 2 Uppföljning
@@ -86,11 +86,17 @@ def parse_age_group(text: str, bands: tuple[tuple[int, int | None], ...] = AGE_B
 
 
 def normalize_unit(text: object) -> str | None:
-    """Units are free text (G3): compare them case- and space-insensitively."""
+    """A unit reference as compared: case and spaces ignored (unit ids are lower case)."""
     if not isinstance(text, str):
         return None
     norm = " ".join(text.split()).casefold()
     return norm or None
+
+
+def unit_of(row: Any) -> str | None:
+    """The unit id of a statistics row (`data.Row`), the one accessor the
+    tables use; the unit's name comes from the vault (`Session.unit_names`)."""
+    return getattr(row, "unit", None)
 
 
 @dataclass(frozen=True)
@@ -98,9 +104,11 @@ class Filters:
     """Which interviews a report covers.
 
     `date_from`/`date_to` bound the interview (or registration) date, both
-    inclusive; `unit` matches the G3 answer; `age_groups` (fixed age bands,
-    none = all ages) and `gender` (a code of the gender list) select a group;
-    `instrument` chooses the interviews of the group compilations ("grund",
+    inclusive; `unit` is a unit id (the record's unit; a front end resolves a
+    name with `Session.find_unit`), `unit_name` only what the report shows;
+    `age_groups` (fixed age bands, none = all ages) and `gender` (a code of
+    the gender list) select a group; `instrument` chooses the interviews of
+    the group compilations ("grund",
     "uppfoljning" or None for both).
     """
 
@@ -111,6 +119,7 @@ class Filters:
     gender: int | str | None = None
     instrument: str | None = "grund"
     age_bands: tuple[tuple[int, int | None], ...] = field(default=AGE_BANDS)
+    unit_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:

@@ -39,8 +39,6 @@ from .common import (
     PARENTS_BORN_ITEM,
     RATING_ITEMS,
     SUBSTANCE_ITEM,
-    UNIT_ITEM,
-    normalize_unit,
 )
 from .migrate import AnswerMigration, Migrate, published_migrator
 
@@ -60,7 +58,7 @@ class Row:
     bank_version: str
     date: date | None
     linked_rid: str | None
-    unit: str | None  # normalised G3 text
+    unit: str | None  # the record's unit id (`common.unit_of`)
     age: int | None
     gender: object  # code, or None for X/N/unanswered
     substance: object
@@ -85,6 +83,7 @@ class Dataset:
     banks: dict[tuple[str, str], QuestionBank | None]
     damaged: int = 0
     unmapped: set[tuple[str, str]] = field(default_factory=set)  # versions no map chain reaches
+    unit_names: dict[str, str] = field(default_factory=dict)  # unit id -> name, from the vault
     # selections made by the table builders (filters, instruments, kind) -> rows; never stale, the rows never change
     selections: dict[tuple[Any, ...], list[Row]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -221,9 +220,7 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache, migration: AnswerMi
         return None if v is None or type(v) is dict or isinstance(v, MissingCode) else v
 
     age = plain(AGE_ITEM)
-    unit_text = _value(answers, UNIT_ITEM)
-    if unit_text is None and kind == "dropout":
-        unit_text = meta.get("unit")
+    unit = body.get("unit") if isinstance(body.get("unit"), str) else meta.get("unit")
     row = Row(
         rid=str(body.get("rid")),
         kind=str(kind),
@@ -232,7 +229,7 @@ def row_from_body(body: Mapping[str, Any], banks: BankCache, migration: AnswerMi
         bank_version=version,
         date=_parse_date(body.get("interview_date")),
         linked_rid=(body.get("linked") or {}).get("rid"),
-        unit=normalize_unit(unit_text),
+        unit=unit if isinstance(unit, str) and unit else None,
         age=age if isinstance(age, int) and not isinstance(age, bool) else None,
         gender=plain(GENDER_ITEM),
         substance=plain(SUBSTANCE_ITEM),
@@ -280,13 +277,15 @@ _PUBLISHED = object()
 
 def load_dataset(session: "Session", progress: Progress | None = None, migrate: Migrate | None | object = _PUBLISHED,
                  quality: bool = False) -> Dataset:
-    """Every completed, non-practice record as a statistics row (one pass).
+    """Every completed, non-practice record of the units this user's statistics
+    cover (`Session.report_docs`: refused, and audited, for roles without
+    statistics) as a statistics row (one pass).
 
     `migrate` defaults to the data directory's published migration maps (as
     `export` uses them); None reads every record under its own version's ids.
     `quality` also counts each record's X answers (the admins' quality tables).
     """
-    docs = session.list_records(status="completed", practice=False)
+    docs = [d for d in session.report_docs("stats") if d.get("status") == "completed" and not d.get("practice")]
     total = len(docs)
     if migrate is _PUBLISHED:
         migrate = published_migrator(session)
@@ -297,7 +296,7 @@ def load_dataset(session: "Session", progress: Progress | None = None, migrate: 
     damaged: list[str] = []
     rows: list[Row] = []
     done = 0
-    for body in session.read_bodies(statuses=("completed",), include_practice=False, damaged=damaged):
+    for body in session.read_bodies(statuses=("completed",), include_practice=False, damaged=damaged, purpose="stats"):
         row = row_from_body(body, banks, migration, keys, quality)
         if row is not None:
             rows.append(row)
@@ -308,4 +307,4 @@ def load_dataset(session: "Session", progress: Progress | None = None, migrate: 
         progress(max(total, done), max(total, done))
     for bank_id, version in migration.newest.items():  # the versions the tables are labelled by
         banks.get(bank_id, version)
-    return Dataset(rows, banks.banks, len(damaged), migration.unmapped)
+    return Dataset(rows, banks.banks, len(damaged), migration.unmapped, unit_names=session.unit_names())

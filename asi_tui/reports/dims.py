@@ -10,10 +10,11 @@ it by `load_dataset`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from ..bank.model import CodeList
 from ..i18n import Translator
+from .common import unit_of
 from .common import (
     BIRTH_REGION_ITEM,
     GENDER_ITEM,
@@ -50,15 +51,9 @@ def pop_key(kind: str, instruments: Iterable[str], sub: str | None = None) -> st
 # ----------------------------------------------------------------------------- units
 
 
-def unit_of(row: Row) -> str | None:
-    """The unit of a row. Today the normalised free-text G3 answer; the one
-    place to switch when units become ids."""
-    return row.unit
-
-
-def unit_label(key: str) -> str:
-    """How a unit is shown (today its normalised text)."""
-    return key
+def unit_label(key: str, names: Mapping[str, str] | None = None) -> str:
+    """How a unit is shown: its name from the vault, else its id."""
+    return (names or {}).get(key, key)
 
 
 # ----------------------------------------------------------------------------- code lists
@@ -144,10 +139,10 @@ def age_dim(rows: Iterable[Row], f: Filters, t: Translator) -> Dim:
     return Dim("age", t("reports.dim.age"), cats, lambda r: age_band(r.age, bands))
 
 
-def unit_dim(rows: Iterable[Row], t: Translator) -> Dim:
+def unit_dim(rows: Iterable[Row], t: Translator, names: Mapping[str, str] | None = None) -> Dim:
     rows = list(rows)
     units = sorted({u for r in rows if (u := unit_of(r)) is not None})
-    cats = [(u, unit_label(u)) for u in units]
+    cats = [(u, unit_label(u, names)) for u in units]
     if any(unit_of(r) is None for r in rows):
         cats.append((MISSING, t("reports.row.no_unit")))
     return Dim("unit", t("reports.dim.unit"), cats, lambda r: unit_of(r) or MISSING)
@@ -157,7 +152,7 @@ def dim_by_key(key: str, ds: Dataset, rows: list[Row], f: Filters, t: Translator
     if key == "age":
         return age_dim(rows, f, t)
     if key == "unit":
-        return unit_dim(rows, t)
+        return unit_dim(rows, t, ds.unit_names)
     return coded_dim(ds, key, t, rows)
 
 

@@ -3,8 +3,10 @@ the background of those not interviewed beside those interviewed.
 
 The dropout rate of an instrument is dropouts / (interviews done + dropouts)
 in the period: the share of the target group that was not interviewed.
-A dropout carries no unit (the bortfall form has no G3); when a unit is
-chosen, dropouts without a unit are left out and a note says how many.
+A dropout registration belongs to a unit like an interview (the record's
+unit, `common.unit_of`), so the rate of a unit counts its own dropouts. Only
+registrations made before units existed and never migrated have none; when
+a unit is chosen they are left out and a note says how many.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..i18n import Translator
-from .common import MAIN_INSTRUMENTS, MISSING, SMALL_N, Filters
+from .common import MAIN_INSTRUMENTS, MISSING, SMALL_N, Filters, unit_of
 from .data import Dataset, Row
 from .dims import Dim, age_dim, code_label, codelist, coded_dim, pop_key, tag
 from .groups import instruments_of, select
@@ -29,7 +31,7 @@ COMPARED = (
 def _no_unit_note(ds: Dataset, f: Filters, t: Translator) -> list[str]:
     if f.unit is None:
         return []
-    n = sum(1 for r in ds.rows if r.kind == "dropout" and r.unit is None and f.in_period(r.date))
+    n = sum(1 for r in ds.rows if r.kind == "dropout" and unit_of(r) is None and f.in_period(r.date))
     return [t("reports.note.dropout_no_unit", n=n)] if n else []
 
 

@@ -72,7 +72,7 @@ from .codebook import (
     safe_text,
     unique_columns,
 )
-from .common import ReportError, normalize_unit
+from .common import ReportError
 from .data import Progress
 from .export_plan import ExportPlan
 from .export_rows import RowEncoder, missing_code, quote
@@ -156,8 +156,9 @@ class _Sheet:
     read, numbered and written in order afterwards."""
 
     def __init__(self, banks: list[QuestionBank], opts: ExportOptions, dropout: bool, migrate: Migrate | None,
-                 keys: Pseudonyms) -> None:
+                 keys: Pseudonyms, unit_names: Mapping[str, str] | None = None) -> None:
         self.banks = banks
+        self.names = dict(unit_names or {})  # unit id -> name, from the vault
         self.opts = opts
         self.dropout = dropout
         self.keys = keys
@@ -206,7 +207,7 @@ class _Sheet:
                  quote(day if self.opts.full_dates else day[:7]), self._age_band(answers)]
         if self.opts.with_interviewer:
             meta.append(quote(str(body.get("interviewer") or "")))
-        unit = unit_of_body(body)
+        unit = unit_of_body(body, self.names)
         if unit.id is not None:
             self.unit_names[(unit.id, unit.name or unit.id)] += 1
         key = (INSTRUMENT_ORDER.get(str(body.get("instrument")), 9), day, rid)
@@ -369,7 +370,11 @@ def export_records(
 
         require_stats_extra()
     opts = ExportOptions(full_dates, exact_age, with_interviewer, include_linked)
-    every = session.list_records()
+    every = session.report_docs("export")  # refused (audited) for roles without exports; an analyst's units only
+    if opts.identifying:
+        session.require("export.identifying")
+    names = session.unit_names()
+    unit_id = session.find_unit(unit).id if unit else None
     keys = Pseudonyms(every)
     plan = ExportPlan(every, date_from, date_to, instruments, dropouts, include_linked)
     del every
@@ -378,12 +383,11 @@ def export_records(
         resolved[(bank_id, version)] = session.store.resolver(bank_id, version, "")  # StoreError if a bank is gone
     interview_banks = [resolved[(b, v)] for b, v, k in plan.bank_keys if k == "interview"]
     dropout_banks = [resolved[(b, v)] for b, v, k in plan.bank_keys if k == "dropout"]
-    main = _Sheet(interview_banks, opts, False, migrate, keys)
-    drop = _Sheet(dropout_banks, opts, True, migrate, keys) if dropouts else None
-    norm_unit = normalize_unit(unit) if unit else None
+    main = _Sheet(interview_banks, opts, False, migrate, keys, names)
+    drop = _Sheet(dropout_banks, opts, True, migrate, keys, names) if dropouts else None
     kept: set[str] = set()  # selected rows that passed every filter
     total, done = len(plan.wanted), 0
-    for body in session.read_bodies(statuses=("completed",), include_practice=False):
+    for body in session.read_bodies(statuses=("completed",), include_practice=False, purpose="export"):
         rid = str(body.get("rid"))
         if rid not in plan.wanted:
             continue  # (a record completed after the listing waits for the next export)
@@ -391,7 +395,7 @@ def export_records(
         if progress and done % 200 == 0:
             progress(done, max(total, done))
         linked_only = rid in plan.extra
-        if not linked_only and not plan.body_matches(body, norm_unit):
+        if not linked_only and not plan.body_matches(body, unit_id):
             continue
         sheet = drop if body.get("kind") == "dropout" else main
         if sheet is None:
@@ -406,19 +410,19 @@ def export_records(
         return rid not in plan.extra or any(dep in kept for dep in plan.extra[rid])
 
     def info_for(sheet: _Sheet, kind: str, path: Path, fmt_: str) -> Callable[[int], dict[str, str]]:
-        return lambda n: _codebook_info(sheet, kind, fmt_, path, n, lang, keys, date_from, date_to, unit, instruments)
+        return lambda n: _codebook_info(sheet, kind, fmt_, path, n, lang, keys, date_from, date_to, unit_id, instruments)
 
     extra_rows = sum(1 for r in main.rows if r[1] in plan.extra and needed(r[1]))
     n, cb = _write(main, main.lines(needed), out, fmt, lang, info_for(main, "interviews", out, fmt))
     result = ExportResult(out, n, main.header, cb, banks=[f"{b.id} {b.version}" for b in interview_banks],
                           dropped=main.encoder.dropped, linked_only=extra_rows)
-    _audit(session, fmt, "interviews", n, len(main.header), opts, date_from, date_to, unit, instruments)
+    _audit(session, fmt, "interviews", n, len(main.header), opts, date_from, date_to, unit_id, instruments)
     if drop is not None:
         dpath = dropouts_path_for(out, fmt)
         dn, dcb = _write(drop, drop.lines(), dpath, fmt, lang, info_for(drop, "dropouts", dpath, fmt))
         result.dropouts = ExportResult(dpath, dn, drop.header, dcb, banks=[f"{b.id} {b.version}" for b in dropout_banks],
                                        dropped=drop.encoder.dropped)
-        _audit(session, fmt, "dropouts", dn, len(drop.header), opts, date_from, date_to, unit, None)
+        _audit(session, fmt, "dropouts", dn, len(drop.header), opts, date_from, date_to, unit_id, None)
     return result
 
 
@@ -441,4 +445,5 @@ def _audit(session: "Session", fmt: str, kind: str, rows: int, columns: int, opt
             "unit": unit,
             "instruments": list(instruments) if instruments else None,
         },
+        unit=unit,
     )

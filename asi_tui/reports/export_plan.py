@@ -1,8 +1,8 @@
 """Which records an export reads, decided from the record index alone
 (nothing is decrypted): the selection (kind, instrument, period) and, with
-`include_linked`, the interviews its follow-ups link back to. The unit is
-only in the record, so `body_matches` checks it (and the rest again) while
-the records are read."""
+`include_linked`, the interviews its follow-ups link back to. The body is
+the truth, so `body_matches` checks the unit (and the rest) again while the
+records are read."""
 
 from __future__ import annotations
 
@@ -52,11 +52,11 @@ class ExportPlan:
             return False
         return True
 
-    def body_matches(self, body: Mapping[str, Any], norm_unit: str | None) -> bool:
-        """The body is the truth: check again what the index said, and the unit (only in the body)."""
+    def body_matches(self, body: Mapping[str, Any], unit_id: str | None) -> bool:
+        """The body is the truth: check again what the index said, and the unit."""
         if not self.matches(body.get("kind"), body.get("instrument"), body.get("interview_date")):
             return False
-        return norm_unit is None or unit_of_body(body).id == norm_unit
+        return unit_id is None or unit_of_body(body).id == unit_id
 
 
 def _date(text: object) -> date | None:

@@ -22,7 +22,10 @@ intervals (`intervals_for`; default 6, 12 and 24 months):
   new ASI Grund is due instead.
 
 This is a working list for staff, so it names clients (client_ref); it is
-never part of the de-identified statistics.
+never part of the de-identified statistics. Each interviewer sees the
+clients of their own units, and the clients whose Grund names them the
+responsible case worker (`Session.planning_docs`); `mine` keeps the clients
+whose latest interview they did or whose responsible case worker they are.
 """
 
 from __future__ import annotations
@@ -65,9 +68,8 @@ class Intervals:
 
 
 def intervals_for(unit: str | None = None, settings: Mapping[str, Any] | None = None) -> Intervals:
-    """The follow-up intervals of a unit: `settings["units"][unit]`, else
-    `settings["default"]`, else 6/12/24 months. There are no unit ids yet (the
-    index has none): every client gets the default until units arrive."""
+    """The follow-up intervals of a unit (its id): `settings["units"][unit]`, else
+    `settings["default"]`, else 6/12/24 months."""
     settings = settings or {}
     units = settings.get("units") if isinstance(settings.get("units"), Mapping) else {}
     for entry in ((units or {}).get(unit) if unit else None, settings.get("default")):
@@ -82,15 +84,16 @@ def load_interval_settings(session: "Session") -> dict[str, Any]:
 
 
 def save_interval_settings(session: "Session", intervals: Intervals, unit: str | None = None) -> None:
-    """Set the default intervals, or one unit's (admin; audited)."""
+    """Set the default intervals, or one unit's (`unit`: id or name; admin; audited)."""
     session.require_admin()
     settings = load_interval_settings(session)
+    unit = session.find_unit(unit).id if unit else None
     if unit:
         settings.setdefault("units", {})[unit] = asdict(intervals)
     else:
         settings["default"] = asdict(intervals)
     session.save_doc(SETTINGS_KIND, SETTINGS_ID, settings)
-    session.log("settings", detail={"followup_intervals": asdict(intervals), "unit": bool(unit)})
+    session.log("settings", detail={"followup_intervals": asdict(intervals), "unit": unit}, unit=unit)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class FollowUp:
     anchor_date: date | None = None
     anchor_instrument: str = "grund"
     followups: int = 0  # completed Uppföljningar in the chain so far
+    responsible: str | None = None  # the client's responsible case worker (on the Grund)
+    unit: str | None = None  # the unit id of the latest interview
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,6 +127,8 @@ class FollowUp:
             "anchor_date": self.anchor_date.isoformat() if self.anchor_date else None,
             "anchor_instrument": self.anchor_instrument,
             "followups": self.followups,
+            "responsible": self.responsible,
+            "unit": self.unit,
         }
 
 
@@ -139,7 +146,8 @@ def plan_followups(docs: Iterable[dict[str, Any]], today: date, include_upcoming
                    interviewer: str | None = None,
                    intervals: Callable[[str | None], Intervals] = intervals_for) -> list[FollowUp]:
     """The planning list from index documents (pure; `followups` feeds it).
-    `intervals(unit)` gives a unit's intervals (the documents carry no unit yet)."""
+    `intervals(unit)` gives a unit's intervals; `interviewer` keeps the clients
+    whose latest interview they did or whose responsible case worker they are."""
     docs = [d for d in docs if not d.get("practice") and d.get("status") != "withdrawn"]
     by_rid = {str(d["rid"]): d for d in docs}
     by_client: dict[str, list[dict[str, Any]]] = {}
@@ -151,19 +159,20 @@ def plan_followups(docs: Iterable[dict[str, Any]], today: date, include_upcoming
         day = doc_date(anchor) if anchor else None
         if anchor is None or day is None or _closed(anchor, day, own):
             continue
-        if interviewer is not None and anchor.get("interviewer") != interviewer:
+        root = by_rid.get(chain_root(str(anchor["rid"]), by_rid), anchor)
+        if interviewer is not None and interviewer not in (anchor.get("interviewer"), root.get("responsible")):
             continue
         span = intervals(anchor.get("unit"))
         status = status_of(day, today, span)
         if status == "upcoming" and not include_upcoming:
             continue
-        root = by_rid.get(chain_root(str(anchor["rid"]), by_rid), anchor)
         done = sum(1 for d in own if d.get("instrument") == "uppfoljning" and d.get("status") == "completed"
                    and chain_root(str(d["rid"]), by_rid) == root["rid"])
         out.append(
             FollowUp(str(anchor.get("client_ref") or ref), str(root["rid"]), doc_date(root) or day, months_between(day, today), status,
                      add_months(day, span.due), add_months(day, span.overdue), anchor.get("interviewer"),
-                     str(anchor["rid"]), day, str(anchor.get("instrument")), done)
+                     str(anchor["rid"]), day, str(anchor.get("instrument")), done, root.get("responsible"),
+                     anchor.get("unit"))
         )
     order = {s: i for i, s in enumerate(STATUSES)}
     return sorted(out, key=lambda f: (order[f.status], f.anchor_date or f.grund_date, f.client_ref))
@@ -183,10 +192,13 @@ def _closed(anchor: dict[str, Any], day: date, own: list[dict[str, Any]]) -> boo
 
 def followups(session: "Session", today: date | None = None, include_upcoming: bool = False,
               interviewer: str | None = None) -> list[FollowUp]:
-    """The planning list for `today` (default: the real date); audited with counts only."""
+    """The planning list for `today` (default: the real date) over the clients
+    this user may plan (`Session.planning_docs`: refused for roles without one);
+    audited with counts only."""
     today = today or date.today()
+    docs = session.planning_docs()
     settings = load_interval_settings(session)
-    result = plan_followups(session.list_records(), today, include_upcoming, interviewer,
+    result = plan_followups(docs, today, include_upcoming, interviewer,
                             lambda unit: intervals_for(unit, settings))
     counts = {s: sum(1 for f in result if f.status == s) for s in STATUSES}
     session.log("followups", detail={"today": today.isoformat(), "listed": len(result), **counts})

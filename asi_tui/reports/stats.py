@@ -120,7 +120,7 @@ def filter_lines(f: Filters, t: Translator, compare: tuple[str, ...] = (), as_of
     lines = [
         t("reports.title"),
         f"{t('reports.filter.period')}: {period}",
-        f"{t('reports.filter.unit')}: {f.unit or every}",
+        f"{t('reports.filter.unit')}: {f.unit_name or f.unit or every}",
         f"{t('reports.filter.group')}: {', '.join(group) or every}",
         f"{t('reports.filter.instrument')}: {instrument}",
     ]

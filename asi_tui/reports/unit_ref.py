@@ -1,18 +1,16 @@
-"""Which unit a record belongs to, for exports: one accessor.
+"""Which unit a record belongs to, for exports and statistics: one accessor.
 
-Today a unit is the free-text G3 answer (a dropout registration keeps it in
-its meta data): the id is the text normalised as the statistics compare it
-(case and spaces ignored), the name the text with its spaces collapsed.
-When units become ids with names, only `unit_of_body` changes and the
-export's `unit_id` and `unit_name` columns follow.
+A unit is an id with a name in the vault (issue 13): a record body carries
+its unit id (`unit`), dropout registrations too, and the name comes from the
+vault's unit table as it is today (a renamed unit's records follow the new
+name; the id never changes). The export's `unit_id` and `unit_name`
+columns come from here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping
-
-from .common import UNIT_ITEM, normalize_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,13 +22,9 @@ class UnitRef:
 NO_UNIT = UnitRef(None, None)
 
 
-def unit_of_body(body: Mapping[str, Any]) -> UnitRef:
-    """The unit of one record body (NO_UNIT when it names none)."""
-    entry = (body.get("answers") or {}).get(UNIT_ITEM)
-    text = entry.get("v") if isinstance(entry, dict) else None
-    if not isinstance(text, str) and body.get("kind") == "dropout":
-        text = (body.get("meta") or {}).get("unit")
-    unit_id = normalize_unit(text)
-    if unit_id is None:
+def unit_of_body(body: Mapping[str, Any], names: Mapping[str, str] | None = None) -> UnitRef:
+    """The unit of one record body (NO_UNIT when it names none); `names`: unit id -> name."""
+    unit_id = body.get("unit")
+    if not isinstance(unit_id, str) or not unit_id:
         return NO_UNIT
-    return UnitRef(unit_id, " ".join(str(text).split()))
+    return UnitRef(unit_id, (names or {}).get(unit_id, unit_id))

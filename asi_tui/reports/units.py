@@ -66,7 +66,7 @@ def unit_tables(ds: Dataset, f: Filters, t: Translator) -> list[Table]:
     rows = select(ds, f, instruments)
     pop = pop_key("interview", instruments)
     both = select(ds, f, MAIN_INSTRUMENTS)
-    units = unit_dim(both, t)
+    units = unit_dim(both, t, ds.unit_names)
     out = [overview_by_unit(ds, f, units, t)]
     for key in CROSSED:
         dim = age_dim(rows, f, t) if key == "age" else coded_dim(ds, key, t, rows)

@@ -6,6 +6,17 @@ which client's record), so they are encrypted; the chain makes removal,
 alteration and reordering visible, and an admin-signed checkpoint of the head
 makes tail truncation visible too.
 
+Who did what to which client is readable by admins only: each entry holds an
+*integrity part* under AK (sequence, time, action, record id and the numbers
+the integrity checks need: generations, sequence numbers, vault serials,
+checkpoint numbers) and, inside it, a *personal part* (user, session, client
+reference, unit, reason, details) sealed to the generation's audit reader
+public key, whose private half only admins and the recovery slot hold
+(`genkeys`). Appending needs no secret beyond AK; every session can still
+check the chain, the vault marks and the record marks, and none but an admin
+can tell who opened which client. Entries written before the upgrade to unit
+keys are not split; their audit keys are held by admins only.
+
 Failed unlocks happen without any key, so they are sealed to the vault's audit
 public key into `audit/pending/` and moved into the chain by the next session
 that unlocks.
@@ -71,15 +82,22 @@ def _key_list(keys: AuditKeys) -> list[bytes]:
     return [keys] if isinstance(keys, bytes) else list(keys)
 
 
-def _decrypted(keys: list[bytes], lines: Iterable[bytes | str | None]) -> Iterator[dict[str, Any]]:
-    """The entries of `lines` that parse and decrypt (verify reports the others)."""
+# the detail fields the integrity checks read (`integrity`): numbers, never personal data
+MARK_FIELDS = ("gen", "seq", "first", "last", "taken", "step", "serial", "hash", "n")
+PUBLIC_FIELDS = ("seq", "ts", "action", "rid")
+
+
+def _decrypted(keys: list[bytes], lines: Iterable[bytes | str | None],
+               readers: list[bytes] | None = None) -> Iterator[dict[str, Any]]:
+    """The entries of `lines` that parse and decrypt (verify reports the others);
+    with `readers` (admins) the personal part of each entry joined in."""
     for line in lines:
         parsed = parse_line(line.encode() if isinstance(line, str) else line)
         if parsed is None:
             continue
         entry = _open_entry(keys, parsed[1], parsed[0])
         if entry is not None:
-            yield entry
+            yield _joined(entry, parsed[0], readers)
 
 
 def _open_entry(keys: list[bytes], ct: bytes, seq: int) -> dict[str, Any] | None:
@@ -98,6 +116,41 @@ def _open_entry(keys: list[bytes], ct: bytes, seq: int) -> dict[str, Any] | None
 
 def _ad(seq: int) -> bytes:
     return f"asi-tui/audit/v1\0{seq}".encode()
+
+
+def _private_ad(seq: int) -> bytes:
+    return f"asi-tui/audit-private/v1\0{seq}".encode()
+
+
+def split_entry(record: dict[str, Any], reader_pub: bytes) -> dict[str, Any]:
+    """The integrity part of an entry, with the personal part sealed inside it (`p`)."""
+    public = {k: record[k] for k in PUBLIC_FIELDS if k in record}
+    detail = record.get("detail")
+    if isinstance(detail, dict):
+        marks = {k: detail[k] for k in MARK_FIELDS if k in detail}
+        if marks:
+            public["detail"] = marks
+    private = {k: v for k, v in record.items() if k not in ("seq", "ts", "action", "rid")}
+    blob = C.box_seal(reader_pub, json.dumps(private, ensure_ascii=False).encode(), _private_ad(int(record["seq"])))
+    public["p"] = base64.b64encode(blob).decode()
+    return public
+
+
+def _joined(entry: dict[str, Any], seq: int, readers: list[bytes] | None) -> dict[str, Any]:
+    """An entry as its reader may see it: the personal part joined in for an
+    admin, left out (with `private` set) for everyone else."""
+    blob = entry.pop("p", None)
+    if not isinstance(blob, str):
+        return entry
+    for sk in readers or ():
+        try:
+            private = json.loads(C.box_open(sk, base64.b64decode(blob, validate=True), _private_ad(seq)))
+        except (C.CryptoError, ValueError, RecursionError):
+            continue
+        if isinstance(private, dict):
+            return {**entry, **{k: v for k, v in private.items() if k not in ("seq", "ts", "action", "rid")}}
+    entry["private"] = True
+    return entry
 
 
 @dataclass
@@ -173,11 +226,14 @@ class AuditLog:
                     return last[0], last[2]
         return 0, GENESIS
 
-    def append(self, ak: bytes, entry: dict[str, Any]) -> int:
+    def append(self, ak: bytes, entry: dict[str, Any], reader_pub: bytes | None = None) -> int:
+        """Append one entry; with `reader_pub` its personal part is sealed for admins (`split_entry`)."""
         with exclusive(self.lock_path):
             seq, prev = self._head()
             seq += 1
             record = {"seq": seq, "ts": datetime.now(timezone.utc).isoformat(timespec="seconds"), **entry}
+            if reader_pub is not None:
+                record = split_entry(record, reader_pub)
             ct = C.seal(ak, json.dumps(record, ensure_ascii=False).encode(), _ad(seq))
             h = hashlib.sha256(bytes.fromhex(prev) + ct).hexdigest()
             line = json.dumps({"seq": seq, "ct": base64.b64encode(ct).decode(), "h": h}) + "\n"
@@ -199,8 +255,9 @@ class AuditLog:
                 raise io_error(exc) from None
             return seq
 
-    def entries(self, aks: AuditKeys) -> Iterator[dict[str, Any]]:
-        yield from _decrypted(_key_list(aks), (line for _f, _n, line in self._lines()))
+    def entries(self, aks: AuditKeys, readers: list[bytes] | None = None) -> Iterator[dict[str, Any]]:
+        """Every entry these keys open; the personal parts only with `readers` (admins)."""
+        yield from _decrypted(_key_list(aks), (line for _f, _n, line in self._lines()), readers)
 
     def verify(
         self,
@@ -361,12 +418,13 @@ class AuditLog:
                 mark.raise_to(_int(d["gen"]), _int(d["seq"]))
         return out
 
-    def user_keys(self, aks: AuditKeys) -> dict[str, str]:
+    def user_keys(self, aks: AuditKeys, readers: list[bytes] | None = None) -> dict[str, str]:
         """Per user id, the fingerprint of the public key the latest audited
-        user-init/add/reset gave them: who the app itself let in."""
+        user-init/add/reset gave them, or the upgrade of an earlier version's
+        vault found in its signed user table: who the app itself let in (admins: `readers`)."""
         out: dict[str, str] = {}
-        for entry in self.entries(aks):
-            if entry.get("action") in ("user-init", "user-add", "user-reset"):
+        for entry in self.entries(aks, readers):
+            if entry.get("action") in ("user-init", "user-add", "user-reset", "user-upgrade"):
                 d = entry.get("detail")
                 if isinstance(d, dict) and isinstance(d.get("user"), str) and isinstance(d.get("key"), str):
                     out[d["user"]] = d["key"]
@@ -382,7 +440,7 @@ class AuditLog:
         name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.evt"
         atomic_write(self.pending / name, blob, self.tmp_dir)
 
-    def ingest_pending(self, audit_sks: list[bytes], ak: bytes) -> int:
+    def ingest_pending(self, audit_sks: list[bytes], ak: bytes, reader_pub: bytes | None = None) -> int:
         """Move sealed events into the chain; `audit_sks` are every audit private
         key the session holds (an event may predate a rotation)."""
         if not self.pending.is_dir():
@@ -391,9 +449,9 @@ class AuditLog:
         for f in sorted(self.pending.glob("*.evt"))[:MAX_PENDING_PER_UNLOCK]:
             entry = _pending_entry(f, audit_sks)
             if entry is None:
-                self.append(ak, {"action": "pending-unreadable", "detail": f.name[:80]})
+                self.append(ak, {"action": "pending-unreadable", "detail": f.name[:80]}, reader_pub)
             else:
-                self.append(ak, entry)
+                self.append(ak, entry, reader_pub)
                 n += 1
             f.unlink(missing_ok=True)
         return n

@@ -339,13 +339,9 @@ class BankVersions:
         for r in rows:
             r.retired = r.ref in retired
         if session is not None:
-            counts: dict[tuple[str, str], list[int]] = {}
-            for d in session.list_records():
-                c = counts.setdefault((d.get("bank_id"), d.get("bank_version")), [0, 0])
-                c[0] += 1
-                c[1] += d.get("status") != "completed"
+            counts = session.count_by_bank()  # counts only: any user may see them
             for r in rows:
-                r.records, r.in_progress = counts.get((r.bank_id, r.version), [0, 0])
+                r.records, r.in_progress = counts.get((r.bank_id, r.version), (0, 0))
         return sorted(rows, key=lambda r: (r.instrument_key, r.bank_id, version_key(r.version)))
 
     # ------------------------------------------------------------------ migration

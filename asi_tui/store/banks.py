@@ -159,7 +159,7 @@ class BankStore(BankVersions):
                 raise VersionExists("banks.error.exists_bundled", bank=ref(bank_id, version))
             if sig.exists():
                 raise VersionExists(None, bank=ref(bank_id, version))
-            if yml.exists() and session.list_records(bank_id=bank_id, bank_version=version):
+            if yml.exists() and session.count_by_bank().get((bank_id, version)):
                 raise BankAltered(None, what=ref(bank_id, version))  # a file without signature, and records use it
             state = self.state()
             ensure_dir(self.dir)

@@ -18,7 +18,7 @@ from . import crypto as C
 from .audit import AuditLog
 from .bank_versions import BankResolver, resolver_for
 from .datadir import DataDir
-from .errors import RecordDamaged, StoreError, VaultAltered
+from .errors import NotAuthorized, NoUnitKey, RecordDamaged, StoreError, VaultAltered
 from .index import Index
 from .integrity import SEEN_AFTER, check_vault
 from .keyslots import Keys, User
@@ -56,8 +56,10 @@ class SessionCore:
     def user(self) -> User:
         return self.keys.user
 
-    def log(self, action: str, rid: str | None = None, client: str | None = None, detail: Any = None) -> int:
-        """Append an audit entry (under the newest audit key this user may hold); returns its seq."""
+    def log(self, action: str, rid: str | None = None, client: str | None = None, detail: Any = None,
+            unit: str | None = None) -> int:
+        """Append an audit entry (under the newest audit key this user may hold,
+        its personal part sealed for admins); returns its seq."""
         try:
             self.ensure_fresh_keys()  # entries after a rotation go under the new audit key
         except StoreError:
@@ -67,18 +69,45 @@ class SessionCore:
             entry["rid"] = rid
         if client:
             entry["client"] = client
+        if unit:
+            entry["unit"] = unit
         if detail is not None:
             entry["detail"] = detail
-        return self.audit.append(self.keys.ak, entry)
+        return self.audit.append(self.keys.ak, entry, self.keys.reader_pub)
 
     def _vault_journal(self, step: str, serial: int, digest: str) -> None:
         """What the vault calls around each signed change (inside its lock)."""
         entry = {"user": self.user.id, "session": self.session_id, "action": "vault",
                  "detail": {"step": step, "serial": serial, "hash": digest}}
-        self.audit.append(self.keys.ak, entry)
+        self.audit.append(self.keys.ak, entry, self.keys.reader_pub)
+
+    # -------------------------------------------------------------- access (access.py)
+
+    def require(self, action: str, unit: str | None = None, rid: str | None = None, own: bool = False,
+                client: str | None = None) -> None:
+        """NotAuthorized (one line naming what is refused) unless the policy
+        allows `action` here; every refusal is audited ("denied": who, what,
+        which record or unit)."""
+        if access.allowed(self.user, action, unit, own):
+            return
+        self.deny(action, unit, rid, client)
+
+    def deny(self, action: str, unit: str | None = None, rid: str | None = None, client: str | None = None,
+             key: str | None = None) -> None:
+        self.log("denied", rid, client, detail={"what": action}, unit=unit)
+        raise NotAuthorized(key or access.denied_key(action, self.user))
+
+    def may(self, action: str, unit: str | None = None) -> bool:
+        """Whether the policy allows `action` (for a front end choosing what to offer;
+        nothing is audited: the operation itself checks again, and audits a refusal)."""
+        return access.allowed(self.user, action, unit)
+
+    def scope(self, action: str) -> set[str] | None:
+        """The units `action` covers for this user: None for all, else a set (maybe empty)."""
+        return access.units_for(self.user, action, [u.id for u in self.store.vault.units()])
 
     def require_admin(self) -> None:
-        access.require_admin(self.user)
+        self.require("admin")
 
     def require_sound_vault(self) -> None:
         """Admin changes that trust the user table wait until a reported vault
@@ -135,12 +164,12 @@ class SessionCore:
 
     def _read_snapshot(self, path: Path, rid: str) -> Snapshot:
         try:
-            return read_snapshot(path, rid, self.keys.vks)
-        except RecordDamaged:
+            return read_snapshot(path, rid, self.keys)
+        except (RecordDamaged, NoUnitKey):
             # perhaps only a newer key generation than this session knows (another
             # admin rotated): refresh once and retry; real damage raises again
             header, _ = read_header(path)
             if header.get("vk_gen") in self.keys.vks:
                 raise
             self.refresh_keys()
-            return read_snapshot(path, rid, self.keys.vks)
+            return read_snapshot(path, rid, self.keys)

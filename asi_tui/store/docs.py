@@ -26,6 +26,11 @@ def _safe_name(name: str) -> str:
     return name
 
 
+# who may write a kind of document (`access`); reading is open to every user:
+# documents hold no client data (group members' user ids, follow-up intervals)
+WRITE_ACTIONS = {"group": "training.groups", "settings": "admin"}
+
+
 class DocOps(SessionCore):
     """A session's small documents."""
 
@@ -36,7 +41,9 @@ class DocOps(SessionCore):
         """An encrypted document beside the records (training groups, settings).
 
         Same format and keys as a record snapshot; `kind` and `doc_id` are
-        short identifiers ([a-z0-9_-]), never client data."""
+        short identifiers ([a-z0-9_-]), never client data. Refused (audited)
+        for a role that may not write this kind (`WRITE_ACTIONS`)."""
+        self.require(WRITE_ACTIONS.get(kind, "admin"))
         path = self._doc_path(kind, doc_id)
         path.parent.mkdir(mode=0o2770, parents=True, exist_ok=True)
         self.ensure_fresh_keys()
@@ -64,6 +71,7 @@ class DocOps(SessionCore):
         return out
 
     def delete_doc(self, kind: str, doc_id: str) -> None:
+        self.require(WRITE_ACTIONS.get(kind, "admin"))
         with exclusive(self._docs_lock()):
             self._doc_path(kind, doc_id).unlink(missing_ok=True)
 
@@ -89,7 +97,7 @@ class DocOps(SessionCore):
                         header = new_header(rid, 0, 0, new_gen, self.keys.vks[new_gen], dek)
                         write_snapshot(path, header, snap.body, dek, self.store.dir.tmp)
                     else:
-                        rewrap_header(path, self.keys.vks, new_gen, self.store.dir.tmp)
+                        rewrap_header(path, self.keys, new_gen, self.store.dir.tmp)
             except (StoreError, OSError):
                 failed.append(f"{path.parent.name}/{path.stem}")
         return failed

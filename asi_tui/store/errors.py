@@ -22,6 +22,12 @@ class VaultAltered(StoreError):
     key = "store.error.vault_altered"
 
 
+class VaultOutdated(StoreError):
+    """vault.json was written by an earlier version: an admin upgrades it (`asi-tui migrate`)."""
+
+    key = "store.error.vault_outdated"
+
+
 class KdfRejected(StoreError):
     key = "store.error.kdf_rejected"
 
@@ -75,6 +81,12 @@ class StorageIOError(StoreError):
 
 class NotAuthorized(StoreError):
     key = "store.error.not_authorized"
+
+
+class NoUnitKey(NotAuthorized):
+    """The record belongs to a unit whose key this user does not hold."""
+
+    key = "store.access.no_unit_key"
 
 
 class ReadOnly(StoreError):

@@ -21,12 +21,12 @@ from ..engine.interview import COMPLETED, IN_PROGRESS, Interview, Outcome
 from ..engine.values import decode, encode
 from . import clock, faults
 from .core import SessionCore
-from .errors import ReadOnly, RecordDamaged, StoreError
+from .errors import NoUnitKey, ReadOnly, RecordDamaged, StoreError
 from .index import index_doc
 from .integrity import Notice
 from .journal import JournalWriter, journal_gen, journal_path, read_journal
 from .locks import RecordLock
-from .records import Snapshot, new_header, write_snapshot
+from .records import Snapshot, header_unit, new_header, write_snapshot
 
 PAUSED = "paused"
 WITHDRAWN = "withdrawn"  # a dropout registration taken back: kept and audited, out of statistics and planning
@@ -81,6 +81,11 @@ class RecordHandle:
     @property
     def client_ref(self) -> str:
         return str(self.body.get("client_ref"))
+
+    @property
+    def unit(self) -> str | None:
+        """The record's unit (id), or `practice`, as its header names it."""
+        return header_unit(self.snap.header)
 
     # -------------------------------------------------------------- replay
 
@@ -281,7 +286,11 @@ class RecordHandle:
         gen = self.snap.gen + 1
         dek = new_dek or self.snap.dek
         gen_key = vk_gen or keys.write_gen
-        header = new_header(self.rid, gen, writer.seq, gen_key, keys.vks[gen_key], dek)
+        unit = self.unit
+        key = keys.key_for(gen_key, unit)
+        if key is None:
+            raise NoUnitKey(None, unit=unit or "-")
+        header = new_header(self.rid, gen, writer.seq, gen_key, key, dek, unit)
         body = self._state_body(status)
         failure: StoreError | None = None
         try:
@@ -320,7 +329,7 @@ class RecordHandle:
         self._require_writable()
         self._compact(PAUSED)
         self._log_answers()
-        self.session.log("pause", self.rid, self.client_ref, detail=self._mark())
+        self.session.log("pause", self.rid, self.client_ref, detail=self._mark(), unit=self.unit)
 
     def complete(self) -> None:
         """Refused (EngineError/CompletionRefused) until the engine allows it."""
@@ -333,7 +342,7 @@ class RecordHandle:
             self.interview.rollback(state)
             raise
         self._log_answers()
-        self.session.log("complete", self.rid, self.client_ref, detail=self._mark())
+        self.session.log("complete", self.rid, self.client_ref, detail=self._mark(), unit=self.unit)
 
     def withdraw(self, reason: str) -> None:
         """Take back a dropout registration: a status change with who, when and why
@@ -342,11 +351,12 @@ class RecordHandle:
         before = self.status
         self.set_meta("withdrawn", {"reason": reason, "by": self.session.user.id, "at": clock.now()})
         self._compact(WITHDRAWN)
-        self.session.log("withdraw", self.rid, self.client_ref, detail={"before": before})
+        self.session.log("withdraw", self.rid, self.client_ref, detail={"before": before}, unit=self.unit)
 
     def _log_answers(self) -> None:
         if self.session_answers:
-            self.session.log("answer", self.rid, self.client_ref, detail={"count": self.session_answers, **self._mark()})
+            self.session.log("answer", self.rid, self.client_ref, detail={"count": self.session_answers, **self._mark()},
+                             unit=self.unit)
             self.session_answers = 0
 
     def _save_mark(self) -> None:

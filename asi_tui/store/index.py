@@ -25,7 +25,7 @@ from . import crypto as C
 from .errors import RecordDamaged, StoreError
 from .fsutil import atomic_write, read_regular
 from .locks import exclusive
-from .records import Snapshot
+from .records import Snapshot, body_unit
 
 MAGIC = b"ASIIDX1\n"
 MAX_INDEX_BYTES = 256 << 20  # ~300 bytes per record
@@ -170,11 +170,14 @@ class Index:
 
 def index_doc(snap: Snapshot, hwm: tuple[int, int] | None = None) -> dict[str, Any]:
     """What the index holds of a record: ids, status, bank version, dates,
-    interviewer, and the (generation, sequence) high-water mark of its
+    interviewer, unit, responsible case worker, and the (generation, sequence) high-water mark of its
     acknowledged changes (`integrity`); never answers."""
     b = snap.body
+    meta = b.get("meta") or {}
     return {
         "rid": snap.rid,
+        "unit": body_unit(b),  # a unit id, or "practice": the compartment (access checks, partitions)
+        "responsible": meta.get("responsible") if isinstance(meta.get("responsible"), str) else None,
         "kind": b.get("kind"),
         "instrument": b.get("instrument"),
         "variant": b.get("variant"),

@@ -25,22 +25,24 @@ from .records import rewrap_header
 class KeyOps(RecordOps, DocOps):
     """Rotation walks every record and document, so it builds on their operations."""
 
-    def rotate_key(self, reencrypt: bool = False, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    def rotate_key(self, reencrypt: bool = False, progress: Callable[[int, int], None] | None = None,
+                   legacy: tuple[int, ...] = ()) -> dict[str, Any]:
         """New key generation; every record re-wrapped (and with `reencrypt`,
         new record keys). Safe to rerun after an interruption.
 
         The new keys go only to active users whose public key the audit log
         shows the app gave them (user-init/add/reset): someone written into
         vault.json behind the app's back is left out, and listed in
-        "users_left_out" (an admin can reset a legitimate user's passphrase)."""
+        "users_left_out" (an admin can reset a legitimate user's passphrase).
+        `legacy`: generations whose audit keys go to admins only (the upgrade)."""
         self.require_admin()
         self.require_sound_vault()
-        audited = self.audit.user_keys(self.keys.audit_keys())
+        audited = self.audit.user_keys(self.keys.audit_keys(), self.keys.reader_keys())
 
         def allowed(user: User) -> bool:
             return audited.get(user.id) == self.user_key_fp(user)
 
-        new_gen, left_out = self.store.vault.begin_rotation(self.keys, self._vault_journal, allowed)
+        new_gen, left_out = self.store.vault.begin_rotation(self.keys, self._vault_journal, allowed, legacy)
         self.log("key-rotate-begin", detail={"gen": new_gen, "reencrypt": reencrypt})
         for user_id in left_out:
             self.log("key-rotate-left-out", detail={"user": user_id})
@@ -56,7 +58,7 @@ class KeyOps(RecordOps, DocOps):
                     lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
                     lock.acquire()  # an open editor keeps its record: skipped, rerun later
                     try:
-                        rewrap_header(path, self.keys.vks, new_gen, self.store.dir.tmp)
+                        rewrap_header(path, self.keys, new_gen, self.store.dir.tmp)
                     finally:
                         lock.release()
             except StoreError:
@@ -84,7 +86,7 @@ class KeyOps(RecordOps, DocOps):
         return {**result, "finished": True}
 
     def _reencrypt_record(self, rid: str, new_gen: int) -> None:
-        handle = self.open_record(rid)
+        handle = self._open(rid, False)  # the store's own work: no policy check, no "open" entry
         try:
             handle._compact(handle.status, new_dek=C.random_key(), vk_gen=new_gen)
         finally:

@@ -5,11 +5,8 @@
   id and the admin key fingerprint.
 * A box holds a vault key generation (or the admin signing key) sealed to a
   user's public key.
-* Per generation, the audit key, the index key, the audit key pair and the
-  admin public key are sealed under that generation's vault key, together
-  with an archive of the keys of every earlier generation (so the audit
-  entries and pending events of before a rotation stay readable to current
-  users, and to nobody who lost access).
+* The keys of each generation (audit, index, unit keys, the admin public
+  key) are in `genkeys`.
 * The admin signing key changes with every generation. The admin key chain
   (`admin_chain`) links each admin public key to the one before it (signed
   by the previous key); a slot binds the first key of the chain, so only a
@@ -33,9 +30,9 @@ from typing import Any
 from . import crypto as C
 from . import strength
 from .errors import KdfRejected, UserError, VaultAltered, WrongPassphrase
-from .integrity import NoCurrentKey
+from .access import PRACTICE_UNIT
 
-ROLES = ("admin", "interviewer", "trainer")
+ROLES = ("admin", "interviewer", "trainer", "analyst")
 RECOVERY_ID = "_recovery"
 USER_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
@@ -71,10 +68,15 @@ class User:
     disabled: bool
     pub: str
     created: str
+    units: tuple[str, ...] = ()  # unit ids: an interviewer's units, the units granted to an analyst
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @classmethod
+    def from_dict(cls, u: dict[str, Any]) -> "User":
+        return cls(**{**u, "units": tuple(u.get("units") or ())})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,12 +87,13 @@ class User:
             "disabled": self.disabled,
             "pub": self.pub,
             "created": self.created,
+            "units": list(self.units),
         }
 
 
 def users_of(data: dict[str, Any]) -> list[User]:
     try:
-        return [User(**u) for u in data["users"]]
+        return [User.from_dict(u) for u in data["users"]]
     except (KeyError, TypeError):
         raise VaultAltered() from None
 
@@ -109,6 +112,12 @@ class Keys:
     aks: dict[int, bytes] = field(default_factory=dict)
     iks: dict[int, bytes] = field(default_factory=dict)
     audit_sks: dict[int, bytes] = field(default_factory=dict)
+    # generation -> unit id -> unit key: only the units this user is given (`access.key_units`)
+    unit_keys: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    # audit reader keys (admins only): the private part of each audit entry is sealed to `reader_pub`
+    reader_sks: dict[int, bytes] = field(default_factory=dict)
+    reader_pub: bytes | None = None
+    legacy_gens: set[int] = field(default_factory=set)  # audit keys of before the upgrade: admins only
 
     @property
     def write_gen(self) -> int:
@@ -140,6 +149,47 @@ class Keys:
     @property
     def ik(self) -> bytes:
         return self.iks[self.current_gen]
+
+    def practice_key(self, gen: int) -> bytes | None:
+        """The key of practice records in generation `gen`: every user holds it."""
+        vk = self.vks.get(gen)
+        return C.subkey(vk, "asi-tui/practice/v1") if vk is not None else None
+
+    def key_for(self, gen: int, unit: str | None) -> bytes | None:
+        """What a record (or document) header of generation `gen` is sealed under:
+        a unit's key, the practice key, or (no unit: documents) the vault key."""
+        if unit is None:
+            return self.vks.get(gen)
+        if unit == PRACTICE_UNIT:
+            return self.practice_key(gen)
+        return self.unit_keys.get(gen, {}).get(unit)
+
+    def held_units(self) -> set[str]:
+        """Units whose current key this session holds."""
+        return set(self.unit_keys.get(self.write_gen, {})) | set(self.unit_keys.get(self.current_gen, {}))
+
+    def index_key(self, unit: str, gen: int | None = None) -> bytes:
+        """The index key of one compartment (a unit, or `practice`) in generation
+        `gen` (default: the current one), derived from that compartment's key:
+        whoever cannot read a unit's records cannot read its index either.
+        KeyError when this user holds no key for it."""
+        key = self.key_for(gen or self.current_gen, unit)
+        if key is None:
+            raise KeyError(unit)
+        return C.subkey(key, "asi-tui/index/v1")
+
+    def index_keys(self, unit: str) -> list[bytes]:
+        """The compartment's index keys of every generation held, newest first."""
+        out = []
+        for gen in sorted(self.vks, reverse=True):
+            key = self.key_for(gen, unit)
+            if key is not None:
+                out.append(C.subkey(key, "asi-tui/index/v1"))
+        return out
+
+    def reader_keys(self) -> list[bytes]:
+        """Audit reader keys (admins), newest first."""
+        return [self.reader_sks[g] for g in sorted(self.reader_sks, reverse=True)]
 
 
 # ----------------------------------------------------------------------------- slots
@@ -254,108 +304,3 @@ def verify_admin_chain(data: dict[str, Any]) -> bytes:
 def admin_chain_pubs(data: dict[str, Any]) -> list[bytes]:
     """Every admin public key the vault has had, newest first."""
     return [C.b64d(link["pub"]) for link in reversed(data["admin_chain"])]
-
-
-# ----------------------------------------------------------------------------- per-generation keys
-
-
-def _gen_ad(data: dict[str, Any], gen: int) -> bytes:
-    return f"asi-tui/genkeys/v1\0{data['vault_id']}\0{gen}".encode()
-
-
-@dataclass
-class GenKeys:
-    """What one generation's vault key opens."""
-
-    ak: bytes
-    ik: bytes
-    audit_sk: bytes
-    admin_pub: bytes
-    archive: dict[str, dict[int, bytes]]  # "ak"/"ik"/"audit_sk" -> generation -> key, of earlier generations
-
-
-def archive_of(keys: Keys) -> dict[str, dict[str, str]]:
-    """Every generation's audit, index and audit private keys a session holds, for the next generation's archive."""
-    return {
-        "ak": {str(g): C.b64e(k) for g, k in keys.aks.items()},
-        "ik": {str(g): C.b64e(k) for g, k in keys.iks.items()},
-        "audit_sk": {str(g): C.b64e(k) for g, k in keys.audit_sks.items()},
-    }
-
-
-def put_gen_keys(
-    data: dict[str, Any],
-    gen: int,
-    vk: bytes,
-    ak: bytes,
-    ik: bytes,
-    audit_pair: C.KeyPair,
-    admin_pub: bytes,
-    archive: dict[str, dict[str, str]] | None = None,
-) -> None:
-    ad = _gen_ad(data, gen)
-    data["keys"][str(gen)] = {
-        "audit": C.b64e(C.seal(vk, ak, ad + b"\0audit")),
-        "index": C.b64e(C.seal(vk, ik, ad + b"\0index")),
-        "audit_sk": C.b64e(C.seal(vk, audit_pair.private, ad + b"\0audit_sk")),
-        "audit_pub": C.b64e(audit_pair.public),
-        "admin": C.b64e(C.seal(vk, admin_pub, ad + b"\0admin")),
-        "archive": C.b64e(C.seal(vk, C.canonical(archive or {}), ad + b"\0archive")),
-    }
-
-
-def open_gen_keys(data: dict[str, Any], gen: int, vk: bytes) -> GenKeys:
-    ad = _gen_ad(data, gen)
-    k = data["keys"][str(gen)]
-    raw = json.loads(C.open_sealed(vk, C.b64d(k["archive"]), ad + b"\0archive"))
-    archive = {kind: {int(g): C.b64d(v) for g, v in raw.get(kind, {}).items()} for kind in ("ak", "ik", "audit_sk")}
-    return GenKeys(
-        C.open_sealed(vk, C.b64d(k["audit"]), ad + b"\0audit"),
-        C.open_sealed(vk, C.b64d(k["index"]), ad + b"\0index"),
-        C.open_sealed(vk, C.b64d(k["audit_sk"]), ad + b"\0audit_sk"),
-        C.open_sealed(vk, C.b64d(k["admin"]), ad + b"\0admin"),
-        archive,
-    )
-
-
-def keys_for(data: dict[str, Any], user: User, sk: bytes) -> Keys:
-    """Everything `user` (private key `sk`) can open; VaultAltered if anything is off.
-
-    The current admin key must be sealed under the newest generation's vault
-    key (see the module docstring); the caller has verified the chain."""
-    vks: dict[int, bytes] = {}
-    try:
-        for gen_text, boxes in data["boxes"].items():
-            if user.id in boxes:
-                gen = int(gen_text)
-                vks[gen] = C.box_open(sk, C.b64d(boxes[user.id]), box_ad(data, "vk", user.id, gen))
-        current = int(data["vk_gen"])
-        rotating = data.get("rotating_to")
-        newest = int(rotating) if rotating else current
-        if current not in vks or newest not in vks:
-            raise NoCurrentKey()
-        admin_pub = C.b64d(data["admin_pub"])
-        admin_sk = None
-        if user.is_admin or user.id == RECOVERY_ID:
-            admin_sk = C.box_open(sk, C.b64d(data["admin_boxes"][user.id]), box_ad(data, "admin", user.id))
-            if C.ed25519_public(admin_sk) != admin_pub:
-                raise VaultAltered()
-        keys = Keys(user, vks, current, int(rotating) if rotating else None, sk, admin_sk)
-        archived: list[GenKeys] = []
-        for gen, vk in sorted(vks.items()):
-            if str(gen) not in data["keys"]:
-                continue
-            g = open_gen_keys(data, gen, vk)
-            if gen == newest and g.admin_pub != admin_pub:
-                raise VaultAltered()  # an admin key not sealed under the newest vault key
-            keys.aks[gen], keys.iks[gen], keys.audit_sks[gen] = g.ak, g.ik, g.audit_sk
-            archived.append(g)
-        for g in archived:
-            for kind, target in (("ak", keys.aks), ("ik", keys.iks), ("audit_sk", keys.audit_sks)):
-                for gen, key in g.archive[kind].items():
-                    target.setdefault(gen, key)
-        if current not in keys.aks or newest not in keys.aks:
-            raise VaultAltered()
-        return keys
-    except (KeyError, TypeError, ValueError, AttributeError, C.CryptoError):
-        raise VaultAltered() from None

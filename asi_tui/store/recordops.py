@@ -1,36 +1,61 @@
 """A session's records: create, open (with rollback and lost-answer checks),
-list, read for reports, delete (crypto-shred) and rebuild the index from the
-record files and the audit chain's high-water marks (`integrity`)."""
+withdraw, set the responsible case worker, delete (crypto-shred) and rebuild
+the index from the record files and the audit chain's high-water marks
+(`integrity`). Listings and report reads are in `recordviews`. Every
+operation asks the policy (`access`) with the record's unit, and every
+refusal is audited."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 from ..bank.loader import QuestionBank
-from ..engine.interview import COMPLETED, IN_PROGRESS, EngineError, Interview
-from ..engine.limits import check_ref
+from ..engine.interview import IN_PROGRESS, EngineError, Interview
+from ..engine.limits import check_ref, same_client_key
 from . import access, chain, clock
 from . import crypto as C
+from .access import PRACTICE_UNIT
 from .bank_versions import BankVersions
-from .core import SessionCore
-from .errors import LockFileMissing, RecordNotFound, RecordRolledBack, StoreError
+from .errors import LockFileMissing, NoUnitKey, RecordDamaged, RecordNotFound, RecordRolledBack, StoreError, UserError
 from .fsutil import io_error, shred_and_unlink
 from .handle import RecordHandle
 from .index import index_doc
 from .integrity import RebuildReport, hwm_of, older_copy
 from .journal import journal_gen, journal_path, read_journal
 from .locks import RecordLock
-from .records import Snapshot, new_header, write_snapshot
+from .records import Snapshot, header_unit, new_header, read_header, write_snapshot
+from .recordviews import RecordViews
 
 
 WITHDRAW_REASON_MAX = 500
+REASON_MAX = 500
+RESPONSIBLE = "responsible"  # meta key (on the Grund) and index field: the client's responsible case worker
 
 
-class RecordOps(SessionCore):
+class RecordOps(RecordViews):
     """Records of the data directory, as one unlocked session sees them."""
+
+    def choose_unit(self, unit: str | None = None) -> str:
+        """The unit a new client record goes to: `unit` (id or name), which must be
+        one of this user's active units; without it, the user's only unit.
+        Refused (audited) for a unit not theirs; UserError when several are
+        possible and none was chosen, or the unit is retired."""
+        mine = self.my_units("record.create")
+        if unit is not None:
+            found = self.store.vault.find_unit(unit)
+            if found.retired:
+                raise UserError("store.units.retired", unit=found.name)
+            if found.id not in {u.id for u in mine}:
+                self.deny("record.create", found.id)
+            return found.id
+        if len(mine) == 1:
+            return mine[0].id
+        if not mine:
+            self.deny("record.create")
+        raise UserError("store.units.choose", units=", ".join(u.name for u in mine))
 
     def create_record(
         self,
@@ -40,12 +65,20 @@ class RecordOps(SessionCore):
         linked: dict[str, Any] | None = None,
         practice: bool = False,
         meta: dict[str, Any] | None = None,
+        unit: str | None = None,
     ) -> RecordHandle:
+        """A new record in `unit` (id or name; default: the user's only unit), or a practice record."""
         BankVersions.for_store(self.store).check_new_interview(bank)  # retired versions take no new interviews
         dropout = bank.instrument == "bortfall"
-        access.require_may_create_record(self.user, practice, dropout)
+        if practice:
+            self.require("practice", PRACTICE_UNIT, own=True)
+            unit_id = PRACTICE_UNIT
+        else:
+            unit_id = self.choose_unit(unit)
         client_ref = check_ref(client_ref)  # printable, bounded: raises InvalidReference (an EngineError)
         meta = dict(meta or {})
+        if bank.instrument == "grund" and not practice and not dropout and access.rule(self.user, "record.responsible").allowed:
+            meta.setdefault(RESPONSIBLE, self.user.id)  # the case worker who does the Grund, until changed
         linked, link_notices = self.check_link(bank, linked, client_ref, interview_date, practice, meta)
         linked_date = date.fromisoformat(linked["date"]) if linked else None
         try:
@@ -59,6 +92,7 @@ class RecordOps(SessionCore):
             "instrument": bank.instrument,
             "variant": bank.model.variant,
             "client_ref": client_ref.strip(),
+            "unit": None if practice else unit_id,
             "interviewer": self.user.id,
             "created": clock.now(),
             "updated": clock.now(),
@@ -78,11 +112,14 @@ class RecordOps(SessionCore):
         lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
         lock.acquire()
         try:
-            header = new_header(rid, 0, 0, self.keys.write_gen, self.keys.vk, dek)
+            key = self.keys.key_for(self.keys.write_gen, unit_id)
+            if key is None:
+                raise NoUnitKey(None, unit=unit_id)
+            header = new_header(rid, 0, 0, self.keys.write_gen, key, dek, unit_id)
             write_snapshot(self.store.dir.record_path(rid), header, body, dek, self.store.dir.tmp)
             snap = Snapshot(header, body, dek)
             self.index.upsert(index_doc(snap))
-            self.log("create", rid, client_ref.strip(), detail={"gen": 0, "seq": 0})
+            self.log("create", rid, client_ref.strip(), detail={"gen": 0, "seq": 0}, unit=unit_id)
             handle = RecordHandle(self, snap, bank, lock, link_notices)
             handle._replay()
             return handle
@@ -112,17 +149,52 @@ class RecordOps(SessionCore):
         if practice:
             raise chain.LinkError("chain.error.link_practice")
         target = self.index.get(str(rid))
+        visible = self.scope("record.list")
+        if target is not None and visible is not None and target.get("unit") not in visible:
+            target = None  # another unit's record: as if it did not exist
         warnings = chain.check_link(target, client_ref, interview_date, chain.linkable_for(bank.instrument))
         assert target is not None
         if meta.get(chain.REACTUALISATION):
-            chain.check_reactualisation(bank, target, self.index.all(), interview_date)
+            chain.check_reactualisation(bank, target, self.list_records(), interview_date)
             meta[chain.REACTUALISATION] = True
         return {"rid": str(rid), "date": str(target["interview_date"])}, warnings
 
-    def open_record(self, rid: str, readonly: bool = False) -> RecordHandle:
+    def _require_open(self, rid: str, unit: str | None, readonly: bool) -> str:
+        """The policy check before a record is decrypted (the header names its
+        unit); returns the action checked."""
+        if unit is None:
+            raise RecordDamaged("store.error.record_outdated")  # written before unit keys: `asi-tui migrate`
+        if unit != PRACTICE_UNIT and unit not in self.unit_names():
+            raise RecordDamaged()  # a header naming no unit there is: changed outside the app
+        if unit == PRACTICE_UNIT:
+            doc = self.index.get(rid) or {}
+            own = doc.get("interviewer") == self.user.id
+            if not (access.allowed(self.user, "practice", unit, own) or (readonly and access.allowed(self.user, "practice.review"))):
+                self.deny("practice", unit, rid)
+            return "practice"
+        action = "record.view" if readonly else "record.open"
+        self.require(action, unit, rid)
+        return action
+
+    def open_record(self, rid: str, readonly: bool = False, reason: str | None = None) -> RecordHandle:
+        """Open a record for editing (its lock held) or read-only. The policy
+        decides from the record's unit; an admin opening a client record someone
+        else wrote states a `reason`, which goes into the audit log."""
         path = self.store.dir.record_path(rid)
         if not os.path.lexists(path):
             raise RecordNotFound(None, rid=rid)
+        try:
+            unit = header_unit(read_header(path)[0])
+        except FileNotFoundError:
+            raise RecordNotFound(None, rid=rid) from None
+        action = self._require_open(rid, unit, readonly)
+        reason = " ".join(str(reason or "").split())[:REASON_MAX] or None
+        return self._open(rid, readonly, action, unit, reason)
+
+    def _open(self, rid: str, readonly: bool, action: str | None = None, unit: str | None = None,
+              reason: str | None = None) -> RecordHandle:
+        """Open after the policy check (`action` None: the store's own work, e.g. re-encryption)."""
+        path = self.store.dir.record_path(rid)
         lock = None
         if not readonly:
             lock = RecordLock(self.store.dir.lock_path(rid), self.user.id)
@@ -134,15 +206,20 @@ class RecordOps(SessionCore):
                 raise
         try:
             snap = self._read_snapshot(path, rid)
+            own = snap.body.get("interviewer") == self.user.id
+            if action is not None and action != "practice" and access.needs_reason(self.user, action, own) and not reason:
+                self.deny(action, unit, rid, snap.body.get("client_ref"), key="store.access.reason_required")
             hwm = self._check_rollback(snap)
             bank = self.store.resolver(snap.body["bank"]["id"], snap.body["bank"]["version"], snap.body["bank"]["sha256"])
             notices: list[str] = []
             if lock is not None and lock.previous:
-                self.log("lock-stale", rid, detail={"previous": lock.previous.get("user")})
+                self.log("lock-stale", rid, detail={"previous": lock.previous.get("user")}, unit=unit)
                 notices.append("store.notice.stale_lock")
             handle = RecordHandle(self, snap, bank, lock, notices, hwm)
             handle._replay()
-            self.log("open" if not readonly else "view", rid, snap.body.get("client_ref"))
+            if action is not None:
+                detail = {"reason": reason} if reason else None
+                self.log("open" if not readonly else "view", rid, snap.body.get("client_ref"), detail, unit)
             return handle
         except BaseException:
             if lock is not None:
@@ -167,49 +244,18 @@ class RecordOps(SessionCore):
             raise RecordRolledBack()
         return hwm
 
-    def list_records(self, **filters: Any) -> list[dict[str, Any]]:
-        docs = self.index.all()
-        for key, value in filters.items():
-            if value is not None:
-                docs = [d for d in docs if d.get(key) == value]
-        return sorted(docs, key=lambda d: (d.get("updated") or "", d["rid"]), reverse=True)
-
     def similar_records(self, client_ref: str, bank: QuestionBank, interview_date: date) -> list[dict[str, Any]]:
         """Records that make a new one of `bank`'s instrument for this client doubtful:
-        one on the same interview date, or one still open, by anyone (practice aside)."""
+        one on the same interview date, or one still open, by anyone in the user's
+        units (practice aside; client refs compared as `same_client_key` does)."""
         open_statuses = (IN_PROGRESS, "paused")
+        key = same_client_key(client_ref)
         return [
             d
-            for d in self.list_records(client_ref=client_ref.strip(), instrument=bank.instrument, variant=bank.model.variant)
-            if not d.get("practice") and (d.get("interview_date") == interview_date.isoformat() or d.get("status") in open_statuses)
+            for d in self.list_records(instrument=bank.instrument, variant=bank.model.variant)
+            if same_client_key(d.get("client_ref")) == key and not d.get("practice")
+            and (d.get("interview_date") == interview_date.isoformat() or d.get("status") in open_statuses)
         ]
-
-    def read_bodies(
-        self,
-        statuses: tuple[str, ...] | None = (COMPLETED,),
-        include_practice: bool = False,
-        damaged: list[str] | None = None,
-        practice_only: bool = False,
-    ) -> Iterator[dict[str, Any]]:
-        """Decrypted snapshot bodies, for reports: no lock, no engine, no journal.
-
-        A completed record's snapshot holds every answer (hidden items as N);
-        only Återkoppling texts can follow in its journal. Damaged records are
-        skipped and their ids appended to `damaged`. The caller audits what it
-        does with the data (statistics, export).
-        """
-        wanted = {d["rid"] for d in self.index.all() if (statuses is None or d.get("status") in statuses)
-                  and (include_practice or practice_only or not d.get("practice"))
-                  and (not practice_only or d.get("practice"))}
-        for rid in sorted(wanted):
-            path = self.store.dir.record_path(rid)
-            try:
-                snap = self._read_snapshot(path, rid)
-            except (StoreError, FileNotFoundError):
-                if damaged is not None:
-                    damaged.append(rid)
-                continue
-            yield snap.body
 
     def withdraw_dropout(self, rid: str, reason: str) -> None:
         """Withdraw a registered dropout (the client was interviewed after all, or it
@@ -218,24 +264,51 @@ class RecordOps(SessionCore):
         doc = self.index.get(rid)
         if doc is None:
             raise RecordNotFound(None, rid=rid)
+        try:
+            access.require_may_withdraw(self.user, doc.get("interviewer"), doc.get("unit"))
+        except StoreError as exc:
+            self.deny("record.withdraw", doc.get("unit"), rid, key=exc.key)
         if doc.get("kind") != "dropout":
             raise StoreError("chain.error.withdraw_not_dropout")
         if doc.get("status") == "withdrawn":
             raise StoreError("chain.error.withdraw_already")
-        access.require_may_withdraw(self.user, doc.get("interviewer"))
         reason = " ".join(str(reason or "").split())
         if not reason or len(reason) > WITHDRAW_REASON_MAX:
             raise StoreError("chain.error.withdraw_reason", max=WITHDRAW_REASON_MAX)
-        handle = self.open_record(rid)
+        handle = self._open(rid, False, "record.withdraw", doc.get("unit"))
         try:
             handle.withdraw(reason)
         finally:
             handle.close(log=False)
 
+    def set_responsible(self, rid: str, user_id: str) -> None:
+        """Make `user_id` the responsible case worker of the client whose Grund
+        `rid` is (an interviewer of the Grund's unit; journalled on the Grund,
+        audited). The responsible case worker sees the client's follow-ups in
+        the planner (`planning_docs`)."""
+        doc = self.index.get(rid)
+        if doc is None:
+            raise RecordNotFound(None, rid=rid)
+        unit = doc.get("unit")
+        self.require("record.responsible", unit, rid)
+        if doc.get("instrument") != "grund" or doc.get("kind") != "interview" or doc.get("practice"):
+            raise UserError("store.access.responsible_not_grund")
+        target = next((u for u in self.list_users() if u.id == user_id), None)
+        if target is None or not access.allowed(target, "record.open", unit):
+            raise UserError("store.access.responsible_not_member", user=str(user_id)[:64])
+        handle = self._open(rid, False, "record.responsible", unit)
+        try:
+            before = (handle.body.get("meta") or {}).get(RESPONSIBLE)
+            handle.set_meta(RESPONSIBLE, user_id)
+            self.log("responsible", rid, handle.client_ref, detail={"user": user_id, "before": before}, unit=unit)
+        finally:
+            handle.close()
+
     def delete_record(self, rid: str) -> None:
         """Crypto-shred: overwrite and remove the snapshot (the only copy of its
         key), its journals and its index entry."""
-        self.require_admin()
+        doc = self.index.get(rid) or {}
+        self.require("record.delete", doc.get("unit"), rid)
         path = self.store.dir.record_path(rid)
         if not os.path.lexists(path):
             raise RecordNotFound(None, rid=rid)
@@ -248,7 +321,7 @@ class RecordOps(SessionCore):
             except OSError as exc:
                 raise io_error(exc) from None
             self.index.remove(rid)
-            self.log("delete", rid, doc.get("client_ref"))
+            self.log("delete", rid, doc.get("client_ref"), unit=doc.get("unit"))
             self.store.dir.lock_path(rid).unlink(missing_ok=True)
         finally:
             lock.release()
@@ -276,7 +349,9 @@ class RecordOps(SessionCore):
         high-water mark re-derived from the audit chain. Reported by record id:
         damaged files (kept out), older copies (kept, and refused on opening),
         journals missing acknowledged answers, and records the chain saw
-        created but never deleted through the app whose file is gone."""
+        created but never deleted through the app whose file is gone. Admin:
+        it needs every unit's key."""
+        self.require_admin()
         marks = self.audit.record_marks(self.keys.audit_keys())
         report = RebuildReport(0)
         docs, seen = [], set()

@@ -2,10 +2,13 @@
 and the signed "rotation due" flag. `vault.Vault` reads, signs and writes the
 file around them; `keyops` walks the records in between.
 
-Every generation has its own vault key, audit key and key pair, index key
-and admin signing key; nothing is carried over except, sealed under the new
-vault key, the archive of older audit and index keys (old audit entries stay
-readable to those who still have access, and to nobody else).
+Every generation has its own vault key, audit key and key pair, index key,
+audit reader key, unit keys and admin signing key; nothing is carried over
+except, sealed under the new vault key, the archive of older audit and index
+keys (old audit entries stay readable to those who still have access, and to
+nobody else), and sealed for admins the earlier reader keys. Unit keys go to
+the users the policy gives them *now*: someone who left a unit keeps only
+keys of generations before the rotation.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any, Callable
 
 from . import clock
 from . import crypto as C
-from .keyslots import RECOVERY_ID, Keys, User, archive_of, box_admin_key, box_vk, extend_admin_chain, put_gen_keys, users_of
+from .genkeys import NewGen, admin_archive_of, all_unit_ids, archive_of, new_unit_key, put_gen_keys, sync_unit_boxes
+from .keyslots import RECOVERY_ID, Keys, User, box_admin_key, box_vk, extend_admin_chain, users_of
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class RotationDue:
     """A key rotation is due: someone lost access who may still hold the current keys.
 
     `since` is when the first such change happened; `reasons` lists each as
-    {"reason": "disabled" | "admin-role-removed", "user": id, "at": time, "serial": n}."""
+    {"reason": "disabled" | "admin-role-removed" | "unit-keys-removed", "user": id, "at": time, "serial": n}."""
 
     since: str
     reasons: list[dict[str, Any]]
@@ -33,7 +37,7 @@ class RotationDue:
         return sorted({str(r.get("user")) for r in self.reasons})
 
 
-def begin(data: dict[str, Any], keys: Keys, allowed: Callable[[User], bool] | None) -> dict[str, Any]:
+def begin(data: dict[str, Any], keys: Keys, allowed: Callable[[User], bool] | None, legacy: tuple[int, ...] = ()) -> dict[str, Any]:
     """A new generation next to the current one; the table is signed with its admin key from now on.
 
     The new vault key is boxed to every active user that `allowed` accepts
@@ -41,16 +45,21 @@ def begin(data: dict[str, Any], keys: Keys, allowed: Callable[[User], bool] | No
     into the table behind the app's back gets nothing) and the new admin key
     to the active admins among them; the rotating admin and the recovery slot
     always get both. Sets `keys.admin_sk` to the new admin key (the caller
-    signs with it); `adopt` puts the rest into the session's keys once written."""
+    signs with it); `adopt` puts the rest into the session's keys once written.
+    `legacy`: generations whose audit entries are not split (written before the
+    upgrade to unit keys): their audit keys go to the admin archive only."""
     if data.get("rotating_to"):
         return {"already": True, "gen": int(data["rotating_to"]), "skipped": []}
     old_admin_sk = keys.admin_sk
     if old_admin_sk is None:
         raise ValueError("begin() needs the admin key")
     gen = int(data["vk_gen"]) + 1
-    vk, ak, ik, audit_pair = C.random_key(), C.random_key(), C.random_key(), C.KeyPair.generate()
     admin_sk, admin_pub = C.new_signing_key()
-    put_gen_keys(data, gen, vk, ak, ik, audit_pair, admin_pub, archive_of(keys))
+    new = NewGen.generate(admin_sk, admin_pub)
+    vk = new.vk
+    keys.legacy_gens.update(legacy)
+    put_gen_keys(data, gen, new, archive_of(keys), admin_archive_of(keys))
+    unit_keys = {u: new_unit_key(data, gen, u) for u in all_unit_ids(data)}
     extend_admin_chain(data, gen, admin_pub, old_admin_sk)
     data["admin_pub"] = C.b64e(admin_pub)
     data["admin_boxes"] = {}
@@ -67,16 +76,21 @@ def begin(data: dict[str, Any], keys: Keys, allowed: Callable[[User], bool] | No
     recovery_pub = C.b64d(data["recovery"]["pub"])
     box_vk(data, RECOVERY_ID, recovery_pub, gen, vk)
     box_admin_key(data, RECOVERY_ID, recovery_pub, admin_sk)
+    boxed = {u.id for u in users_of(data) if u.id in data["boxes"][str(gen)]}
+    sync_unit_boxes(data, {gen: unit_keys}, [gen], allowed=boxed)
     data["rotating_to"] = gen
     data["rotation_began"] = int(data["serial"])
     keys.admin_sk = admin_sk
-    return {"already": False, "gen": gen, "skipped": skipped, "vk": vk, "ak": ak, "ik": ik, "audit_sk": audit_pair.private}
+    return {"already": False, "gen": gen, "skipped": skipped, "new": new, "unit_keys": unit_keys}
 
 
-def adopt(keys: Keys, new: dict[str, Any]) -> None:
+def adopt(keys: Keys, out: dict[str, Any]) -> None:
     """The session's keys after `begin` was written."""
-    gen = new["gen"]
-    keys.vks[gen], keys.aks[gen], keys.iks[gen], keys.audit_sks[gen] = new["vk"], new["ak"], new["ik"], new["audit_sk"]
+    gen, new = out["gen"], out["new"]
+    keys.vks[gen], keys.aks[gen], keys.iks[gen], keys.audit_sks[gen] = new.vk, new.ak, new.ik, new.audit_pair.private
+    keys.unit_keys[gen] = dict(out["unit_keys"])
+    keys.reader_sks[gen] = new.reader_pair.private
+    keys.reader_pub = new.reader_pair.public
     keys.rotating_to = gen
 
 
@@ -90,6 +104,7 @@ def finish(data: dict[str, Any]) -> int | None:
         return None
     old_gen = str(data["vk_gen"])
     data["boxes"].pop(old_gen, None)
+    data.get("unit_boxes", {}).pop(old_gen, None)
     data["keys"].pop(old_gen, None)
     data["vk_gen"] = int(new_gen)
     data["rotating_to"] = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import access
 from .audit import VerifyResult
 from .core import StoreCore
 from .errors import AlreadyInitialised, WrongPassphrase
@@ -21,6 +22,7 @@ from .integrity import VaultOlder
 from .keyops import KeyOps
 from .keyslots import Keys, User
 from .rotation import RotationDue
+from .units import FIRST_UNIT, Unit
 from .vault import VaultState
 from .locks import set_identity
 
@@ -29,12 +31,16 @@ class Store(StoreCore):
     """A data directory: `init` creates one, `open` checks one, `unlock` starts a session."""
 
     @classmethod
-    def init(cls, root: Path, admin_id: str, admin_name: str, passphrase: str, **kw: Any) -> tuple["Store", str]:
+    def init(cls, root: Path, admin_id: str, admin_name: str, passphrase: str, unit_name: str | None = FIRST_UNIT,
+             **kw: Any) -> tuple["Store", str]:
+        """A new data directory with its first admin and its first unit (`unit_name`;
+        None: no unit yet). With one unit, users join it and records belong to it
+        without anyone being asked; `unit add` makes more."""
         store = cls(root, **kw)
         if store.dir.vault.exists():
             raise AlreadyInitialised(None, path=str(root))
         store.dir.create()
-        code = store.vault.create(admin_id, admin_name, passphrase)
+        code = store.vault.create(admin_id, admin_name, passphrase, unit_name)
         session = store.unlock(admin_id, passphrase)
         session.log("user-init", detail={"user": admin_id, "key": session.user_key_fp(session.user)})
         session.close()
@@ -95,7 +101,7 @@ class Session(KeyOps):
         self.vault_problem = self.vault_status()
         if isinstance(self.vault_problem, VaultOlder) and not self.verify_only:
             raise self.vault_problem
-        self.audit.ingest_pending(self.keys.audit_secret_keys(), self.keys.ak)
+        self.audit.ingest_pending(self.keys.audit_secret_keys(), self.keys.ak, self.keys.reader_pub)
         self.log("unlock")
         if self.vault_problem is not None:
             self.log("vault-problem", detail={"reason": self.vault_problem.key, **self.vault_problem.params})
@@ -114,19 +120,60 @@ class Session(KeyOps):
     def list_users(self) -> list[User]:
         return self.store.vault.users()
 
-    def add_user(self, user_id: str, name: str, role: str, passphrase: str, certified: bool = False) -> User:
+    def add_user(self, user_id: str, name: str, role: str, passphrase: str, certified: bool = False,
+                 units: list[str] | None = None) -> User:
+        """A new user (admin); `units`: ids or names (None: the only unit, if there is one)."""
         self.require_admin()
         self.require_sound_vault()
-        user = self.store.vault.add_user(self.keys, user_id, name, role, passphrase, certified, journal=self._vault_journal)
-        self.log("user-add", detail={"user": user_id, "role": role, "certified": certified, "key": self.user_key_fp(user)})
+        user = self.store.vault.add_user(self.keys, user_id, name, role, passphrase, certified,
+                                         journal=self._vault_journal, units=units)
+        self.log("user-add", detail={"user": user_id, "role": role, "certified": certified, "units": list(user.units),
+                                     "key": self.user_key_fp(user)})
         return user
 
     def update_user(self, user_id: str, **changes: Any) -> User:
         self.require_admin()
         self.require_sound_vault()
         user = self.store.vault.update_user(self.keys, user_id, journal=self._vault_journal, **changes)
-        self.log("user-update", detail={"user": user_id, **{k: v for k, v in changes.items() if k != "name"}})
+        shown = {k: v for k, v in changes.items() if k not in ("name", "units")}
+        if "units" in changes:
+            shown["units"] = list(user.units)
+        self.log("user-update", detail={"user": user_id, **shown})
         return user
+
+    # -------------------------------------------------------------- units
+
+    def list_units(self) -> list[Unit]:
+        """Every unit, retired ones too (names are not client data: any user may list them)."""
+        return self.store.vault.units()
+
+    def unit_names(self) -> dict[str, str]:
+        return {u.id: u.name for u in self.list_units()}
+
+    def find_unit(self, ref: str) -> Unit:
+        """A unit by id or name (case and spaces ignored); UserError if there is none."""
+        return self.store.vault.find_unit(ref)
+
+    def my_units(self, action: str = "record.create") -> list[Unit]:
+        """The active units this user may do `action` in (the choice a new interview offers)."""
+        scope = self.scope(action)
+        return [u for u in self.list_units() if not u.retired and (scope is None or u.id in scope)]
+
+    def add_unit(self, name: str, unit_id: str | None = None) -> Unit:
+        self.require_admin()
+        self.require_sound_vault()
+        unit = self.store.vault.add_unit(self.keys, name, unit_id, journal=self._vault_journal)
+        self.log("unit-add", detail={"unit": unit.id}, unit=unit.id)
+        return unit
+
+    def change_unit(self, ref: str, name: str | None = None, retired: bool | None = None) -> Unit:
+        """Rename a unit or retire it (admin); audited."""
+        self.require_admin()
+        self.require_sound_vault()
+        unit = self.store.vault.change_unit(self.keys, ref, name, retired, journal=self._vault_journal)
+        what = "unit-rename" if name is not None else "unit-retire" if retired else "unit-reactivate"
+        self.log(what, detail={"unit": unit.id}, unit=unit.id)
+        return unit
 
     def disable_user(self, user_id: str) -> RotationDue | None:
         """Disable a user: their slot and key boxes go now, but they may have kept
@@ -156,8 +203,10 @@ class Session(KeyOps):
         return self.audit.verify(self.keys.audit_keys(), vault.admin_publics(), decrypt, vault.checkpoint())
 
     def verify_audit(self) -> VerifyResult:
-        """The audit chain, its checkpoints, and vault.json against what the chain recorded."""
-        result = self._audit_result()
+        """The audit chain, its checkpoints, and vault.json against what the chain
+        recorded. Any user may check it; only an admin, who holds every audit key,
+        also checks that each entry decrypts (personal parts stay sealed either way)."""
+        result = self._audit_result(decrypt=access.allowed(self.user, "audit"))
         if not result.ok:
             return result
         problem = self.vault_status()
@@ -184,12 +233,16 @@ class Session(KeyOps):
         self.write_checkpoint(after=logged)
         return state
 
-    def audit_entries(self, user: str | None = None, client: str | None = None) -> list[dict[str, Any]]:
-        self.require_admin()
+    def audit_entries(self, user: str | None = None, client: str | None = None, unit: str | None = None,
+                      denied: bool = False) -> list[dict[str, Any]]:
+        """Entries for access reviews (admin): by user, client, unit (id or name), or refusals only."""
+        self.require("audit")
+        unit_id = self.store.vault.find_unit(unit).id if unit else None
         out = [
             e
-            for e in self.audit.entries(self.keys.audit_keys())
+            for e in self.audit.entries(self.keys.audit_keys(), self.keys.reader_keys())
             if (user is None or e.get("user") == user) and (client is None or e.get("client") == client)
+            and (unit_id is None or e.get("unit") == unit_id) and (not denied or e.get("action") == "denied")
         ]
-        self.log("audit-read", detail={"user": user, "client": bool(client)})
+        self.log("audit-read", detail={"user": user, "client": bool(client), "unit": unit_id, "denied": denied})
         return out

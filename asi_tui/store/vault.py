@@ -39,37 +39,37 @@ from typing import Any, Callable
 
 from . import clock, rotation
 from . import crypto as C
-from .errors import AlreadyInitialised, NewerFormat, NotAuthorized, UserError, VaultAltered, WrongPassphrase
+from . import units as U
+from .errors import AlreadyInitialised, NewerFormat, NotAuthorized, VaultAltered, VaultOutdated, WrongPassphrase
 from .fsutil import atomic_write, read_regular
+from .genkeys import NewGen, keys_for, new_unit_key, put_gen_keys, sync_unit_boxes
 from .keyslots import (
     RECOVERY_ID,
     ROLES,
     Keys,
     User,
-    active_vks,
     admin_chain_pubs,
-    box_admin_key,
     box_keys,
     check_new_passphrase,
     check_user_id,
-    keys_for,
     make_slot,
     new_admin_chain,
     new_recovery_code,
     normalize_recovery_code,
     open_slot,
-    put_gen_keys,
     users_of,
     verify_admin_chain,
 )
 from .locks import exclusive
 from .rotation import RotationDue
 from .throttle import Throttle, spend_like_a_real_unlock
+from .units import Unit
+from .vault_admin import VaultAdmin
 from .vault_format import FMT, MAX_VAULT_BYTES, SIGNED_FIELDS, VaultJournal, VaultState, check_shape
 
-__all__ = ["FMT", "RECOVERY_ID", "ROLES", "Keys", "RotationDue", "User", "Vault", "VaultJournal", "VaultState"]
+__all__ = ["FMT", "RECOVERY_ID", "ROLES", "Keys", "RotationDue", "Unit", "User", "Vault", "VaultJournal", "VaultState"]
 
-class Vault:
+class Vault(VaultAdmin):
     """Reads, verifies and updates `vault.json` in a data directory."""
 
     def __init__(self, path: Path, lock_path: Path, tmp_dir: Path, throttle: Throttle | None = None) -> None:
@@ -94,8 +94,10 @@ class Vault:
         if not isinstance(data, dict):
             raise VaultAltered()
         fmt = data.get("fmt")
-        if isinstance(fmt, int) and fmt > FMT:
+        if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FMT:
             raise NewerFormat(None, what="vault")
+        if fmt == 1 and _old_shape(data):
+            raise VaultOutdated()  # written by an earlier version: `asi-tui migrate`
         if fmt != FMT:
             raise VaultAltered()
         check_shape(data)
@@ -158,13 +160,15 @@ class Vault:
 
     # ------------------------------------------------------------------ init
 
-    def create(self, admin_id: str, admin_name: str, passphrase: str) -> str:
-        """Create the vault with its first admin; returns the one-time recovery code."""
+    def create(self, admin_id: str, admin_name: str, passphrase: str, unit_name: str | None = None) -> str:
+        """Create the vault with its first admin (and, if named, its first unit);
+        returns the one-time recovery code."""
         check_user_id(admin_id)
         check_new_passphrase(passphrase, admin_id)
         admin_sk, admin_pub = C.new_signing_key()
         recovery_code = new_recovery_code()
-        vk = C.random_key()
+        new = NewGen.generate(admin_sk, admin_pub)
+        vk = new.vk
         data: dict[str, Any] = {
             "fmt": FMT,
             "vault_id": secrets.token_hex(16),
@@ -182,8 +186,14 @@ class Vault:
             "rotation_began": None,
             "checkpoint": None,
             "keys": {},
+            "units": [],
+            "unit_boxes": {},
         }
-        put_gen_keys(data, 1, vk, C.random_key(), C.random_key(), C.KeyPair.generate(), admin_pub)
+        put_gen_keys(data, 1, new)
+        unit_keys: dict[int, dict[str, bytes]] = {1: {}}
+        if unit_name is not None:
+            unit = U.add(data, unit_name)
+            unit_keys[1][unit.id] = new_unit_key(data, 1, unit.id)
         pair = C.KeyPair.generate()
         data["slots"][admin_id] = make_slot(data, admin_id, passphrase, pair)
         box_keys(data, admin_id, pair.public, {1: vk}, admin_sk)
@@ -193,6 +203,7 @@ class Vault:
         data["users"].append(
             User(admin_id, admin_name, "admin", False, False, C.b64e(pair.public), clock.now()).to_dict()
         )
+        sync_unit_boxes(data, unit_keys)
         with exclusive(self.lock_path):
             if self.path.exists():
                 raise AlreadyInitialised()
@@ -248,6 +259,10 @@ class Vault:
         keys.aks.update(fresh.aks)
         keys.iks.update(fresh.iks)
         keys.audit_sks.update(fresh.audit_sks)
+        keys.unit_keys = fresh.unit_keys  # a unit left is a unit whose keys this session drops
+        keys.reader_sks.update(fresh.reader_sks)
+        keys.reader_pub = fresh.reader_pub
+        keys.legacy_gens |= fresh.legacy_gens
         keys.admin_sk = fresh.admin_sk
         keys.current_gen, keys.rotating_to = fresh.current_gen, fresh.rotating_to
 
@@ -276,87 +291,6 @@ class Vault:
             self._commit(data, keys.admin_sk, journal)
         return data
 
-    def add_user(
-        self, keys: Keys, user_id: str, name: str, role: str, passphrase: str, certified: bool = False,
-        journal: VaultJournal | None = None,
-    ) -> User:
-        check_user_id(user_id)
-        check_new_passphrase(passphrase, user_id)
-        if role not in ROLES:
-            raise UserError("store.error.bad_role", role=role)
-        pair = C.KeyPair.generate()
-        user = User(user_id, name, role, certified, False, C.b64e(pair.public), clock.now())
-
-        def change(data: dict[str, Any]) -> None:
-            if any(u["id"] == user_id for u in data["users"]):
-                raise UserError("store.error.user_exists", user=user_id)
-            data["slots"][user_id] = make_slot(data, user_id, passphrase, pair)
-            box_keys(data, user_id, pair.public, active_vks(keys, data), keys.admin_sk if role == "admin" else None)
-            data["users"].append(user.to_dict())
-
-        self._modify(keys, change, journal)
-        return user
-
-    def update_user(self, keys: Keys, user_id: str, journal: VaultJournal | None = None, **changes: Any) -> User:
-        """Change role, certified, disabled or name (admin).
-
-        Disabling someone, or taking the admin role away, marks a key rotation
-        as due (`rotation_due`): they may have kept the current keys."""
-        allowed = {"role", "certified", "disabled", "name"}
-        if set(changes) - allowed:
-            raise UserError("store.error.user")
-        if "role" in changes and changes["role"] not in ROLES:
-            raise UserError("store.error.bad_role", role=changes["role"])
-        result: list[User] = []
-
-        def change(data: dict[str, Any]) -> None:
-            for i, u in enumerate(data["users"]):
-                if u["id"] == user_id:
-                    if user_id == keys.user.id and (changes.get("disabled") or changes.get("role", "admin") != "admin"):
-                        raise UserError("store.error.own_admin")
-                    before = User(**u)
-                    data["users"][i] = {**u, **changes}
-                    updated = User(**data["users"][i])
-                    if updated.disabled:
-                        data["slots"].pop(user_id, None)
-                        for boxes in data["boxes"].values():
-                            boxes.pop(user_id, None)
-                        data["admin_boxes"].pop(user_id, None)
-                    elif "role" in changes:
-                        box_admin_key(data, user_id, C.b64d(updated.pub), keys.admin_sk if updated.is_admin else None)
-                    if updated.disabled and not before.disabled:
-                        rotation.mark_due(data, "disabled", user_id)
-                    elif before.is_admin and not updated.is_admin and not before.disabled:
-                        rotation.mark_due(data, "admin-role-removed", user_id)
-                    result.append(updated)
-                    return
-            raise UserError("store.error.no_such_user", user=user_id)
-
-        self._modify(keys, change, journal)
-        return result[0]
-
-    def reset_passphrase(self, keys: Keys, user_id: str, passphrase: str, journal: VaultJournal | None = None) -> User:
-        """Admin sets a new passphrase for someone: a fresh key pair and slot."""
-        check_new_passphrase(passphrase, user_id)
-        pair = C.KeyPair.generate()
-        result: list[User] = []
-
-        def change(data: dict[str, Any]) -> None:
-            for i, u in enumerate(data["users"]):
-                if u["id"] == user_id:
-                    user = User(**{**u, "pub": C.b64e(pair.public), "disabled": False})
-                    data["users"][i] = user.to_dict()
-                    data["slots"][user_id] = make_slot(data, user_id, passphrase, pair)
-                    for boxes in data["boxes"].values():
-                        boxes.pop(user_id, None)
-                    box_keys(data, user_id, pair.public, active_vks(keys, data), keys.admin_sk if user.is_admin else None)
-                    result.append(user)
-                    return
-            raise UserError("store.error.no_such_user", user=user_id)
-
-        self._modify(keys, change, journal)
-        return result[0]
-
     def change_own_passphrase(self, user_id: str, old: str, new: str) -> None:
         """Re-seal one's own key under a new passphrase; the signed part is unchanged."""
         check_new_passphrase(new, user_id)
@@ -373,14 +307,15 @@ class Vault:
     # ------------------------------------------------------------------ key rotation
 
     def begin_rotation(
-        self, keys: Keys, journal: VaultJournal | None = None, allowed: Callable[[User], bool] | None = None
+        self, keys: Keys, journal: VaultJournal | None = None, allowed: Callable[[User], bool] | None = None,
+        legacy: tuple[int, ...] = (),
     ) -> tuple[int, list[str]]:
         """Step 1 of a rotation (`rotation.begin`); returns (new generation, users left out).
         A rerun after an interruption returns the generation already begun."""
         out: dict[str, Any] = {}
 
         def change(data: dict[str, Any]) -> None:
-            out.update(rotation.begin(data, keys, allowed))
+            out.update(rotation.begin(data, keys, allowed, legacy))
             if out["already"]:
                 raise _NothingToDo()
 
@@ -462,6 +397,13 @@ class Vault:
         if data.get("rotating_to") and len(data["admin_chain"]) > 1:
             pubs.append(admin_chain_pubs(data)[1])
         return pubs
+
+
+def _old_shape(data: dict[str, Any]) -> bool:
+    """Looks like an earlier version's vault (anything else with fmt 1 is damage)."""
+    return (isinstance(data.get("vault_id"), str) and isinstance(data.get("admin_pub"), str)
+            and isinstance(data.get("users"), list) and isinstance(data.get("slots"), dict)
+            and isinstance(data.get("keys"), dict) and "units" not in data)
 
 
 class _NothingToDo(Exception):

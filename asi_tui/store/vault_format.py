@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from .errors import VaultAltered
 
-FMT = 1
+FMT = 2  # 2: units, unit keys, audit reader keys (1: issue 11's format; `asi-tui migrate` upgrades it)
 MAX_VAULT_BYTES = 16 << 20  # thousands of users fit; a planted huge file is not read
 
 # Everything the admin key signs (plus the recovery public key). Slots and
@@ -34,6 +34,8 @@ SIGNED_FIELDS = (
     "rotation_due",
     "rotation_began",
     "checkpoint",
+    "units",
+    "legacy_until",  # upgraded directories: the last key generation written before the upgrade (its audit entries are not split)
 )
 
 # step ("begin" before the file is replaced, "done" after), serial, digest
@@ -82,6 +84,14 @@ def check_shape(data: dict[str, Any]) -> None:
         and ok(data.get("admin_chain"), list) and len(data["admin_chain"]) >= 1
         and all(ok(link, dict) and ok(link.get("pub"), str) for link in data["admin_chain"])
         and all(data.get(k) is None or ok(data[k], dict) for k in ("rotation_due", "checkpoint"))
+        and all(ok(u.get("units", []), list) and all(ok(x, str) for x in u.get("units", [])) for u in users)
+        and (data.get("legacy_until") is None or ok(data["legacy_until"], int))
+        and ok(data.get("units"), list)
+        and all(ok(u, dict) and ok(u.get("id"), str) and ok(u.get("name"), str) for u in data["units"])
+        and ok(data.get("unit_boxes"), dict)
+        and all(ok(per_gen, dict) and all(ok(boxes, dict) and all(ok(b, str) for b in boxes.values())
+                                          for boxes in per_gen.values()) for per_gen in data["unit_boxes"].values())
+        and all(ok(k.get("units", {}), dict) for k in data["keys"].values())
     )
     if not shape:
         raise VaultAltered()

@@ -101,3 +101,7 @@ def open_audit(node: DOMNode) -> None:
 
 def open_bank_versions(node: DOMNode) -> None:
     _open(node, "bank_versions")
+
+
+def open_units(node: DOMNode) -> None:
+    _open(node, "units")

@@ -28,6 +28,7 @@ from .screens.scorecard import ScorecardScreen
 from .screens.statistics import StatisticsScreen
 from .screens.trainer import TrainerScreen
 from .screens.training import TrainingInterviewScreen
+from .screens.units import UnitsScreen
 
 ROUTES: dict[str, type[Screen[Any]]] = {
     "login": LoginScreen,
@@ -47,6 +48,7 @@ ROUTES: dict[str, type[Screen[Any]]] = {
     "admin": AdminScreen,
     "audit": AuditScreen,
     "bank_versions": BankVersionsScreen,
+    "units": UnitsScreen,
 }
 
 

@@ -60,22 +60,20 @@ def _templates(session, rng: random.Random) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {"grund": [], "uppfoljning": [], "dropout": []}
     grund, uppf, bort = bundled_bank("asi-grund"), bundled_bank("asi-uppfoljning"), bundled_bank("asi-bortfall")
     for i in range(6):
-        h = session.create_record(grund, f"T-{i}", date(2025, 1, 10))
-        h.answer("G3", UNITS[i % len(UNITS)])
+        h = session.create_record(grund, f"T-{i}", date(2025, 1, 10), unit=UNITS[i % len(UNITS)])
         fill(h, rng, heavy=i % 2 == 0)
         h.complete()
         out["grund"].append(h.body)
         linked = {"rid": h.rid, "date": h.body["interview_date"]}
         h.close()
         if i < 3:
-            h = session.create_record(uppf, f"T-{i}", date(2025, 9, 10), linked=linked)
-            h.answer("G3", UNITS[i % len(UNITS)])
+            h = session.create_record(uppf, f"T-{i}", date(2025, 9, 10), linked=linked, unit=UNITS[i % len(UNITS)])
             fill(h, rng, heavy=i % 2 == 1)
             h.complete()
             out["uppfoljning"].append(h.body)
             h.close()
     for i in range(2):
-        h = session.create_record(bort, f"TB-{i}", date(2025, 3, 1))
+        h = session.create_record(bort, f"TB-{i}", date(2025, 3, 1), unit=UNITS[0])
         for item, value in (("SE.B.instrument", 1 + i), ("SE.B.orsak", "declined"), ("G10", 2), ("G16", 33),
                             ("SE.G.boende", 1), ("F4", 7), ("SE.E.huvudkalla", 6), ("M3", 0), ("SE.P.kontakt", 1),
                             ("D14", 9)):
@@ -98,9 +96,11 @@ def make_data(root: Path, n: int) -> float:
     from asi_tui.store.records import Snapshot, encode_snapshot, new_header
 
     C.allow_test_kdf()
-    store, _ = Store.init(root, ADMIN, "Chef", ADMIN_PW)
+    store, _ = Store.init(root, ADMIN, "Chef", ADMIN_PW, unit_name=UNITS[0])
     admin = store.unlock(ADMIN, ADMIN_PW)
-    admin.add_user(USER, "Anna", "interviewer", PW, certified=True)
+    for name in UNITS[1:]:
+        admin.add_unit(name)
+    admin.add_user(USER, "Anna", "interviewer", PW, certified=True, units=list(UNITS))
     admin.close()
     s = store.unlock(USER, PW)
     rng = random.Random(20261123)
@@ -130,7 +130,8 @@ def make_data(root: Path, n: int) -> float:
         _set(body, "D14", rng.choice((0, 1, 1, 2, 3, 9, 9, 10, 16, {"code": "X"})))
         _set(body, "SE.G.boende", rng.randint(1, 9))
         _set(body, "SE.E.huvudkalla", rng.randint(1, 10))
-        _set(body, "G3", rng.choice(UNITS))
+        unit = s.find_unit(rng.choice(UNITS)).id
+        body["unit"] = unit
         if kind == "dropout":
             _set(body, "SE.B.orsak", rng.choice(("acute", "psych", "declined", "staff", "unreachable", "no_routine")))
         else:
@@ -139,7 +140,7 @@ def make_data(root: Path, n: int) -> float:
         if kind == "grund":
             grunds.append((rid, ref, day.isoformat()))
         dek = C.random_key()
-        header = new_header(rid, 1, 0, s.keys.write_gen, s.keys.vk, dek)
+        header = new_header(rid, 1, 0, s.keys.write_gen, s.keys.key_for(s.keys.write_gen, unit), dek, unit)
         path = root / "records" / f"{rid}.rec"
         path.write_bytes(encode_snapshot(header, body, dek))
         path.chmod(0o660)
@@ -154,7 +155,7 @@ def child(task: str, root: str, out_dir: str, trace: bool) -> None:
     from asi_tui.store import Store
 
     C.allow_test_kdf()
-    session = Store.open(Path(root)).unlock(USER, PW)
+    session = Store.open(Path(root)).unlock(ADMIN, ADMIN_PW)  # statistics and exports over every unit
     from asi_tui.i18n import Translator
     from asi_tui.reports import Filters, export_records, run_stats
 
@@ -288,7 +289,7 @@ def export_child(task: str, root: str, out_dir: str) -> None:
     from asi_tui.store import Store
 
     C.allow_test_kdf()
-    session = Store.open(Path(root)).unlock(USER, PW)
+    session = Store.open(Path(root)).unlock(ADMIN, ADMIN_PW)  # exports: analysts and admins
     from asi_tui.reports import Filters, build_report, export_records
     from asi_tui.reports.from_export import load_exports
 

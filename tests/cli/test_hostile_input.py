@@ -118,15 +118,15 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(data):
 
 def test_too_long_answers_are_rejected_and_named_the_rest_is_kept(data):
     path = data["tmp"] / "answers.yaml"
-    path.write_text(f"G3: {'a' * 2001}\nG16: 30\nM.comment: {'c' * 4001}\n", encoding="utf-8")
+    path.write_text(f"G16: 30\nE3: 1\nE3s: {'a' * 2001}\nM.comment: {'c' * 4001}\n", encoding="utf-8")
     r = import_file(data, path)
     assert r.exit_code == 0, r.output
-    assert "REJECTED G3: The answer is too long (at most 2000 characters)." in r.output
+    assert "REJECTED E3s: The answer is too long (at most 2000 characters)." in r.output
     assert "REJECTED M.comment: The answer is too long (at most 4000 characters)." in r.output
     assert "2 rejected answers" in r.output
     rid = r.output.split("Record ")[1].split()[0]
     shown = json.loads(cli(data, "record", "show", rid, "--json", "--passphrase-file", str(data["pw"])).output)
-    assert shown["answers"]["G16"] == 30 and "G3" not in shown["answers"]
+    assert shown["answers"]["G16"] == 30 and "E3s" not in shown["answers"]
 
 
 @pytest.mark.parametrize(("client", "expected"), [
@@ -173,7 +173,8 @@ def test_user_data_printed_by_the_cli_carries_no_escape_sequences(data, monkeypa
     monkeypatch.setattr(recordops, "check_ref", lambda ref: ref)
     session = Store.open(data["root"]).unlock("anna", ANNA_PW)
     handle = session.create_record(bundled_bank("asi-grund"), hostile, date(2026, 11, 20))
-    assert handle.answer("G3", f"unit{CLEAR}\r\nfake line{OSC_TITLE}").ok
+    assert handle.answer("E3", 1).ok
+    assert handle.answer("E3s", f"unit{CLEAR}\r\nfake line{OSC_TITLE}").ok
     rid = handle.rid
     handle.pause()
     handle.close()

@@ -51,18 +51,20 @@ def grund():
 
 def test_text_answers_are_bounded(grund):
     iv = Interview(grund, DAY, today=DAY)
-    assert iv.answer("G3", "a" * TEXT_MAX).ok
-    out = iv.answer("G3", "a" * (TEXT_MAX + 1))
+    assert iv.answer("E3", 1).ok  # E3s (a free-text item) follows; G3 is the record's unit since 1.0.2
+    assert iv.answer("E3s", "a" * TEXT_MAX).ok
+    out = iv.answer("E3s", "a" * (TEXT_MAX + 1))
     assert (out.status, out.message, out.params) == (INVALID, "engine.invalid.too_long", {"max": TEXT_MAX})
-    assert iv.value("G3") == "a" * TEXT_MAX  # the earlier answer stands
-    assert iv.answer("G3", "  " + "a" * TEXT_MAX + "\n").ok  # surrounding blanks do not count
+    assert iv.value("E3s") == "a" * TEXT_MAX  # the earlier answer stands
+    assert iv.answer("E3s", "  " + "a" * TEXT_MAX + "\n").ok  # surrounding blanks do not count
 
 
 def test_a_50_mb_text_answer_is_refused(grund):
     iv = Interview(grund, DAY, today=DAY)
-    out = iv.answer("G3", "a" * 50_000_000)
+    assert iv.answer("E3", 1).ok
+    out = iv.answer("E3s", "a" * 50_000_000)
     assert out.status == INVALID and out.params == {"max": TEXT_MAX}
-    assert iv.value("G3") is None
+    assert iv.value("E3s") is None
 
 
 def test_comments_are_bounded(grund):

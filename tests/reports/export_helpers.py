@@ -20,3 +20,8 @@ def new_data_dir(root: Path, resolver: Any = None, admin_does: Any = None) -> Se
         admin_does(admin)
     admin.close()
     return store.unlock(ANNA, ANNA_PW)
+
+
+def admin_of(session: Session) -> Session:
+    """An admin's session on the same data directory: interviewers do not export (issue 13)."""
+    return Store.open(session.store.dir.root, resolver=session.store.resolver).unlock(ADMIN, ADMIN_PW)

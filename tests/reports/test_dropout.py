@@ -80,9 +80,18 @@ def test_background_of_dropouts_beside_the_interviewed(world, dataset, key, item
     assert table.small == (min(len(interviewed), len(dropped)) < 10)
 
 
-def test_unit_leaves_out_dropouts_without_a_unit_with_a_note(world, dataset):
-    report = build_report(dataset, Filters(unit="Enhet A"), "sv")
-    table = report.table("dropout.reasons")
-    assert table.cell("total", "total").value == 0
-    assert any("saknar enhet" in n for n in table.notes)
-    assert not any("saknar enhet" in n for n in build_report(dataset, Filters(), "sv").table("dropout.reasons").notes)
+@pytest.mark.parametrize("unit", ["enhet-a", "enhet-b"])
+def test_dropout_rate_per_unit_counts_the_units_own_registrations(world, dataset, unit):
+    """Registrations carry their unit (issue 13: every per-unit rate read 0 % before)."""
+    report = build_report(dataset, Filters(unit=unit), "sv")
+    table = report.table("dropout.rate")
+    mine = [d for d in world.completed("dropout") if d.unit == unit]
+    assert mine  # both units registered dropouts
+    for num, instr in INSTR.items():
+        i = sum(1 for r in world.completed("interview", instr) if r.unit == unit)
+        d = sum(1 for r in mine if r.get("SE.B.instrument") == num)
+        assert_count(table.cell(instr, "interviews"), i)
+        assert_count(table.cell(instr, "dropouts"), d)
+        assert_share(table.cell(instr, "rate"), d, i + d)
+    assert_count(report.table("dropout.reasons").cell("total", "total"), len(mine))
+    assert not any("saknar enhet" in n for n in table.notes)  # no registration without a unit

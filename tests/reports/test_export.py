@@ -20,8 +20,8 @@ from asi_tui.engine.values import MissingCode
 from asi_tui.reports import export_records
 from asi_tui.store.errors import StoreError
 
-from .conftest import ANNA, ADMIN
-from .export_helpers import new_data_dir
+from .conftest import ANALYST, ANNA, ADMIN
+from .export_helpers import admin_of, new_data_dir
 from .helpers import age_band
 from .xlsx_read import read_xlsx
 
@@ -83,7 +83,7 @@ def got_tuple(row: dict[str, str], items) -> tuple:
 
 def test_csv_export_holds_every_completed_interview_and_nothing_identifying(world, tmp_path):
     out = tmp_path / "asi.csv"
-    s = world.session()
+    s = world.session(ANALYST)
     result = export_records(s, out, "csv")
     s.close()
     rows = read_csv(out)
@@ -109,8 +109,8 @@ def test_csv_export_holds_every_completed_interview_and_nothing_identifying(worl
         assert k.rid not in text and k.client_ref not in text
     assert "anna" not in text
     # the unit: one id per unit however it was typed, one name per id
-    units = {(r["unit_id"], r["unit_name"]) for r in data if r["instrument"] != "spel"}
-    assert units == {("enhet a", "Enhet A"), ("enhet b", "Enhet B")}
+    units = {(r["unit_id"], r["unit_name"]) for r in data}
+    assert units == {("enhet-a", "Enhet A"), ("enhet-b", "Enhet B")}
     # a follow-up points at its own Grund's row, and shares its Grund's keys
     by_tuple = {got_tuple(r, items): r for r in data}
     grunds = {k.rid: k for k in world.completed("interview", "grund")}
@@ -132,7 +132,7 @@ def test_numeric_columns_load_as_numbers(world, tmp_path):
     """The analyst's complaint: X and N made most columns text in pandas, R and Stata."""
     pd = pytest.importorskip("pandas")
     out = tmp_path / "asi.csv"
-    s = world.session()
+    s = world.session(ANALYST)
     result = export_records(s, out, "csv", dropouts=True)
     s.close()
     for data, codebook in ((out, result.codebook_path), (result.dropouts.path, result.dropouts.codebook_path)):
@@ -151,7 +151,7 @@ def test_numeric_columns_load_as_numbers(world, tmp_path):
 
 def test_codebook_describes_every_column(world, tmp_path):
     out = tmp_path / "asi.csv"
-    s = world.session()
+    s = world.session(ANALYST)
     result = export_records(s, out, "csv", lang="en")
     s.close()
     header = read_csv(out)[0]
@@ -178,8 +178,10 @@ def test_codebook_describes_every_column(world, tmp_path):
 
 
 def test_export_is_audited_and_names_identifying_options(world, tmp_path):
-    s = world.session()
+    s = world.session(ANALYST)
     export_records(s, tmp_path / "a.csv", "csv", date_from=date(2025, 1, 1), instruments=("grund",))
+    s.close()
+    s = world.session(ADMIN)  # identifying options: admins only (issue 13)
     export_records(s, tmp_path / "b.csv", "csv", full_dates=True, exact_age=True)
     s.close()
     admin = world.session(ADMIN)
@@ -189,12 +191,12 @@ def test_export_is_audited_and_names_identifying_options(world, tmp_path):
     assert first["detail"]["format"] == "csv" and first["detail"]["rows"] == n
     assert first["detail"]["identifying_options"] == []
     assert second["detail"]["identifying_options"] == ["full_dates", "exact_age"]
-    assert first["user"] == ANNA and "client" not in first
+    assert first["user"] == ANALYST and "client" not in first
 
 
 def test_exact_age_and_full_dates_on_request(world, tmp_path):
     out = tmp_path / "asi.csv"
-    s = world.session()
+    s = world.session(ADMIN)
     export_records(s, out, "csv", full_dates=True, exact_age=True, instruments=("grund",))
     s.close()
     data = read_dicts(out)
@@ -207,7 +209,7 @@ def test_exact_age_and_full_dates_on_request(world, tmp_path):
 
 def test_dropouts_and_interviewer_on_request(world, tmp_path):
     out = tmp_path / "asi.csv"
-    s = world.session()
+    s = world.session(ADMIN)
     result = export_records(s, out, "csv", dropouts=True, with_interviewer=True, instruments=("uppfoljning",))
     s.close()
     data = read_dicts(out)
@@ -241,7 +243,7 @@ def _xlsx_cell_types(path: Path, sheet: int = 1) -> list[list[str]]:
 
 
 def test_xlsx_matches_the_csv(world, tmp_path):
-    s = world.session()
+    s = world.session(ANALYST)
     export_records(s, tmp_path / "a.csv", "csv", dropouts=True)
     result = export_records(s, tmp_path / "a.xlsx", "xlsx", dropouts=True)
     s.close()
@@ -270,7 +272,7 @@ def test_xlsx_matches_the_csv(world, tmp_path):
 
 
 def test_bad_requests_are_typed_errors(world, tmp_path):
-    s = world.session()
+    s = world.session(ANALYST)
     with pytest.raises(StoreError) as exc:
         export_records(s, tmp_path / "missing-dir" / "a.csv", "csv")
     assert exc.value.key == "reports.error.write"
@@ -340,7 +342,7 @@ def two_versions(tmp_path):
 
 def test_union_across_bank_versions_keeps_every_column(two_versions, tmp_path):
     s, made, v110 = two_versions
-    result = export_records(s, tmp_path / "v.csv", "csv")
+    result = export_records(admin_of(s), tmp_path / "v.csv", "csv")
     header = read_csv(tmp_path / "v.csv")[0]
     data = read_dicts(tmp_path / "v.csv")
     items = header[len(META):]
@@ -367,7 +369,7 @@ def test_union_across_bank_versions_keeps_every_column(two_versions, tmp_path):
     assert variables["G10"][8] == f"asi-grund {V1} 1.1.0"  # same item in both: one variable
     assert ["value", "G10", "G10", "", "", "", "", "", f"asi-grund {V1} 1.1.0", "1", "1", "Kvinna", "Woman", ""] in book
     # XLSX: the same columns
-    export_records(s, tmp_path / "v.xlsx", "xlsx")
+    export_records(admin_of(s), tmp_path / "v.xlsx", "xlsx")
     assert read_xlsx(tmp_path / "v.xlsx")["data"][0] == header
     s.close()
 
@@ -382,7 +384,7 @@ def test_migration_hook_maps_older_answers_before_the_union(two_versions, tmp_pa
         moved["SE.E.skulder"] = moved.pop("E18") * 1000  # an invented mapping, for the test
         return moved
 
-    result = export_records(s, tmp_path / "m.csv", "csv", migrate=migrate)
+    result = export_records(admin_of(s), tmp_path / "m.csv", "csv", migrate=migrate)
     s.close()
     data = read_dicts(tmp_path / "m.csv")
     assert sorted(calls) == [("asi-grund", V1), ("asi-grund", V1)]  # the newest version is not migrated

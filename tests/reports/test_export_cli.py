@@ -9,12 +9,12 @@ from click.testing import CliRunner
 
 from asi_tui.cli import main
 
-from .conftest import ANNA
+from .conftest import ADMIN, ANALYST, ANNA
 
 
-def run(world, *args: str, lang: str = "en"):
-    result = CliRunner().invoke(main, ["--lang", lang, "--data", str(world.root), "--user", ANNA, *args,
-                                       "--passphrase-file", str(world.pwfile)])
+def run(world, *args: str, lang: str = "en", user: str = ANALYST):
+    result = CliRunner().invoke(main, ["--lang", lang, "--data", str(world.root), "--user", user, *args,
+                                       "--passphrase-file", str(world.pwfile_for(user))])
     assert "Traceback" not in result.output
     return result
 
@@ -31,7 +31,7 @@ def test_export_to_spss_names_the_codebook(world, tmp_path):
 def test_identifying_options_are_named_on_stderr(world, tmp_path):
     out = tmp_path / "asi.csv"
     r = run(world, "export", "--format", "csv", "--out", str(out), "--exact-age", "--full-dates", "--from", "2026-01-01",
-            "--include-linked")
+            "--include-linked", user=ADMIN)
     assert r.exit_code == 0, r.output
     assert "full dates, exact age: it is pseudonymised, not anonymous" in r.stderr
     assert "were added because a follow-up in it links to them" in r.stdout
@@ -42,7 +42,7 @@ def test_identifying_options_are_named_on_stderr(world, tmp_path):
 
 def test_from_export_refusals_are_one_line(world, tmp_path):
     out = tmp_path / "asi.csv"
-    assert run(world, "export", "--format", "csv", "--out", str(out), "--exact-age").exit_code == 0
+    assert run(world, "export", "--format", "csv", "--out", str(out), "--exact-age", user=ADMIN).exit_code == 0
     for args, text in ((("--from-export", str(out)), "holds exact_age"),
                        (("--from-export",), "Name the export files"),
                        ((str(out),), "only with --from-export"),

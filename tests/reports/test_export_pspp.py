@@ -35,7 +35,7 @@ def _tables(text: str) -> dict[str, list[list[str]]]:
 
 
 def test_pspp_reads_labels_missing_values_and_counts(world, tmp_path):
-    s = world.session()
+    s = world.session("fou")  # an analyst: interviewers do not export
     try:
         export_records(s, tmp_path / "asi.sav", "sav")
     finally:

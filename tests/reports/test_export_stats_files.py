@@ -40,7 +40,7 @@ def codebook(path):
 def exports(world, tmp_path_factory):
     crypto.allow_test_kdf()  # (module-scoped: runs before the per-test fast-KDF fixture)
     out = tmp_path_factory.mktemp("statsfiles")
-    s = world.session()
+    s = world.session("fou")  # an analyst: interviewers do not export
     try:
         files = {fmt: export_records(s, out / f"asi.{fmt}", fmt, dropouts=True) for fmt in ("csv", "sav", "dta")}
     finally:
@@ -113,7 +113,7 @@ def test_without_the_stats_extra_spss_is_refused_in_one_line_and_stata_still_wor
     with monkeypatch.context() as m:
         m.setitem(sys.modules, "pyreadstat", None)  # as if not installed
         m.setitem(sys.modules, "pandas", None)
-        s = world.session()
+        s = world.session("fou")  # an analyst: interviewers do not export
         try:
             with pytest.raises(StoreError) as exc:
                 export_records(s, tmp_path / "a.sav", "sav")

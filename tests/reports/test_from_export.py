@@ -37,28 +37,33 @@ def world2(tmp_path_factory):
     """A second municipality: other units (one spelled like the first's), X answers, pairs, dropouts."""
     crypto.allow_test_kdf()
     root = tmp_path_factory.mktemp("kommun2") / "data"
-    s = new_data_dir(root)
+    def add_units(admin):
+        admin.add_unit("ENHET A")  # the same id as the first municipality's "Enhet A" (enhet-a)
+        admin.add_unit("Socialtjänsten Norr")
+        admin.update_user(ANNA, units=["enhet-a", "socialtjansten-norr"])
+
+    s = new_data_dir(root, admin_does=add_units)
     rng = random.Random(99)
     grund, uppf = bundled_bank("asi-grund"), bundled_bank("asi-uppfoljning")
-    units = ["ENHET A", "Socialtjänsten Norr", "Socialtjänsten Norr"]
+    units = ["enhet-a", "socialtjansten-norr", "socialtjansten-norr"]
     rids = []
     for i in range(10):
         day = date(2025, 1, 3) + timedelta(days=i * 37)
-        known = {"G3": units[i % 3], "G10": (1, 2, 2, 3)[i % 4], "G16": 20 + i * 5, "D14": (1, 9, "X", 10)[i % 4],
+        known = {"G10": (1, 2, 2, 3)[i % 4], "G16": 20 + i * 5, "D14": (1, 9, "X", 10)[i % 4],
                  "SE.G.boende": 1 + i % 9, "SE.E.huvudkalla": 1 + i % 10}
         ratings = {item: (i * 3 + k) % 10 for k, item in enumerate(("M9", "E22", "D32", "D33", "L30", "F36", "P21"))}
-        rid, _answers, _ = _make_interview(s, grund, f"N-{i}", day, known, rng, ratings=ratings)
+        rid, _answers, _ = _make_interview(s, grund, f"N-{i}", day, known, rng, ratings=ratings, unit=units[i % 3])
         rids.append((rid, day))
     for i in (0, 1, 3, 4, 6):
         g_rid, g_day = rids[i]
-        known = {"G3": units[i % 3], "G10": (1, 2, 2, 3)[i % 4], "G16": 21 + i * 5, "D14": 1,
+        known = {"G10": (1, 2, 2, 3)[i % 4], "G16": 21 + i * 5, "D14": 1,
                  "SE.G.boende": 2, "SE.E.huvudkalla": 3}
         ratings = {item: max(0, (i * 3 + k) % 10 - 3) for k, item in enumerate(("M9", "E22", "D32", "D33", "L30", "F36", "P21"))}
         _make_interview(s, uppf, f"N-{i}", g_day + timedelta(days=200 + i), known, rng,
-                        linked={"rid": g_rid, "date": g_day.isoformat()}, ratings=ratings)
+                        linked={"rid": g_rid, "date": g_day.isoformat()}, ratings=ratings, unit=units[i % 3])
     bortfall = bundled_bank("asi-bortfall")
     for j, (instr, reason, gender, age) in enumerate(((1, "declined", 2, 33), (2, "unreachable", 1, "X"), (1, "acute", 3, 70))):
-        h = s.create_record(bortfall, f"NB-{j}", date(2025, 4, 1 + j), meta={"unit": units[j]})
+        h = s.create_record(bortfall, f"NB-{j}", date(2025, 4, 1 + j), unit=units[j])
         for item, value in (("SE.B.instrument", instr), ("SE.B.orsak", reason), ("G10", gender), ("G16", age),
                             ("SE.G.boende", 1), ("F4", 7), ("SE.E.huvudkalla", 6), ("M3", 0), ("SE.P.kontakt", 1),
                             ("D14", 9)):
@@ -70,7 +75,7 @@ def world2(tmp_path_factory):
 
 
 def _session(root):
-    return Store.open(root).unlock(ANNA, ANNA_PW)
+    return Store.open(root).unlock(ADMIN, ADMIN_PW)  # exports: analysts and admins (issue 13)
 
 
 def _export(root, out_dir, name, **kw):
@@ -106,7 +111,7 @@ FILTERS = [
     Filters(),
     Filters(instrument=None),
     Filters(instrument="uppfoljning"),
-    Filters(unit="Enhet A", instrument=None),
+    Filters(unit="enhet-a", instrument=None),
     Filters(gender=1),
     Filters(age_groups=("25-34",), instrument=None),
     Filters(date_from=date(2025, 1, 1), date_to=date(2025, 12, 31), instrument=None),
@@ -243,7 +248,7 @@ def v1_and_v2(tmp_path):
         bank = BankVersions(root).active_bank("grund")
         for i in range(6):
             h = s.create_record(bank, f"{name}-{i}", date(2025, 3, 1 + i))
-            assert h.answer("G3", "Enhet A").ok and h.answer("D14", 6 if not publish else 7).ok
+            assert h.answer("D14", 6 if not publish else 7).ok
             random_fill(h, i)
             h.complete()
             h.close()
@@ -261,7 +266,7 @@ def random_fill(h, seed):
 def test_bank_versions_combine_only_through_published_maps(v1_and_v2, tmp_path):
     files = []
     for name, root in v1_and_v2.items():
-        s = Store.open(root, resolver=resolver_for(root)).unlock(ANNA, ANNA_PW)
+        s = Store.open(root, resolver=resolver_for(root)).unlock(ADMIN, ADMIN_PW)
         try:
             files.append(export_records(s, tmp_path / f"{name}.csv", "csv").path)
         finally:
@@ -306,6 +311,8 @@ def test_codes_moved_by_a_map_are_labelled_as_the_newer_version(tmp_path):
     random_fill(h, 2)
     h.complete()
     h.close()
+    s.close()
+    s = Store.open(root, resolver=resolver_for(root)).unlock(ADMIN, ADMIN_PW)
     try:
         moved = export_records(s, tmp_path / "moved.csv", "csv", migrate=BankVersions(root).migrator())
         kept = export_records(s, tmp_path / "kept.csv", "csv")

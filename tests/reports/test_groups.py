@@ -21,10 +21,9 @@ def grund(world, f: Filters | None = None):
     f = f or Filters()
     out = []
     for r in world.completed("interview", "grund"):
-        unit = " ".join(str(r.get("G3")).split()).casefold()
         if not in_period(r.day, f.date_from, f.date_to):
             continue
-        if f.unit is not None and unit != f.unit.casefold():
+        if f.unit is not None and r.unit != f.unit:  # the record's unit (id)
             continue
         if f.age_groups and age_band(r.get("G16")) not in f.age_groups:
             continue
@@ -133,10 +132,10 @@ def test_composite_scores(world, dataset):
     "f",
     [
         Filters(date_from=date(2025, 1, 1), date_to=date(2025, 12, 31)),
-        Filters(unit="ENHET a"),  # free text: case and spaces do not matter
+        Filters(unit="enhet-a"),  # the record's unit, by id
         Filters(age_groups=("18-24", "25-34")),
         Filters(gender=2, date_from=date(2025, 6, 1)),
-        Filters(unit="Enhet B", age_groups=("35-44", "45-54", "55-64", "65+")),
+        Filters(unit="enhet-b", age_groups=("35-44", "45-54", "55-64", "65+")),
     ],
 )
 def test_filters_choose_the_same_interviews_as_counted_by_hand(world, dataset, f):
@@ -153,7 +152,7 @@ def test_filters_choose_the_same_interviews_as_counted_by_hand(world, dataset, f
 
 def test_small_groups_get_the_note_and_suppression(world, dataset):
     # 5-9 clients: counts of 5+ shown, every table says "no conclusions"
-    f = Filters(unit="Enhet B", gender=2)
+    f = Filters(unit="enhet-b", gender=2)
     n = len(grund(world, f))
     assert 5 <= n <= 9
     report = build_report(dataset, f, "sv")
@@ -163,8 +162,8 @@ def test_small_groups_get_the_note_and_suppression(world, dataset):
         assert table.small and table.note == "Färre än 10 klienter: inga slutsatser"
     # 1-4 clients: even n is "<5"
     old = ("45-54", "55-64", "65+")
-    tiny = build_report(dataset, Filters(unit="Enhet B", gender=2, age_groups=old), "sv")
-    assert 1 <= len(grund(world, Filters(unit="Enhet B", gender=2, age_groups=old))) <= 4
+    tiny = build_report(dataset, Filters(unit="enhet-b", gender=2, age_groups=old), "sv")
+    assert 1 <= len(grund(world, Filters(unit="enhet-b", gender=2, age_groups=old))) <= 4
     t = tiny.table("groups.composites")
     assert t.n is None and t.n_suppressed and t.note
     assert all(c.value is None for r in t.rows for c in r.cells)
@@ -175,7 +174,7 @@ def test_small_groups_get_the_note_and_suppression(world, dataset):
 def test_renderers_show_suppression_and_never_the_hidden_values(world, dataset):
     from asi_tui.i18n import Translator
 
-    f = Filters(unit="Enhet B", gender=2)
+    f = Filters(unit="enhet-b", gender=2)
     report = build_report(dataset, f, "sv")
     text = "\n".join(report.text_lines(Translator("sv")))
     assert ".." in text and "Färre än 10 klienter: inga slutsatser" in text
@@ -196,12 +195,12 @@ def test_renderers_show_suppression_and_never_the_hidden_values(world, dataset):
 
 def test_run_stats_is_audited_without_client_data(world):
     s = world.session()
-    report = run_stats(s, Filters(unit="Enhet A"), "en")
+    report = run_stats(s, Filters(unit="enhet-a"), "en")
     s.close()
     assert report.table("groups.age_gender").n == 20
     admin = world.session("chef")
     entries = [e for e in admin.audit_entries() if e["action"] == "stats"]
     admin.close()
     assert entries and entries[-1]["user"] == "anna"
-    assert entries[-1]["detail"]["filters"]["unit"] == "Enhet A"
+    assert entries[-1]["detail"]["filters"]["unit"] == "enhet-a"
     assert "client" not in entries[-1]

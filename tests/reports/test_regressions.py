@@ -85,12 +85,12 @@ def migrated(tmp_path_factory):
         h.close()
     anna.close()
     pw = base / "pw"
-    pw.write_text(ANNA_PW + "\n")
+    pw.write_text(ADMIN_PW + "\n")  # exports are for analysts and admins
     return root, pw
 
 
 def _cli(root, pw, *args):
-    result = CliRunner().invoke(main, ["--lang", "en", "--data", str(root), "--user", ANNA, *args, "--passphrase-file", str(pw)])
+    result = CliRunner().invoke(main, ["--lang", "en", "--data", str(root), "--user", ADMIN, *args, "--passphrase-file", str(pw)])
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     return result.stdout
 

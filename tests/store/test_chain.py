@@ -38,7 +38,8 @@ def fresh(tmp_path):
     store, _ = Store.init(root, ADMIN, "A", ADMIN_PW)
     admin = store.unlock(ADMIN, ADMIN_PW)
     admin.add_user(ANNA, "Anna", "interviewer", ANNA_PW, certified=True)
-    admin.add_user(OLLE, "Olle", "interviewer", OLLE_PW, certified=True)
+    admin.add_unit("Vuxenenheten")  # Olle works in another unit than Anna (issue 13)
+    admin.add_user(OLLE, "Olle", "interviewer", OLLE_PW, certified=True, units=["Vuxenenheten"])
     return admin, store.unlock(ANNA, ANNA_PW)
 
 
@@ -172,7 +173,7 @@ def test_a_dropout_is_withdrawn_by_a_status_change_that_is_audited(fresh):
     d = register_dropout(anna, DROPOUT_DAY, g)
     olle = a.store.unlock(OLLE, OLLE_PW)
     with pytest.raises(NotAuthorized):
-        olle.withdraw_dropout(d, "fel")  # neither the one who registered it nor the unit
+        olle.withdraw_dropout(d, "fel")  # neither the one who registered it nor an interviewer of its unit
     with pytest.raises(StoreError) as exc:
         anna.withdraw_dropout(d, "   ")
     assert exc.value.key == "chain.error.withdraw_reason"
@@ -199,9 +200,13 @@ def test_a_dropout_is_withdrawn_by_a_status_change_that_is_audited(fresh):
     entries = [e for e in a.audit_entries() if e.get("rid") == d]
     assert [e["action"] for e in entries if e["action"] == "withdraw"] == ["withdraw"]
     assert next(e for e in entries if e["action"] == "withdraw")["user"] == ANNA
-    # an admin (the unit, until units exist) may withdraw what another registered
+    # another interviewer of the record's unit may withdraw what Anna registered; an admin may not (issue 13)
     d2 = register_dropout(anna, DROPOUT_DAY + timedelta(days=1), g)
-    a.withdraw_dropout(d2, "registrerad av misstag")
+    with pytest.raises(NotAuthorized):
+        a.withdraw_dropout(d2, "registrerad av misstag")
+    a.add_user("ivar", "Ivar", "interviewer", "ivars-hemliga-fras-9", certified=True, units=["Enheten"])
+    ivar = a.store.unlock("ivar", "ivars-hemliga-fras-9")
+    ivar.withdraw_dropout(d2, "registrerad av misstag")
     assert a.index.get(d2)["status"] == "withdrawn"
 
 
@@ -238,7 +243,7 @@ def test_a_record_on_the_old_bank_version_still_opens(fresh):
     """Records pin 1.0.0 by its sha256; the corrections came as 1.0.1 beside it."""
     a, _ = fresh
     old = next(b for b in bundled_banks() if (b.id, b.version) == ("asi-grund", "1.0.0"))
-    h = a.create_record(old, "K-1", GRUND_DAY)
+    h = a.create_record(old, "K-1", GRUND_DAY, unit="Enheten")
     assert h.answer("SE.G.kommun", "9999").ok  # 1.0.0's rules: no code list yet
     h.pause()
     h.close()

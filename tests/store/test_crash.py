@@ -377,7 +377,7 @@ def test_disk_full_answer_is_refused_and_retry_writes_it_once(root, admin, grund
     assert handle.interview.value("M1") == 7
     handle.close()
 
-    handle = admin.open_record(rid)
+    handle = admin.open_record(rid, reason="check")
     assert handle.notices == []  # no torn tail left by the failed attempts
     assert_answers(handle, {"M1": 7, "E2": 5, "E3": None})
     ops = _journal_ops(root, handle)
@@ -407,7 +407,7 @@ def test_refused_answer_does_not_come_back_without_a_retry(root, admin, grund, p
         handle.answer("M1", 7)
     faults.disarm_all()
     handle.close()  # the user gives up (disk still full) and quits
-    handle = admin.open_record(rid)
+    handle = admin.open_record(rid, reason="check")
     assert handle.interview.value("M1") == 3
     handle.close()
 
@@ -428,7 +428,7 @@ def test_disk_full_during_pause_keeps_record_in_progress(root, admin, grund, poi
     assert handle.answer("E2", 5).ok
     handle.pause()  # the retry succeeds
     handle.close()
-    handle = admin.open_record(rid)
+    handle = admin.open_record(rid, reason="check")
     assert handle.status == "paused" and handle.notices == []
     assert_answers(handle, {"M1": 3, "E2": 5})
     handle.close()
@@ -444,7 +444,7 @@ def test_failed_dir_fsync_after_snapshot_replace_loses_no_later_answer(root, adm
     faults.disarm_all()
     assert handle.answer("E2", 5).ok  # acknowledged
     handle.close()
-    handle = admin.open_record(rid)
+    handle = admin.open_record(rid, reason="check")
     assert_answers(handle, {"M1": 3, "E2": 5})
     handle.close()
 
@@ -489,7 +489,7 @@ def test_failed_new_journal_during_pause_loses_no_acknowledged_answer(root, admi
     handle.pause()
     assert handle.answer("E3", 1).ok  # acknowledged
     handle.close()
-    handle = admin.open_record(rid)
+    handle = admin.open_record(rid, reason="check")
     assert_answers(handle, {"M1": 3, "E2": 5, "E3": 1})
     handle.close()
 
@@ -507,7 +507,7 @@ def test_unwritable_journal_refuses_the_answer_with_a_typed_error(root, admin, g
     monkeypatch.undo()
     assert handle.answer("M1", 3).ok
     handle.close()
-    handle = admin.open_record(rid)
+    handle = admin.open_record(rid, reason="check")
     assert handle.notices == []
     assert_answers(handle, {"M1": 3})
     handle.close()
@@ -529,7 +529,7 @@ def test_read_only_journals_dir_refuses_the_answer(root, admin, grund):
         os.chmod(journals, 0o2770)
     assert handle.answer("M1", 3).ok
     handle.close()
-    handle = admin.open_record(rid)
+    handle = admin.open_record(rid, reason="check")
     assert_answers(handle, {"M1": 3})
     handle.close()
 
@@ -584,7 +584,7 @@ def _check_every_record_opens(root: Path, records: dict[str, dict[str, Any]]) ->
     for user in ("admin", IVARE):
         session = session_for(root, user)
         for rid, answers in records.items():
-            handle = session.open_record(rid)  # for editing: no lock left behind
+            handle = session.open_record(rid, reason="check" if user == "admin" else None)  # for editing: no lock left behind
             assert_answers(handle, answers)
             handle.close()
         assert sorted(d["rid"] for d in session.list_records()) == sorted(records)
@@ -677,7 +677,7 @@ def test_record_open_during_rotation_stays_readable(root, grund):
     assert admin.rotate_key()["finished"] is True  # the rerun completes
     admin.close()
     fresh = session_for(root)
-    handle = fresh.open_record(rid)
+    handle = fresh.open_record(rid, reason="check")
     assert_answers(handle, {"M1": 3, "E2": 5})
     handle.close()
     fresh.close()

@@ -37,12 +37,12 @@ ITEMS = [i for i, _ in BASIC_ANSWERS]
 SECOND_WRITER = r"""
 s = Store.open(ROOT).unlock(ARGS["user"], ARGS["pw"])
 try:
-    h = s.open_record(ARGS["rid"])
+    h = s.open_record(ARGS["rid"], reason="check")
     out(result="opened")
     h.close()
 except E.RecordLocked as exc:
     out(result=type(exc).__name__, holder=exc.holder.get("user"), user=exc.params.get("user"))
-ro = s.open_record(ARGS["rid"], readonly=True)
+ro = s.open_record(ARGS["rid"], readonly=True, reason="check")
 out(values={i: ro.interview.value(i) for i in ARGS["items"]}, readonly=ro.readonly)
 try:
     ro.answer("E4", 0)
@@ -68,7 +68,7 @@ def test_second_writer_in_another_process_is_locked_out_and_may_read(env, bank):
     assert journal.read_bytes() == before  # no frame from the second process
     assert h.answer("E4", 1).ok  # the first writer carries on
     h.close()
-    again = env.session(ADMIN).open_record(h.rid)
+    again = env.session(ADMIN).open_record(h.rid, reason="check")
     assert values(again, ITEMS[:3] + ["E4"]) == {**dict(BASIC_ANSWERS[:3]), "E4": 1}
 
 
@@ -76,7 +76,7 @@ def test_lock_is_free_again_after_close(env, bank):
     rid = env.make_record(bank, BASIC_ANSWERS[:2], session=env.session(ANNA))
     lines = run_child(SECOND_WRITER, root=str(env.root), user=ADMIN, pw=ADMIN_PW, rid=rid, items=ITEMS[:2])
     assert lines[0] == {"result": "opened"}
-    h = env.admin.open_record(rid)
+    h = env.admin.open_record(rid, reason="check")
     assert h.notices == []  # a clean close leaves no stale holder behind
 
 
@@ -165,7 +165,7 @@ def test_damaged_index_is_rebuilt_from_the_records(env, bank, damage):
     assert (report.records, report.damaged) == (4, [])
     assert _summary(s.list_records()) == before
     assert _summary(env.session(ANNA).list_records()) == before
-    assert values(s.open_record(rids[3]), ITEMS[:5]) == dict(BASIC_ANSWERS[:5])
+    assert values(s.open_record(rids[3], reason="check"), ITEMS[:5]) == dict(BASIC_ANSWERS[:5])
 
 
 def test_rebuild_reports_damaged_records(env, bank):
@@ -317,14 +317,14 @@ def test_lock_of_a_killed_editor_is_taken_over_with_a_notice_and_audited(env, ba
         ready = json.loads(proc.stdout.readline() or "{}")
         assert ready.get("ready"), proc.stderr.read() if proc.poll() is not None else "no output"
         with pytest.raises(RecordLocked):  # alive: the lock holds
-            env.admin.open_record(rid)
+            env.admin.open_record(rid, reason="check")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     lock_file = env.root / "locks" / f"{rid}.lock"
     assert json.loads(lock_file.read_bytes())["user"] == ANNA  # the dead holder's info is still there
 
-    h = env.admin.open_record(rid)
+    h = env.admin.open_record(rid, reason="check")
     assert "store.notice.stale_lock" in h.notices
     assert h.interview.value("E4") == 1  # the acknowledged answer survived the kill
     holder = json.loads(lock_file.read_bytes())
@@ -332,7 +332,7 @@ def test_lock_of_a_killed_editor_is_taken_over_with_a_notice_and_audited(env, ba
     h.close()
     stale = [e for e in env.admin.audit_entries() if e.get("action") == "lock-stale" and e.get("rid") == rid]
     assert len(stale) == 1 and stale[0].get("detail") == {"previous": ANNA}
-    assert env.admin.open_record(rid).notices == []  # only once
+    assert env.admin.open_record(rid, reason="check").notices == []  # only once
 
 
 # --------------------------------------------------------------------------- #21 permissions

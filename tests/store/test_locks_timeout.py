@@ -128,7 +128,7 @@ def test_repairing_locks_needs_an_admin(env, bank):
     (env.root / "locks" / f"{rid}.lock").unlink()
     with pytest.raises(StoreError) as exc:
         env.session(ANNA).repair_locks()
-    assert exc.value.key == "store.error.not_authorized"
+    assert exc.value.key == "store.access.admin"
 
 
 def test_a_lock_file_recreated_behind_the_holder_stops_the_holder_before_two_editors_interleave(env, editor):

@@ -45,7 +45,7 @@ def paused_rid(env, bank) -> str:
 
 def _open_fails_with(env, rid, exc_type, readonly=False):  # noqa: ANN001
     with pytest.raises(exc_type):
-        env.admin.open_record(rid, readonly=readonly)
+        env.admin.open_record(rid, readonly=readonly, reason="check")
 
 
 # --------------------------------------------------------------------------- answers survive
@@ -77,7 +77,7 @@ def test_answers_survive_close_without_pause_through_the_journal(env, bank):
     assert h.answer("E2", 9).ok  # a correction: the later value wins
     h.close()  # no pause: the last answers exist only as journal frames
     assert env.jnl_path(h.rid, 1).stat().st_size > 8
-    again = env.session(ADMIN).open_record(h.rid)
+    again = env.session(ADMIN).open_record(h.rid, reason="check")
     assert values(again, ITEMS) == {**EXPECTED, "E2": 9}
     assert again.notices == []
 
@@ -101,7 +101,7 @@ def test_hidden_items_are_n_after_reopen(env, bank):
     h.pause()
     assert h.answer("E8", 0).ok  # hides E9, only in the journal
     h.close()
-    again = env.session(ADMIN).open_record(h.rid)
+    again = env.session(ADMIN).open_record(h.rid, reason="check")
     for item in ("M2", "E3s", "E9"):
         assert again.interview.value(item) is N, item
         assert not again.interview.is_visible(item), item
@@ -119,7 +119,7 @@ def test_completed_record_refuses_answers(env, bank):
     assert info.value.key == "engine.invalid.completed"
     h.close()
     snapshot = env.rec_path(h.rid).read_bytes()
-    again = env.session(ADMIN).open_record(h.rid)
+    again = env.session(ADMIN).open_record(h.rid, reason="check")
     assert again.status == "completed"
     with pytest.raises(StoreError):
         again.answer("E2", 5)
@@ -137,7 +137,7 @@ def test_completed_record_refuses_answers(env, bank):
 def test_delete_record_removes_files_and_index_entry(env, bank):
     keep = env.make_record(bank, BASIC_ANSWERS[:2], client_ref="K-keep")
     rid = env.make_record(bank, BASIC_ANSWERS[:2], client_ref="K-gone", pause=True)
-    h = env.admin.open_record(rid)
+    h = env.admin.open_record(rid, reason="check")
     assert h.answer("E4", 1).ok  # leave a journal with a frame
     h.close()
     env.admin.delete_record(rid)
@@ -145,7 +145,7 @@ def test_delete_record_removes_files_and_index_entry(env, bank):
     assert leftovers == []
     assert [d["rid"] for d in env.admin.list_records()] == [keep]
     with pytest.raises(RecordNotFound):
-        env.admin.open_record(rid)
+        env.admin.open_record(rid, reason="check")
     assert [d["rid"] for d in env.session(ANNA).list_records()] == [keep]
     assert any(e.get("action") == "delete" and e.get("rid") == rid for e in env.admin.audit_entries())
 
@@ -168,7 +168,7 @@ def test_record_open_elsewhere_cannot_be_deleted(env, bank):
         env.admin.delete_record(rid)
     assert h.answer("E4", 1).ok
     h.close()
-    assert env.admin.open_record(rid, readonly=True).interview.value("E4") == 1
+    assert env.admin.open_record(rid, readonly=True, reason="check").interview.value("E4") == 1
 
 
 # --------------------------------------------------------------------------- no plaintext
@@ -193,7 +193,7 @@ def test_client_data_never_appears_in_plaintext_on_disk(env, bank):
     env.admin.rebuild_index()
     admin = env.session(ADMIN)
     assert any(e.get("client") == client for e in admin.audit_entries())
-    assert admin.open_record(h.rid, readonly=True).interview.value("E3s") == answer + "-2"
+    assert admin.open_record(h.rid, readonly=True, reason="check").interview.value("E3s") == answer + "-2"
 
     needles = []
     for s in (client, answer, passphrase):
@@ -215,9 +215,9 @@ def test_every_single_bit_flip_in_a_snapshot_is_detected(env, paused_rid):
                 continue  # fmt 1 -> 65 is "newer format", tested below
             path.write_bytes(flip_bit(original, i, bit))
             with pytest.raises(RecordDamaged):
-                env.admin.open_record(paused_rid)
+                env.admin.open_record(paused_rid, reason="check")
     path.write_bytes(original)
-    assert values(env.admin.open_record(paused_rid), ITEMS[:4]) == dict(BASIC_ANSWERS[:4])
+    assert values(env.admin.open_record(paused_rid, reason="check"), ITEMS[:4]) == dict(BASIC_ANSWERS[:4])
 
 
 @pytest.mark.parametrize("where", ["header-json", "header-length", "dek", "body", "tag"])
@@ -255,7 +255,7 @@ def test_record_copied_over_another_is_damaged(env, bank):
     b = env.make_record(bank, BASIC_ANSWERS[:3], client_ref="K-B", pause=True)
     env.rec_path(b).write_bytes(env.rec_path(a).read_bytes())
     _open_fails_with(env, b, RecordDamaged)
-    assert env.admin.open_record(a).interview.value("E2") == 3
+    assert env.admin.open_record(a, reason="check").interview.value("E2") == 3
 
 
 def test_record_copied_over_another_with_its_header_rid_rewritten_is_damaged(env, bank):
@@ -290,7 +290,7 @@ def test_unhashable_vk_gen_in_header_is_damaged_not_a_crash(env, bank, paused_ri
     hb = json.dumps({**header, "vk_gen": value}).encode()
     path.write_bytes(REC_MAGIC + b"\x01" + struct.pack(">I", len(hb)) + hb + blob)
     with pytest.raises(RecordDamaged):
-        env.admin.open_record(paused_rid, readonly=True)
+        env.admin.open_record(paused_rid, readonly=True, reason="check")
     # one crafted file must not stop the index rebuild for every other record
     report = env.admin.rebuild_index()
     assert (report.records, report.damaged) == (1, [paused_rid])
@@ -351,7 +351,7 @@ def test_snapshot_truncated_at_every_offset_is_a_clean_error(env, paused_rid):
         path.write_bytes(original[:cut])
         for readonly in (False, True):
             try:
-                env.admin.open_record(paused_rid, readonly=readonly)
+                env.admin.open_record(paused_rid, readonly=readonly, reason="check")
             except (RecordDamaged, NewerFormat):
                 pass
             except Exception as exc:  # noqa: BLE001
@@ -359,7 +359,7 @@ def test_snapshot_truncated_at_every_offset_is_a_clean_error(env, paused_rid):
             else:
                 pytest.fail(f"cut at {cut}: a truncated snapshot opened")
     path.write_bytes(original)
-    assert values(env.admin.open_record(paused_rid), ITEMS[:4]) == dict(BASIC_ANSWERS[:4])
+    assert values(env.admin.open_record(paused_rid, reason="check"), ITEMS[:4]) == dict(BASIC_ANSWERS[:4])
 
 
 # --------------------------------------------------------------------------- #16 newer format
@@ -368,7 +368,7 @@ def test_snapshot_truncated_at_every_offset_is_a_clean_error(env, paused_rid):
 @pytest.mark.parametrize("fmt", [2, 255])
 def test_record_of_a_newer_format_is_refused_untouched(env, bank, fmt):
     rid = env.make_record(bank, BASIC_ANSWERS[:2], pause=True)
-    h = env.admin.open_record(rid)
+    h = env.admin.open_record(rid, reason="check")
     assert h.answer("E4", 1).ok
     h.close()
     path, jnl = env.rec_path(rid), env.jnl_path(rid, 1)
@@ -378,7 +378,7 @@ def test_record_of_a_newer_format_is_refused_untouched(env, bank, fmt):
     journal = jnl.read_bytes()
     for readonly in (False, True, False):  # twice in edit mode: the lock was released
         with pytest.raises(NewerFormat) as info:
-            env.admin.open_record(rid, readonly=readonly)
+            env.admin.open_record(rid, readonly=readonly, reason="check")
         assert info.value.key == "store.error.newer_format"
     assert path.read_bytes() == bytes(data)
     assert jnl.read_bytes() == journal
@@ -411,7 +411,7 @@ def test_record_being_edited_during_key_rotation_stays_readable(env, bank):
     assert h.answer("E2", 3).ok
     h.pause()
     h.close()
-    again = env.session(ADMIN).open_record(h.rid, readonly=True)
+    again = env.session(ADMIN).open_record(h.rid, readonly=True, reason="check")
     assert values(again, ["G16", "E2"]) == {"G16": 30, "E2": 3}
 
 

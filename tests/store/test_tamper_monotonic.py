@@ -150,7 +150,7 @@ def test_acknowledged_answers_cut_from_the_journal_are_reported_with_their_range
         path.write_bytes(CUTS[cut](path.read_bytes()))
     first, last = end - frames + kept + 1, end
 
-    view = env.session(ADMIN).open_record(rid, readonly=True)
+    view = env.session(ADMIN).open_record(rid, readonly=True, reason="check")
     assert view.notices == ["store.notice.answers_lost"]
     assert view.notices[0].params == {"first": first, "last": last}
     view.close()
@@ -172,7 +172,7 @@ def test_lost_answers_are_found_after_the_index_is_deleted_and_by_record_show(en
     rid, gen, end = _answered(env, bank, pause_first=False)
     env.jnl_path(rid, gen).unlink()
     (env.root / "index.db").unlink()
-    h = env.session(ADMIN).open_record(rid, readonly=True)  # the mark comes from the audit chain
+    h = env.session(ADMIN).open_record(rid, readonly=True, reason="check")  # the mark comes from the audit chain
     assert h.notices == ["store.notice.answers_lost"] and h.notices[0].params == {"first": 1, "last": end}
     h.close()
     report = env.admin.rebuild_index()
@@ -199,7 +199,7 @@ def test_answering_and_pausing_never_scan_the_audit_log(env, bank, monkeypatch):
     h.pause()
     assert h.answer("E4", 0).ok
     h.close()
-    h = env.admin.open_record(h.rid)
+    h = env.admin.open_record(h.rid, reason="check")
     h.close()
 
 

@@ -31,8 +31,13 @@ async def test_sentinels_leave_no_trace(data_dir, make_app, capsys):
         await login(pilot, app, PASSPHRASE)
         await pilot.press("n", *CLIENT, "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
-        await pilot.press(*ANSWER, "enter")  # G3, a text item
-        await wait_for(pilot, lambda: app.screen.interview.value("G3") == ANSWER)
+        screen = app.screen
+        await pilot.press("ctrl+g", *"E3", "enter")
+        await wait_for(pilot, lambda: screen.item is not None and screen.item.id == "E3")
+        await pilot.press("1")  # E3 yes: E3s, a text item, follows
+        await wait_for(pilot, lambda: screen.item is not None and screen.item.id == "E3s")
+        await pilot.press(*ANSWER, "enter")
+        await wait_for(pilot, lambda: app.screen.interview.value("E3s") == ANSWER)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
     captured = capsys.readouterr()

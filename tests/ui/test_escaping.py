@@ -49,9 +49,13 @@ async def test_a_typed_answer_with_markup_is_stored_and_shown_as_typed(make_app)
         await pilot.press("n", *"K-SVAR", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
         screen = app.screen
-        await pilot.press(*"Enhet [red]Nord[/red]\\", "enter")
-        await wait_for(pilot, lambda: screen.item.id != "G3")
-        assert screen.interview.value("G3") == "Enhet [red]Nord[/red]\\"
+        await pilot.press("ctrl+g", *"E3", "enter")
+        await wait_for(pilot, lambda: screen.item is not None and screen.item.id == "E3")
+        await pilot.press("1")  # E3 yes: E3s, a text item, follows
+        await wait_for(pilot, lambda: screen.item is not None and screen.item.id == "E3s")
+        await pilot.press(*"Snickare [red]Nord[/red]\\", "enter")
+        await wait_for(pilot, lambda: screen.item.id != "E3s")
+        assert screen.interview.value("E3s") == "Snickare [red]Nord[/red]\\"
 
 
 def test_escaped_text_reads_back_exactly():
@@ -75,7 +79,11 @@ async def test_inputs_are_bounded_and_an_overlong_comment_is_refused_in_place(ma
         await pilot.press(*"K-LÅNG", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
         screen = app.screen
-        assert screen.item.id == "G3" and screen.query_one("#item-input").max_length == TEXT_MAX_LENGTH
+        await pilot.press("ctrl+g", *"E3", "enter")
+        await wait_for(pilot, lambda: screen.item is not None and screen.item.id == "E3")
+        await pilot.press("1")  # E3 yes: E3s, a text item, follows
+        await wait_for(pilot, lambda: screen.item is not None and screen.item.id == "E3s")
+        assert screen.query_one("#item-input").max_length == TEXT_MAX_LENGTH
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, CommentDialog))
         app.screen.query_one("#comment-text").text = "x" * (COMMENT_MAX_LENGTH + 1)

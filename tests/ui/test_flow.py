@@ -47,10 +47,9 @@ async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data
         await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
         screen = app.screen
         rid = screen.handle.rid
-        # contact mode came from the form; the first item asked is the unit
+        # contact mode came from the form; the unit is the record's (issue 13), so the first item is G4
         assert screen.interview.value("G9") == 1
-        assert screen.item.id == "G3"
-        await type_answer(pilot, "Enhet Nord")
+        assert screen.handle.unit == "enheten"
         assert screen.item.id == "G4"
         # skip logic: no hospital stays hides M2, the next item shown is M3
         await goto(pilot, screen, "M1")
@@ -80,7 +79,7 @@ async def test_full_interview_flow_with_pause_resume_and_feedback(make_app, data
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
     answers, deferred, status = journal_items(data_dir, rid)
-    assert answers["G3"] == "Enhet Nord" and answers["M1"] == 0 and answers["M2"] is N and answers["E12"] == 5000
+    assert answers["M1"] == 0 and answers["M2"] is N and answers["E12"] == 5000
     assert "D2a" not in answers and status == "paused"
     assert any(k.startswith("E12#") for k in deferred)
 
@@ -150,7 +149,7 @@ async def test_idle_auto_lock_and_unlock_resumes_same_item(make_app):
         await pilot.press("n", *"K-LOCK", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
         screen = app.screen
-        await type_answer(pilot, "Enhet Syd")
+        await type_answer(pilot, "2026-11-01")  # G4
         app.services.idle_lock_s = 0.3  # now leave the keyboard alone
         item_before = screen.item.id
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), timeout=6)
@@ -173,7 +172,7 @@ async def test_second_instance_opens_the_record_read_only(make_app):
         await login(p1, first)
         await p1.press("n", *"K-TWO", "ctrl+s")
         await wait_for(p1, lambda: isinstance(first.screen, InterviewScreen))
-        await type_answer(p1, "Enhet Väst")
+        await type_answer(p1, "2026-10-01")  # G4 (the unit is the record's since bank 1.0.2)
         async with second.run_test() as p2:
             await login(p2, second)
             await p2.press("enter")
@@ -183,7 +182,7 @@ async def test_second_instance_opens_the_record_read_only(make_app):
             said = " ".join(str(n.message) for n in second._notifications)
             assert "Posten är öppen för redigering av anna sedan" in said
             assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", said)  # a local time, not the store's ISO UTC stamp
-            assert screen.interview.value("G3") == "Enhet Väst"
+            assert str(screen.interview.value("G4")) == "2026-10-01"
             assert screen.query_one("#item-input").disabled
             assert "skrivskyddad" in str(screen.query_one("#topbar").render())
 

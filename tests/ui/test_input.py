@@ -91,7 +91,6 @@ async def test_the_end_time_is_not_asked_on_the_way(make_app):
     app.services.now = lambda: datetime(2026, 11, 20, 9, 41)
     async with app.run_test() as pilot:
         screen = await start(pilot, app, "K-SLUT")
-        await pilot.press(*"Enhet Nord", "enter")  # G3
         await pilot.press(*"2026-11-01", "enter")  # G4
         await wait_for(pilot, lambda: screen.item.id == "G6")
         await pilot.press("enter")  # G6: the suggested start time

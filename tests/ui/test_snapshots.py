@@ -94,7 +94,7 @@ def template(tmp_path_factory) -> Path:
         nearly.pause()
         nearly.close()
         open_ = anna.create_record(grund, "K-1001", TODAY, meta={"contact_mode": 1, "prefilled": ["G9"]})
-        for item_id, value in (("G9", 1), ("G3", "Enhet Nord"), ("G4", "2026-11-02"), ("G6", "09:30")):
+        for item_id, value in (("G9", 1), ("G4", "2026-11-02"), ("G6", "09:30")):
             open_.answer(item_id, value)
         open_.close()
         do_attempt(anna, bundled_exercise("grund-02-amir"), changes={"E11": 10})

@@ -1,4 +1,4 @@
-"""Admin: users (add, disable, reset passphrase, role, certified), key rotation, audit review.
+"""Admin: users (add, disable, reset passphrase, role, certified, units), units, key rotation, audit review.
 
 Every change goes through the store's Session API, which checks the admin
 role and audits it; this screen only collects input.
@@ -15,8 +15,9 @@ from ...store.errors import StoreError
 from ...store.vault import ROLES
 from ..dialogs.add_user import AddUserDialog
 from ..dialogs.passphrase import PassphraseDialog
+from ..dialogs.prompt import PromptDialog
 from ..lang import esc, t, tk, tm
-from ..navigation import open_audit, open_bank_versions
+from ..navigation import open_audit, open_bank_versions, open_units
 from .list_detail import ListDetailScreen
 
 
@@ -30,6 +31,8 @@ class AdminScreen(ListDetailScreen[None]):
         Binding("k", "rotate", tk("ui.admin.key.rotate"), id="admin.rotate"),
         Binding("l", "audit", tk("ui.admin.key.audit"), id="admin.audit"),
         Binding("b", "banks", tk("ui.admin.key.banks"), id="admin.banks"),
+        Binding("e", "units", tk("ui.units.key.units"), id="admin.units"),
+        Binding("u", "user_units", tk("ui.units.key.user_units"), id="admin.user_units"),
         Binding("escape", "back", tk("ui.key.back"), id="admin.back"),
     ]
     LIST_ID, DETAIL_ID, STATUS_ID = "users", "admin-detail", "admin-status"
@@ -64,6 +67,7 @@ class AdminScreen(ListDetailScreen[None]):
             tm("ui.admin.detail", id=user.id, name=user.name, role=t(f"role.{user.role}"),
               certified=t("ui.admin.yes") if user.certified else t("ui.admin.no"),
               disabled=t("ui.admin.yes") if user.disabled else t("ui.admin.no"), created=user.created[:10])
+            + "\n" + t("ui.units.user_units", units=", ".join(user.units) or "-")
         )
 
     def _do(self, fn, done_key: str, **params: object) -> None:  # noqa: ANN001
@@ -137,3 +141,20 @@ class AdminScreen(ListDetailScreen[None]):
 
     def action_banks(self) -> None:
         open_bank_versions(self)
+
+    def action_units(self) -> None:
+        open_units(self)
+
+    def action_user_units(self) -> None:
+        """The highlighted user's units: unit ids or names, separated by commas."""
+        user = self._selected_user()
+        if user is None:
+            return
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                units = [u.strip() for u in text.split(",") if u.strip() and u.strip() != "-"]
+                self._do(lambda: self.app.session.update_user(user.id, units=units), "cli.user.updated", user=user.id)  # type: ignore[attr-defined]
+
+        self.app.push_screen(PromptDialog(t("ui.units.user_units_title", user=user.id), ", ".join(user.units)),
+                             callback=chosen)

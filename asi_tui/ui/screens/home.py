@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...reports.followups import plan_followups
 from ...store.errors import RecordLocked, StoreError
+from ..dialogs.reason import open_asking_reason
 from ..lang import esc, t, tk, tm
 from ..navigation import (
     open_admin,
@@ -49,7 +50,7 @@ class HomeScreen(Screen[None]):
         try:
             entries, client = chain_for_record(self.app.session, rid.removeprefix("followup:"))  # type: ignore[attr-defined]
         except StoreError as exc:
-            self.notify(t(exc.key, **exc.params), severity="warning")
+            self.notify(tm(exc.key, **exc.params), severity="warning")
             return
         open_change(self, entries, client)
 
@@ -91,11 +92,16 @@ class HomeScreen(Screen[None]):
         me = session.user
         today = self.app.services.today()  # type: ignore[attr-defined]
         self.query_one("#topbar", Static).update(tm("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
-        docs = [d for d in session.list_records() if not d.get("practice")]
+        try:
+            docs = [d for d in session.list_records() if not d.get("practice")]  # the store: own units only
+        except StoreError:
+            docs = []  # a role without client records (analyst)
         mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
         done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
-        plan = plan_followups(docs, today)  # the timing rules live in reports, not here
-        by_rid = {d["rid"]: d for d in docs}
+        # the timing rules live in reports, who may plan whom in the store (planning_docs)
+        planned = session.planning_docs() if session.may("followups") else []
+        plan = plan_followups(planned, today)
+        by_rid = {d["rid"]: d for d in planned}
         due = [by_rid[f.anchor_rid] for f in plan if f.status == "due"]  # the latest interview of the chain
         overdue = [by_rid[f.anchor_rid] for f in plan if f.status in ("overdue", "new_grund")]
         options: list[Option | None] = []
@@ -153,21 +159,19 @@ class HomeScreen(Screen[None]):
             return
         session = self.app.session  # type: ignore[attr-defined]
         try:
-            handle = session.open_record(rid, readonly=readonly)
+            open_asking_reason(self, session, rid, readonly, self.open_handle)  # an admin states a reason
         except RecordLocked as exc:
             self.notify(tm(exc.key, **exc.params), severity="warning", timeout=8)
-            handle = session.open_record(rid, readonly=True)
+            open_asking_reason(self, session, rid, True, self.open_handle)
         except StoreError as exc:
             self.notify(tm(exc.key, **exc.params), severity="error", timeout=10)
-            return
-        self.open_handle(handle)
 
     def action_open_readonly(self) -> None:
         self.action_open(readonly=True)
 
     def open_handle(self, handle: Any) -> None:
         for notice in handle.notices:
-            self.notify(t(notice, **getattr(notice, "params", {})), severity="warning", timeout=10)
+            self.notify(tm(notice, **getattr(notice, "params", {})), severity="warning", timeout=10)
         if handle.status == "completed" and handle.body.get("kind") == "interview" and not handle.readonly:
             open_feedback(self, handle)  # a completed interview opens on its Återkoppling
             return

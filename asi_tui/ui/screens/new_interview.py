@@ -26,6 +26,7 @@ from ..lang import t, tk, tm
 from ..limits import CLIENT_REF_MAX_LENGTH
 from ..widgets.choice_list import ChoiceList
 from ..widgets.key_footer import KeyFooter
+from ..widgets.unit_choice import UnitChoice
 
 IN_PERSON, PHONE = 1, 2
 
@@ -69,6 +70,8 @@ class NewInterviewScreen(ModalScreen[Any]):
             with Horizontal(classes="form-row"):
                 yield Label(t("ui.new.date"), classes="form-label")
                 yield Input(today.isoformat(), id="date", max_length=10, restrict=r"[0-9-]*")
+            if not self.practice:
+                yield UnitChoice(self.app.session.my_units())  # type: ignore[attr-defined]
             yield Label(t("ui.new.instrument"))
             yield ChoiceList(*[Option(t(f"ui.instrument.{bid}"), id=bid) for bid in self.banks], id="instrument")
             yield Label(t("ui.new.mode"), id="mode-label")
@@ -150,7 +153,10 @@ class NewInterviewScreen(ModalScreen[Any]):
         """The client's earlier interviews a follow-up may link to (store/chain.py), latest first:
         the default is the latest, Grund or Uppföljning."""
         session = self.app.session  # type: ignore[attr-defined]
-        self.docs = session.list_records() if client else []
+        try:
+            self.docs = session.list_records() if client else []
+        except StoreError:
+            self.docs = []  # a role without client records: the store refuses the record itself
         bank = self._bank()
         instruments = chain.linkable_for(bank.instrument) if bank is not None else chain.LINKABLE
         self.grund_records = chain.link_candidates(self.docs, client, date.max, instruments) if client else []
@@ -267,7 +273,9 @@ class NewInterviewScreen(ModalScreen[Any]):
             meta: dict[str, Any] = {} if self.dropout else {"contact_mode": mode, "prefilled": ["G9"] if prefill else []}
             if self.query_one("#reactualisation", Checkbox).value:
                 meta["reactualisation"] = True
-            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta=meta)
+            unit = None if self.practice else self.query_one(UnitChoice).chosen
+            handle = session.create_record(bank, client, day, linked=linked, practice=self.practice, meta=meta,
+                                           unit=unit)
         except (StoreError, EngineError) as exc:
             self._error(tm(exc.key, **exc.params))
             return

@@ -9,6 +9,7 @@ runs in a worker thread with progress.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -219,6 +220,11 @@ class StatisticsScreen(ListDetailScreen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
             self.request = parse_query_text(event.value)
+            unit = self.request.filters.unit
+            if unit:  # a unit's name or id: the records carry the id
+                found = self.app.session.find_unit(unit)  # type: ignore[attr-defined]
+                filters = dataclasses.replace(self.request.filters, unit=found.id, unit_name=found.name)
+                self.request = dataclasses.replace(self.request, filters=filters)
         except (ValueError, StoreError) as exc:
             key = getattr(exc, "key", "ui.stats.bad_filter")
             self.query_one("#stats-table", Static).update(tm(key, **getattr(exc, "params", {})) if key != "ui.stats.bad_filter" else t(key))
