@@ -7,8 +7,8 @@ else the locale environment (LC_ALL, LC_MESSAGES, LANG: `en…` → English,
 
 Help texts: a command's help is the locale key `cli.help.<path>` (e.g.
 `cli.help.record.import`) and an option's `cli.help.<path>.<option>` (the
-option's long name without dashes); a missing key leaves the English text
-written beside the command. click's own words ("Usage:", "Error: …",
+option's longest name without dashes, `-` -> `_`; `--help` is `<path>.help`);
+a missing key leaves the English text written beside the command. click's own words ("Usage:", "Error: …",
 "No such option …") come from `locales/click/<lang>.yaml`, a table from
 click's English message to ours, put in place of click's gettext lookups.
 """
@@ -145,6 +145,18 @@ def translate_help(root: click.Command, t: Translator) -> None:
                 param.asi_help_en = param.help  # type: ignore[attr-defined]
             key = f"{base}.{option_key(param)}"
             param.help = t(key) if t.has(key) else param.asi_help_en  # type: ignore[attr-defined]
+        _translate_help_option(command, f"{base}.help", t)
+
+
+_HELP_OPTION_EN = "Show this message and exit."
+
+
+def _translate_help_option(command: click.Command, key: str, t: Translator) -> None:
+    """`--help` is not in `command.params`: click makes it on first use and keeps
+    it, its text frozen in the language of that moment. Set it every time."""
+    option = command.get_help_option(click.Context(command))
+    if option is not None:
+        option.help = t(key) if t.has(key) else click_messages(t.lang).get(_HELP_OPTION_EN, _HELP_OPTION_EN)
 
 
 def option_key(param: click.Option) -> str:
