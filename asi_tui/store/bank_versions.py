@@ -31,7 +31,11 @@ from ..bank.migration import LoadedMap, Migrator, load_map, version_key
 from ..bank.model import SEMVER_RE
 from . import crypto as C
 from .errors import BadBankId, BankAltered, NoActiveVersion, StoreError, VersionNotFound, VersionRetired
+from .fsutil import read_regular
 from .vault import Vault
+
+MAX_BANK_BYTES = 8 << 20  # a bank file is a few hundred kB
+MAX_SIGNATURE_BYTES = 64 << 10
 
 FMT = 1
 BANK_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -153,14 +157,14 @@ class BankVersions:
     def _verified(self, path: Path, what: str) -> dict[str, Any]:
         """A signed JSON document, or BankAltered."""
         try:
-            data = json.loads(path.read_bytes())
+            data = json.loads(read_regular(path, MAX_SIGNATURE_BYTES))
             if not isinstance(data, dict) or data.get("fmt") != FMT:
                 raise ValueError
             payload = {k: v for k, v in data.items() if k != "signature"}
             C.verify_any(self.admin_publics(), C.b64d(str(data["signature"])), C.canonical(payload))
         except StoreError:
             raise
-        except (OSError, ValueError, KeyError, TypeError, C.CryptoError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError, C.CryptoError):
             raise BankAltered(None, what=what) from None
         return data
 
@@ -207,8 +211,8 @@ class BankVersions:
         what = ref(bank_id, version)
         meta = self.signature_of(bank_id, version)
         try:
-            raw = yml.read_bytes()
-        except OSError:
+            raw = read_regular(yml, MAX_BANK_BYTES)  # no symlinks, no planted huge file
+        except (OSError, StoreError):
             raise BankAltered(None, what=what) from None
         digest = sha256_hex(raw)
         if digest != meta.get("sha256"):
@@ -357,8 +361,8 @@ class BankVersions:
             yml, sig = self.maps_dir / f"{stem}.yaml", self.maps_dir / f"{stem}{SIG_SUFFIX}"
             meta = self._verified(sig, yml.name)
             try:
-                raw = yml.read_bytes()
-            except OSError:
+                raw = read_regular(yml, MAX_BANK_BYTES)
+            except (OSError, StoreError):
                 raise BankAltered(None, what=yml.name) from None
             if meta.get("kind") != "map" or sha256_hex(raw) != meta.get("sha256"):
                 raise BankAltered(None, what=yml.name)

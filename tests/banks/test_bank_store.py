@@ -169,6 +169,24 @@ def test_an_edited_published_file_is_refused(env, published):
     assert [r.altered for r in env.banks().versions() if r.version == "2.0.0"] == [True]
 
 
+def test_a_published_file_or_signature_replaced_by_a_symlink_is_refused(env, published, tmp_path):
+    """Group members can write the data directory: a link to a copy elsewhere is never followed."""
+    from asi_tui.store.errors import StoreError
+
+    for name in ("2.0.0.yaml", "2.0.0.sig.json"):
+        target = published / name
+        copy = tmp_path / name
+        copy.write_bytes(target.read_bytes())
+        target.unlink()
+        target.symlink_to(copy)
+        with pytest.raises(StoreError) as exc:
+            BankStore(env.root).load("asi-grund", "2.0.0")
+        assert exc.value.key in ("banks.error.altered", "store.error.unsafe_path"), exc.value.key
+        target.unlink()
+        target.write_bytes(copy.read_bytes())
+    assert BankStore(env.root).load("asi-grund", "2.0.0").version == "2.0.0"
+
+
 def test_an_edited_signature_is_refused(env, published):
     sig = published / "2.0.0.sig.json"
     meta = json.loads(sig.read_text())
