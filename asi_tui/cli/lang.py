@@ -138,7 +138,9 @@ def translate_help(root: click.Command, t: Translator) -> None:
             command.help, command.short_help = t(base), None
         else:
             command.help, command.short_help = command.asi_help_en, command.asi_short_en  # type: ignore[attr-defined]
+        _translate_placeholders(command, t.lang)
         for param in command.params:
+            _translate_type_name(param, t.lang)
             if not isinstance(param, click.Option):
                 continue
             if not hasattr(param, "asi_help_en"):
@@ -149,6 +151,32 @@ def translate_help(root: click.Command, t: Translator) -> None:
 
 
 _HELP_OPTION_EN = "Show this message and exit."
+# click's placeholders in usage lines, which it never sends through gettext
+_PLACEHOLDERS_EN = {"options_metavar": "[OPTIONS]", "subcommand_metavar": "COMMAND [ARGS]..."}
+# type names (shown upper-cased as placeholders, and in "File '/tmp' is a directory.")
+_TYPE_NAMES_EN = ("text", "integer", "float", "boolean", "choice", "path", "file", "directory", "filename")
+
+
+def _translate_placeholders(command: click.Command, lang: str) -> None:
+    """Set click's usage placeholders where the command uses click's own ones."""
+    table = click_messages(lang)
+    if not hasattr(command, "asi_placeholders_en"):
+        command.asi_placeholders_en = {  # type: ignore[attr-defined]
+            attr: getattr(command, attr) for attr in _PLACEHOLDERS_EN if getattr(command, attr, None) == _PLACEHOLDERS_EN[attr]}
+    for attr, english in command.asi_placeholders_en.items():  # type: ignore[attr-defined]
+        setattr(command, attr, table.get(english, english))
+
+
+def _translate_type_name(param: click.Parameter, lang: str) -> None:
+    """Set the name of the parameter's type in `lang` (the English name is kept
+    aside the first time; click's shared types such as STRING are set each run)."""
+    kind = param.type
+    if not hasattr(kind, "asi_name_en"):
+        if getattr(kind, "name", None) not in _TYPE_NAMES_EN:
+            return
+        kind.asi_name_en = kind.name  # type: ignore[attr-defined]
+    english = kind.asi_name_en  # type: ignore[attr-defined]
+    kind.name = click_messages(lang).get(english, english)
 
 
 def _translate_help_option(command: click.Command, key: str, t: Translator) -> None:

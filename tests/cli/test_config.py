@@ -107,3 +107,14 @@ def test_user_after_the_command_is_the_global_user_unless_the_command_has_its_ow
     assert hoist_global_options(group, ["run", "--user", "anna", "--data=/d"]) == ["--data=/d", "run", "--user", "anna"]
     assert hoist_global_options(group, ["audit", "show", "--user", "bo"]) == ["audit", "show", "--user", "bo"]
     assert hoist_global_options(group, ["--lang", "en", "stats"]) == ["--lang", "en", "stats"]
+
+
+def test_click_placeholders_and_type_names_follow_the_language(config_file):
+    sv = CliRunner().invoke(main, ["record", "--help"]).output
+    assert "Användning: main record [FLAGGOR] KOMMANDO [ARGUMENT]..." in sv and "[OPTIONS]" not in sv
+    assert "'abc' är inget giltigt decimaltal." in CliRunner().invoke(main, ["--idle-lock", "abc", "run"]).output
+    en = CliRunner().invoke(main, ["--lang", "en", "record", "--help"]).output
+    assert "Usage: main record [OPTIONS] COMMAND [ARGS]..." in en
+    assert "'abc' is not a valid float." in CliRunner().invoke(main, ["--lang", "en", "--idle-lock", "abc", "run"]).output
+    sv = CliRunner().invoke(main, ["stats", "--help"]).output  # and back: nothing stays in English
+    assert "[FLAGGOR]" in sv
