@@ -11,6 +11,7 @@ environment, where other users of the machine could read them.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -19,7 +20,7 @@ import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 import click
 
@@ -290,3 +291,19 @@ class AsiGroup(click.Group):
             rid = obj.get(PARTIAL_RECORD)
             message = t("error.unexpected_import", rid=rid, path=path) if rid else t("error.unexpected_cli", path=path)
             raise UnexpectedError(message) from None
+
+
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (only on a terminal: scripts get clean output);
+    yields `update(done, total)`."""
+    hidden = not sys.stderr.isatty()
+    with click.progressbar(length=1, label=label, file=sys.stderr, hidden=hidden) as bar:
+        state = {"pos": 0}
+
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - state["pos"])
+            state["pos"] = done
+
+        yield update

@@ -150,7 +150,7 @@ def _default_link(session: Any, qbank: Any, client_ref: str, day: Any, practice:
 
     if not qbank.is_followup or practice:
         return None
-    doc = default_link(session.list_records(), client_ref, day, linkable_for(qbank.instrument))
+    doc = default_link(session.client_records(client_ref), client_ref, day, linkable_for(qbank.instrument))
     if doc is None:
         return None  # the store refuses a follow-up without a link, with the reason
     click.echo(t("cli.record.linked_default", rid=doc["rid"], date=doc["interview_date"],

@@ -10,35 +10,19 @@ None of them imports Textual.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import io
 import json
-import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
-from .common import ctx_obj, echo, json_text, parse_date, passphrase_options, resolve_data_dir, translator, unlock
+from .common import (ctx_obj, echo, json_text, parse_date, passphrase_options, progress_bar, resolve_data_dir, translator,
+                     unlock)
 from ..i18n import Translator
-
-
-@contextlib.contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr (only on a terminal: scripts get clean output)."""
-    hidden = not sys.stderr.isatty()
-    with click.progressbar(length=1, label=label, file=sys.stderr, hidden=hidden) as bar:
-        state = {"pos": 0}
-
-        def update(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - state["pos"])
-            state["pos"] = done
-
-        yield update
 
 
 def _gender_code(value: str | None, t: Translator) -> int | str | None:
@@ -161,7 +145,7 @@ def stats(ctx: click.Context, date_from: str | None, date_to: str | None, unit: 
             if unit:
                 found = session.find_unit(unit)
                 f = dataclasses.replace(f, unit=found.id, unit_name=found.name)
-            with _progress(t("reports.cli.reading")) as progress:
+            with progress_bar(t("reports.cli.reading")) as progress:
                 report = run_stats(session, f, ctx_obj(ctx)["lang"], progress, sections=wanted,
                                    round_to=rounding, compare=compare, as_of=day)
         finally:
@@ -271,7 +255,7 @@ def export_cmd(ctx: click.Context, fmt: str, out: Path, date_from: str | None, d
     session = unlock(ctx, passphrase_file, passphrase_fd)
     migrate = BankStore.for_store(session.store).migrator()  # published maps line older versions up
     try:
-        with _progress(t("reports.cli.exporting")) as progress:
+        with progress_bar(t("reports.cli.exporting")) as progress:
             result = export_records(
                 session,
                 out,

@@ -19,6 +19,7 @@ from .common import (
     json_text,
     open_store,
     passphrase_options,
+    progress_bar,
     read_secret,
     resolve_data_dir,
     translator,
@@ -265,8 +266,11 @@ def index_rebuild(ctx: click.Context, passphrase_file: Path | None, passphrase_f
     missing records and lost answers by record id (exit 1 if any)."""
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
-    report = session.rebuild_index()
-    session.close()
+    try:
+        with progress_bar(t("cli.index.rebuilding")) as update:
+            report = session.rebuild_index(progress=update)
+    finally:
+        session.close()
     click.echo(t("cli.index.rebuilt", n=report.records))
     for rid in report.damaged:
         click.echo(t("cli.index.damaged", rid=rid), err=True)

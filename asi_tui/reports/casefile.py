@@ -54,10 +54,10 @@ def chain_for_record(session: "Session", rid: str) -> tuple[list[ChainEntry], st
     """(the chain to show, client ref) for any record of a client: the chain the record
     belongs to, up to its latest completed interview; for a record outside the chains
     (a dropout, a Grund in progress) the client's latest chain."""
-    docs = session.list_records()
-    doc = next((d for d in docs if d["rid"] == rid), None)
+    doc = session.record_doc(rid)
     if doc is None:
         raise CaseFileError("casefile.error.too_few")
+    docs = session.client_records(doc.get("client_ref"))
     client = str(doc.get("client_ref") or "")
     members = chain_of(rid, docs) if is_link_target(doc) else latest_chain(docs, client)
     if len(members) < 2:

@@ -30,7 +30,8 @@ whose latest interview they did or whose responsible case worker they are.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import bisect
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -142,40 +143,190 @@ def status_of(anchor_date: date, today: date, intervals: Intervals = Intervals()
     return "new_grund"
 
 
+@dataclass
+class ChainState:
+    """What one client's records say about their next follow-up, whatever the
+    date: the anchor (latest interview), the chain's Grund and the follow-ups
+    done. None (see `chain_state`) when no occasion is open."""
+
+    ref: str
+    anchor: dict[str, Any]
+    root: dict[str, Any]
+    day: date
+    grund_day: date
+    done: int
+    limits: dict[tuple[int, int, int], tuple[date, date, date]] = field(default_factory=dict)
+
+    def status(self, today: date, span: tuple[int, int, int]) -> str:
+        """`status_of` with the anchor's thresholds computed once per interval set
+        (`span`: due, overdue and new_grund months)."""
+        lim = self.limits.get(span)
+        if lim is None:
+            lim = self.limits[span] = (add_months(self.day, span[0]), add_months(self.day, span[1]),
+                                       add_months(self.day, span[2]))
+        if today < lim[0]:
+            return "upcoming"
+        if today <= lim[1]:
+            return "due"
+        return "overdue" if today <= lim[2] else "new_grund"
+
+
+def chain_state(ref: str, own: Iterable[dict[str, Any]]) -> ChainState | None:
+    """The open occasion of one client (`own`: their index documents, all of
+    them, `ref` their `same_client_key`), or None."""
+    docs = [d for d in own if not d.get("practice") and d.get("status") != "withdrawn"]
+    if not docs:
+        return None
+    anchor = default_link(docs, ref, date.max)
+    day = doc_date(anchor) if anchor else None
+    if anchor is None or day is None or _closed(anchor, day, docs):
+        return None
+    by_rid = {str(d["rid"]): d for d in docs}
+    root = by_rid.get(chain_root(str(anchor["rid"]), by_rid), anchor)
+    done = sum(1 for d in docs if d.get("instrument") == "uppfoljning" and d.get("status") == "completed"
+               and chain_root(str(d["rid"]), by_rid) == root["rid"])
+    return ChainState(ref, anchor, root, day, doc_date(root) or day, done)
+
+
 def plan_followups(docs: Iterable[dict[str, Any]], today: date, include_upcoming: bool = False,
                    interviewer: str | None = None,
                    intervals: Callable[[str | None], Intervals] = intervals_for) -> list[FollowUp]:
     """The planning list from index documents (pure; `followups` feeds it).
     `intervals(unit)` gives a unit's intervals; `interviewer` keeps the clients
     whose latest interview they did or whose responsible case worker they are."""
-    docs = [d for d in docs if not d.get("practice") and d.get("status") != "withdrawn"]
-    by_rid = {str(d["rid"]): d for d in docs}
     by_client: dict[str, list[dict[str, Any]]] = {}
     for d in docs:  # one pass: the planner stays linear in the number of records
         by_client.setdefault(same_client_key(d.get("client_ref")), []).append(d)
-    out = []
-    for ref, own in sorted(by_client.items()):
-        anchor = default_link(own, ref, date.max)
-        day = doc_date(anchor) if anchor else None
-        if anchor is None or day is None or _closed(anchor, day, own):
+    states = (chain_state(ref, own) for ref, own in by_client.items())
+    return plan_states([s for s in states if s is not None], today, include_upcoming, interviewer, intervals)
+
+
+def plan_states(states: Iterable[ChainState], today: date, include_upcoming: bool = False,
+                interviewer: str | None = None,
+                intervals: Callable[[str | None], Intervals] = intervals_for,
+                limits: Mapping[str, int] | None = None, counts: dict[str, int] | None = None) -> list[FollowUp]:
+    """The planning list from each client's `ChainState`, ordered by status,
+    anchor date and client. `limits` keeps the first so many of a status (the
+    rest are only counted, in `counts`, which gets every status's total)."""
+    order = {s: i for i, s in enumerate(STATUSES)}
+    spans: dict[str | None, tuple[int, int, int]] = {}
+    rows = []
+    for st in states:
+        anchor = st.anchor
+        if interviewer is not None and interviewer not in (anchor.get("interviewer"), st.root.get("responsible")):
             continue
-        root = by_rid.get(chain_root(str(anchor["rid"]), by_rid), anchor)
-        if interviewer is not None and interviewer not in (anchor.get("interviewer"), root.get("responsible")):
-            continue
-        span = intervals(anchor.get("unit"))
-        status = status_of(day, today, span)
+        unit = anchor.get("unit")
+        span = spans.get(unit)
+        if span is None:
+            got = intervals(unit)
+            span = spans[unit] = (got.due, got.overdue, got.new_grund)
+        status = st.status(today, span)
         if status == "upcoming" and not include_upcoming:
             continue
-        done = sum(1 for d in own if d.get("instrument") == "uppfoljning" and d.get("status") == "completed"
-                   and chain_root(str(d["rid"]), by_rid) == root["rid"])
+        rows.append((order[status], st.day, str(anchor.get("client_ref") or st.ref), status, st, span))
+    rows.sort(key=lambda r: r[:3])
+    out, seen = [], dict.fromkeys(STATUSES, 0)
+    for _, day, ref, status, st, span in rows:
+        seen[status] += 1
+        if limits is not None and seen[status] > limits.get(status, seen[status]):
+            continue
+        anchor = st.anchor
         out.append(
-            FollowUp(str(anchor.get("client_ref") or ref), str(root["rid"]), doc_date(root) or day, months_between(day, today), status,
-                     add_months(day, span.due), add_months(day, span.overdue), anchor.get("interviewer"),
-                     str(anchor["rid"]), day, str(anchor.get("instrument")), done, root.get("responsible"),
-                     anchor.get("unit"))
+            FollowUp(ref, str(st.root["rid"]), st.grund_day, months_between(day, today), status, st.limits[span][0],
+                     st.limits[span][1], anchor.get("interviewer"), str(anchor["rid"]), day,
+                     str(anchor.get("instrument")), st.done, st.root.get("responsible"), anchor.get("unit"))
         )
-    order = {s: i for i, s in enumerate(STATUSES)}
-    return sorted(out, key=lambda f: (order[f.status], f.anchor_date or f.grund_date, f.client_ref))
+    if counts is not None:
+        counts.update(seen)
+    return out
+
+
+class Planner:
+    """The planning list over the store's live per-client groups, kept up to
+    date with what changed since the last call (`Session.planning_changes`):
+    only those clients' chains are derived again. The open occasions are kept
+    sorted by anchor date per unit, so each status is a range found by
+    bisection, and a list capped by `limits` (the home screen) costs the
+    same at 100,000 records as at 100."""
+
+    def __init__(self) -> None:
+        self._groups: dict[str, tuple[dict[str, Any], ...]] = {}
+        self._states: dict[str, ChainState] = {}  # the open occasions, by client
+        self._sorted: dict[str | None, list[tuple[date, str]]] = {}  # per anchor unit: (anchor date, client)
+        self._by_anchor: dict[str, ChainState] = {}
+        self._pos: int | None = None
+
+    def anchor(self, rid: str) -> dict[str, Any]:
+        """The index document of an open occasion's anchor (a copy)."""
+        return dict(self._by_anchor[rid].anchor)
+
+    def refresh(self, session: "Session") -> None:
+        groups = session.planning_groups()
+        pos, changed = session.planning_changes(self._pos)
+        if changed is None:  # no change list to go by: compare every group (unchanged ones by identity)
+            for ref in [r for r in self._groups if r not in groups]:
+                self._update(ref, None)
+            for ref, group in groups.items():
+                if self._groups.get(ref) is not group:
+                    self._update(ref, group)
+        else:
+            for ref in dict.fromkeys(changed):
+                self._update(ref, groups.get(ref))
+        self._pos = pos
+
+    def _update(self, ref: str, group: tuple[dict[str, Any], ...] | None) -> None:
+        old = self._states.pop(ref, None)
+        if old is not None:
+            self._by_anchor.pop(str(old.anchor["rid"]), None)
+            entries = self._sorted[old.anchor.get("unit")]
+            i = bisect.bisect_left(entries, (old.day, ref))
+            if i < len(entries) and entries[i] == (old.day, ref):
+                del entries[i]
+        if group is None:
+            self._groups.pop(ref, None)
+            return
+        self._groups[ref] = group
+        state = chain_state(ref, group)
+        if state is not None:
+            self._states[ref] = state
+            self._by_anchor[str(state.anchor["rid"])] = state
+            bisect.insort(self._sorted.setdefault(state.anchor.get("unit"), []), (state.day, ref))
+
+    def plan(self, today: date, intervals: Callable[[str | None], Intervals] = intervals_for,
+             include_upcoming: bool = False, interviewer: str | None = None,
+             limits: Mapping[str, int] | None = None, counts: dict[str, int] | None = None) -> list[FollowUp]:
+        """`plan_states` over the open occasions (`limits` and `counts` as there)."""
+        chosen: list[ChainState] = []
+        totals = dict.fromkeys(STATUSES, 0)
+        for unit, entries in self._sorted.items():
+            got = intervals(unit)
+            # add_months grows with the date: each status is a contiguous run of the sorted anchors
+            i = bisect.bisect_left(entries, today, key=lambda e: add_months(e[0], got.new_grund))
+            j = bisect.bisect_left(entries, today, key=lambda e: add_months(e[0], got.overdue))
+            k = bisect.bisect_right(entries, today, key=lambda e: add_months(e[0], got.due))
+            for status, (a, b) in (("new_grund", (0, i)), ("overdue", (i, j)), ("due", (j, k)), ("upcoming", (k, len(entries)))):
+                if status == "upcoming" and not include_upcoming:
+                    continue
+                totals[status] += b - a
+                cap = (limits or {}).get(status) if interviewer is None else None
+                chosen += [self._states[ref] for _, ref in entries[a : b if cap is None else min(b, a + cap)]]
+        out = plan_states(chosen, today, include_upcoming, interviewer, intervals, limits, counts)
+        if counts is not None and interviewer is None:
+            counts.update(totals)
+        return out
+
+
+_planners: dict[str, Planner] = {}
+
+
+def planner_for(session: "Session") -> Planner:
+    """The planner of this session (a few kept: one per unlocked session)."""
+    planner = _planners.get(session.session_id)
+    if planner is None:
+        if len(_planners) >= 4:
+            _planners.pop(next(iter(_planners)))
+        planner = _planners[session.session_id] = Planner()
+    return planner
 
 
 def _closed(anchor: dict[str, Any], day: date, own: list[dict[str, Any]]) -> bool:
@@ -196,10 +347,10 @@ def followups(session: "Session", today: date | None = None, include_upcoming: b
     this user may plan (`Session.planning_docs`: refused for roles without one);
     audited with counts only."""
     today = today or date.today()
-    docs = session.planning_docs()
+    planner = planner_for(session)
+    planner.refresh(session)
     settings = load_interval_settings(session)
-    result = plan_followups(docs, today, include_upcoming, interviewer,
-                            lambda unit: intervals_for(unit, settings))
+    result = planner.plan(today, lambda unit: intervals_for(unit, settings), include_upcoming, interviewer)
     counts = {s: sum(1 for f in result if f.status == s) for s in STATUSES}
     session.log("followups", detail={"today": today.isoformat(), "listed": len(result), **counts})
     return result

@@ -216,7 +216,8 @@ class ChainEntry:
 def read_chain(session: SessionCore, rid: str) -> list[ChainEntry]:
     """The completed interviews of `rid`'s chain up to and including `rid`, oldest
     first, each opened read-only (audited as a view by the store)."""
-    docs = session.list_records()  # type: ignore[attr-defined]  # the records this user may see
+    doc = session.record_doc(rid)  # type: ignore[attr-defined]  # the records this user may see
+    docs = session.client_records(doc.get("client_ref")) if doc else []  # type: ignore[attr-defined]
     members = chain_of(rid, docs)
     own = next((d for d in members if d["rid"] == rid), None)
     if own is not None:

@@ -153,8 +153,14 @@ class SessionCore:
     def refresh_keys(self) -> None:
         """After another admin rotated the vault key: load the new generation."""
         self.store.vault.refresh(self.keys)
-        self.index.key = self.keys.ik
-        self.index.old_keys = self.keys.old_index_keys()
+        self.index.clear_keys()
+
+    def _index_key(self, compartment: str, gen: int) -> bytes | None:
+        """A compartment's index key of generation `gen`, if this session holds it."""
+        try:
+            return self.keys.index_key(compartment, gen)
+        except KeyError:
+            return None
 
     def ensure_fresh_keys(self) -> None:
         """Before sealing anything under a vault key: never use a retired generation."""

@@ -33,7 +33,8 @@ class DataDir:
         self.vault = self.root / "vault.json"
         self.records = self.root / "records"
         self.journals = self.root / "journals"
-        self.index = self.root / "index.db"
+        self.index = self.root / "index.db"  # the one-file index of earlier versions (read, then removed)
+        self.index_dir = self.root / "index"  # one partition per compartment (store/segments.py)
         self.audit = self.root / "audit"
         self.locks = self.root / "locks"
         self.tmp = self.root / "tmp"

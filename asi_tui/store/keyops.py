@@ -1,9 +1,9 @@
 """Vault key rotation for a session (admin): a new key generation (vault,
 audit, index and admin keys), every record re-wrapped (or, with `reencrypt`,
 re-encrypted under new record keys), every small document re-sealed, the
-published bank files re-signed with the new admin key, then the old
-generation dropped and the index rewritten under the new index key. Safe to
-rerun after an interruption."""
+published bank files re-signed with the new admin key and the index
+partitions rewritten under the new generation's keys, then the old generation
+dropped. Safe to rerun after an interruption."""
 
 from __future__ import annotations
 
@@ -73,11 +73,13 @@ class KeyOps(RecordOps, DocOps):
         if skipped:
             self.log("key-rotate-incomplete", detail={"skipped": len(skipped)})
             return result
+        faults.point("rotate.before_index")
+        # every index partition this admin holds, rewritten under the new
+        # generation's keys while the old ones are still held; cut short, the
+        # rerun of the rotation (or the next session that holds both) does it
+        self.index.rekey()
         faults.point("rotate.before_finish")
         self.store.vault.finish_rotation(self.keys, self._vault_journal)
-        faults.point("rotate.before_index")
-        # the index, still under the old index key, is rewritten under the new one;
-        # if this is cut short, the next session that reads it does it (index.Index)
         self.refresh_keys()
         self.index.rekey()
         self.write_checkpoint()  # signed with the new admin key

@@ -125,17 +125,18 @@ def _live(info: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def exclusive(path: Path, wait: float | None = None) -> Iterator[None]:
+def exclusive(path: Path, wait: float | None = None, max_pause: float = 0.25) -> Iterator[None]:
     """Hold an exclusive flock on `path` for one read-modify-write.
 
-    Tried without blocking and retried until `wait` (default `timeout()`)
-    seconds have passed; then `LockBusy` names the holder. The lock file is
+    Tried without blocking and retried (backing off up to `max_pause` seconds
+    between tries; short for locks held a few milliseconds) until `wait`
+    (default `timeout()`) seconds have passed; then `LockBusy` names the holder. The lock file is
     created if missing (these locks guard rebuildable or chained files), but
     never through a symlink or a hard link.
     """
     limit = timeout() if wait is None else wait
     deadline = monotonic() + limit
-    pause = 0.005
+    pause = min(0.005, max_pause / 4)
     while True:
         try:
             fd = open_regular(path, os.O_RDWR | os.O_CREAT, FILE_MODE, single_link=True)
@@ -150,7 +151,7 @@ def exclusive(path: Path, wait: float | None = None) -> Iterator[None]:
             if left <= 0:
                 raise LockBusy(None, lock=path.name, user=info.get("user", "?"), since=info.get("since", "?"), pid=info.get("pid", "?")) from None
             sleep(min(pause, left))
-            pause = min(pause * 2, 0.25)
+            pause = min(pause * 2, max_pause)
             continue
         except OSError as exc:
             os.close(fd)

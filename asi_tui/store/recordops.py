@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from ..bank.loader import QuestionBank
 from ..engine.interview import IN_PROGRESS, EngineError, Interview
@@ -155,7 +155,7 @@ class RecordOps(RecordViews):
         warnings = chain.check_link(target, client_ref, interview_date, chain.linkable_for(bank.instrument))
         assert target is not None
         if meta.get(chain.REACTUALISATION):
-            chain.check_reactualisation(bank, target, self.list_records(), interview_date)
+            chain.check_reactualisation(bank, target, self.client_records(client_ref), interview_date)
             meta[chain.REACTUALISATION] = True
         return {"rid": str(rid), "date": str(target["interview_date"])}, warnings
 
@@ -252,22 +252,45 @@ class RecordOps(RecordViews):
         key = same_client_key(client_ref)
         return [
             d
-            for d in self.list_records(instrument=bank.instrument, variant=bank.model.variant)
-            if same_client_key(d.get("client_ref")) == key and not d.get("practice")
+            for d in self.client_records(client_ref)
+            if d.get("instrument") == bank.instrument and d.get("variant") == bank.model.variant
+            and same_client_key(d.get("client_ref")) == key and not d.get("practice")
             and (d.get("interview_date") == interview_date.isoformat() or d.get("status") in open_statuses)
         ]
+
+    def _index_entry(self, rid: str) -> dict[str, Any]:
+        """The record's index document; for a record this session's index does
+        not hold (another unit's partition), its unit from the record header, so
+        that the policy refuses it (audited) rather than a plain "not found"."""
+        doc = self.index.get(rid)
+        if doc is not None:
+            return doc
+        path = self.store.dir.record_path(rid)
+        try:
+            unit = header_unit(read_header(path)[0]) if os.path.lexists(path) else None
+        except (OSError, StoreError):
+            unit = None
+        if unit is None:
+            raise RecordNotFound(None, rid=rid)
+        return {"rid": rid, "unit": unit}
+
+    @staticmethod
+    def _indexed(doc: dict[str, Any]) -> dict[str, Any]:
+        """After the policy allowed it: a record the index does not know is not found."""
+        if "status" not in doc:
+            raise RecordNotFound(None, rid=doc["rid"])
+        return doc
 
     def withdraw_dropout(self, rid: str, reason: str) -> None:
         """Withdraw a registered dropout (the client was interviewed after all, or it
         was registered by mistake): the record stays, with status `withdrawn`, the
         reason in its meta and an audit entry; statistics and the planner skip it."""
-        doc = self.index.get(rid)
-        if doc is None:
-            raise RecordNotFound(None, rid=rid)
+        doc = self._index_entry(rid)
         try:
             access.require_may_withdraw(self.user, doc.get("interviewer"), doc.get("unit"))
         except StoreError as exc:
             self.deny("record.withdraw", doc.get("unit"), rid, key=exc.key)
+        self._indexed(doc)
         if doc.get("kind") != "dropout":
             raise StoreError("chain.error.withdraw_not_dropout")
         if doc.get("status") == "withdrawn":
@@ -286,11 +309,10 @@ class RecordOps(RecordViews):
         `rid` is (an interviewer of the Grund's unit; journalled on the Grund,
         audited). The responsible case worker sees the client's follow-ups in
         the planner (`planning_docs`)."""
-        doc = self.index.get(rid)
-        if doc is None:
-            raise RecordNotFound(None, rid=rid)
+        doc = self._index_entry(rid)
         unit = doc.get("unit")
         self.require("record.responsible", unit, rid)
+        self._indexed(doc)
         if doc.get("instrument") != "grund" or doc.get("kind") != "interview" or doc.get("practice"):
             raise UserError("store.access.responsible_not_grund")
         target = next((u for u in self.list_users() if u.id == user_id), None)
@@ -307,7 +329,10 @@ class RecordOps(RecordViews):
     def delete_record(self, rid: str) -> None:
         """Crypto-shred: overwrite and remove the snapshot (the only copy of its
         key), its journals and its index entry."""
-        doc = self.index.get(rid) or {}
+        try:
+            doc = self._index_entry(rid)
+        except RecordNotFound:
+            doc = {}
         self.require("record.delete", doc.get("unit"), rid)
         path = self.store.dir.record_path(rid)
         if not os.path.lexists(path):
@@ -344,7 +369,7 @@ class RecordOps(RecordViews):
             self.log("lock-repair", detail={"records": repaired})
         return repaired
 
-    def rebuild_index(self) -> RebuildReport:
+    def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
         """Recreate the index from the record files, with each record's
         high-water mark re-derived from the audit chain. Reported by record id:
         damaged files (kept out), older copies (kept, and refused on opening),
@@ -355,7 +380,10 @@ class RecordOps(RecordViews):
         marks = self.audit.record_marks(self.keys.audit_keys())
         report = RebuildReport(0)
         docs, seen = [], set()
-        for path in self.store.dir.record_files():
+        paths = self.store.dir.record_files()
+        for i, path in enumerate(paths):
+            if progress is not None and i % 100 == 0:
+                progress(i, len(paths))
             rid = path.stem
             seen.add(rid)
             try:
@@ -375,6 +403,8 @@ class RecordOps(RecordViews):
             if rid not in seen and mark.created and not mark.deleted:
                 report.missing.append((rid, mark.created))
         report.records = self.index.replace_all(docs)
+        if progress is not None:
+            progress(len(paths), len(paths))
         self.log("index-rebuild", detail={"records": report.records, "damaged": len(report.damaged), "older": len(report.older),
                                           "missing": len(report.missing), "lost": len(report.lost)})
         return report

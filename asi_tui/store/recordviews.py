@@ -11,11 +11,13 @@ Every index document carries `unit` (a unit id, or `practice`).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import hmac
 import secrets
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from ..engine.interview import COMPLETED
+from .index import OPEN_STATUSES
 from ..engine.limits import same_client_key
 from . import access
 from .access import PRACTICE_UNIT
@@ -23,6 +25,10 @@ from .core import SessionCore
 from .errors import StoreError
 
 ANALYST_ROLES = ("analyst",)
+
+
+def _latest(doc: dict[str, Any]) -> tuple[str, str]:
+    return (doc.get("updated") or "", doc["rid"])
 
 
 class RecordViews(SessionCore):
@@ -48,28 +54,61 @@ class RecordViews(SessionCore):
 
     # -------------------------------------------------------------- listings
 
-    def list_records(self, **filters: Any) -> list[dict[str, Any]]:
+    def list_records(self, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Index documents (ids, status, dates, client references) of the records
-        this user may list: their units' records and the practice records they may
-        see. A role that lists no client records (trainee, trainer, analyst) is
-        refused (audited), except when it asks for practice records only
-        (`practice=True`) and may practise or review practice."""
-        practice_only = filters.get("practice") is True
+        this user may list, latest change first (the first `limit`): their units'
+        records and the practice records they may see. A role that lists no
+        client records (trainee, trainer, analyst) is refused (audited), except
+        when it asks for practice records only (`practice=True`) and may
+        practise or review practice."""
+        units, practice = self._listable(filters.get("practice") is True)
+        keys = [k for k, v in filters.items() if v is not None]
+        values = [filters[k] for k in keys]
+        docs = [d for d in self._candidates(filters)
+                if [d.get(k) for k in keys] == values and self._visible(d, units, practice)]
+        if limit is not None:
+            docs = heapq.nlargest(limit, docs, key=_latest)
+        else:
+            docs.sort(key=_latest, reverse=True)
+        return [dict(d) for d in docs]
+
+    def _listable(self, practice_only: bool = False) -> tuple[set[str] | None, str | None]:
+        """(units, practice scope) this user may list; refused (audited) for a
+        role that lists no client records, unless it asks for practice only."""
         if not access.rule(self.user, "record.list").allowed and not (practice_only and self._practice_scope()):
             self.deny("record.list")
-        units = self.scope("record.list")
-        practice = self._practice_scope()
-        docs = [d for d in self.index.all() if self._visible(d, units, practice)]
-        for key, value in filters.items():
-            if value is not None:
-                docs = [d for d in docs if d.get(key) == value]
-        return sorted(docs, key=lambda d: (d.get("updated") or "", d["rid"]), reverse=True)
+        return self.scope("record.list"), self._practice_scope()
+
+    def _candidates(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """The index documents a listing with these filters starts from: a
+        client's, an interviewer's or the open ones when the filters allow it
+        (the view keeps them apart), else every document."""
+        if filters.get("status") in OPEN_STATUSES:
+            return self.index.open_docs()
+        if filters.get("client_ref") is not None:
+            return self.index.client_docs(filters["client_ref"])
+        if filters.get("interviewer") is not None:
+            return self.index.interviewer_docs(filters["interviewer"])
+        return self.index.docs_view()
+
+    def client_records(self, client_ref: str | None) -> list[dict[str, Any]]:
+        """The records of one client (client references compared as
+        `same_client_key` does) this user may list, latest first."""
+        units, practice = self._listable()
+        docs = [dict(d) for d in self.index.client_docs(client_ref) if self._visible(d, units, practice)]
+        return sorted(docs, key=_latest, reverse=True)
+
+    def record_doc(self, rid: str) -> dict[str, Any] | None:
+        """One record's index document, if this user may list it."""
+        units, practice = self._listable()
+        doc = self.index.get(rid)
+        return doc if doc is not None and self._visible(doc, units, practice) else None
 
     def count_by_bank(self) -> dict[tuple[str, str], tuple[int, int]]:
         """(records, not completed) per (bank id, version), over every record:
         counts only, for `bank versions` (any user)."""
         out: dict[tuple[str, str], tuple[int, int]] = {}
-        for d in self.index.all():
+        for d in self.index.docs_view():
             n, open_ = out.get((d.get("bank_id"), d.get("bank_version")), (0, 0))
             out[(d.get("bank_id"), d.get("bank_version"))] = (n + 1, open_ + (d.get("status") != COMPLETED))
         return out
@@ -98,6 +137,32 @@ class RecordViews(SessionCore):
         return [d for d in every if (units is None and access.rule(self.user, "followups").allowed)
                 or (units is not None and d.get("unit") in units)
                 or (d.get("unit"), same_client_key(d.get("client_ref"))) in mine]
+
+    def planning_groups(self) -> Mapping[str, tuple[dict[str, Any], ...]]:
+        """`planning_docs` by client (`same_client_key`). When every unit this
+        session's index holds is one the user plans (an interviewer and their
+        units, an admin), the index's live groups themselves: a group is a new
+        tuple only when one of its documents changed, so the planner derives
+        again only those (`reports.followups.Planner`). Practice documents are
+        in the groups; the planner leaves them out."""
+        units = self.scope("followups")
+        held = self.index.compartments() - {PRACTICE_UNIT}
+        if access.rule(self.user, "followups").allowed and (units is None or (units and held <= units)):
+            return self.index.groups()
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for d in self.planning_docs():  # another role's view: built anew (no change list: see planning_changes)
+            groups.setdefault(same_client_key(d.get("client_ref")), []).append(d)
+        return {k: tuple(v) for k, v in groups.items()}
+
+    def planning_changes(self, since: int | None) -> tuple[int | None, list[str] | None]:
+        """(position, the clients whose documents changed since `since`) for
+        `planning_groups`' live groups; None instead of the list when there is
+        none to go by (first call, a reload, another role's groups): compare all."""
+        units = self.scope("followups")
+        held = self.index.compartments() - {PRACTICE_UNIT}
+        if access.rule(self.user, "followups").allowed and (units is None or (units and held <= units)):
+            return self.index.changes_since(since)
+        return None, None
 
     # -------------------------------------------------------------- bodies for reports
 
@@ -131,7 +196,7 @@ class RecordViews(SessionCore):
         if not (include_practice or practice_only):
             practice = None
         wanted = set()
-        for d in self.index.all():
+        for d in self.index.docs_view():
             if statuses is not None and d.get("status") not in statuses:
                 continue
             is_practice = bool(d.get("practice"))

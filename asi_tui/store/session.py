@@ -95,8 +95,9 @@ class Session(KeyOps):
     def __post_init__(self) -> None:
         set_identity(self.keys.user.id)  # named in the holder info of the locks this process takes
         d = self.store.dir
-        self.index = Index(d.index, d.locks / "index.lock", d.tmp, self.keys.ik, on_stale_key=self.refresh_keys)
-        self.index.old_keys = self.keys.old_index_keys()
+        self.index = Index(d.index_dir, d.index, d.locks, d.tmp, key_for=self._index_key,
+                           current_gen=lambda: self.keys.write_gen,
+                           legacy_keys=lambda: [self.keys.ik, *self.keys.old_index_keys()], on_stale_key=self.refresh_keys)
         self.audit = self.store.audit_log
         self.vault_problem = self.vault_status()
         if isinstance(self.vault_problem, VaultOlder) and not self.verify_only:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,7 @@ def test_key_rotation_and_index_rebuild(env):
     rid = _import(env)
     r = env["run"]("key", "rotate", "--passphrase-file", str(env["pw"]))
     assert r.exit_code == 0 and "generation 2" in r.output
-    (env["data"] / "index.db").unlink()
+    shutil.rmtree(env["data"] / "index")
     r = env["run"]("index", "rebuild", "--passphrase-file", str(env["pw"]))
     assert r.exit_code == 0 and "1 records" in r.output
     r = env["run"]("record", "list", "--json", "--passphrase-file", str(env["pw2"]), user="anna")

@@ -143,3 +143,36 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("ASI_TUI_DATA", None)
     return env
+
+
+# --------------------------------------------------------------------------- the index's files (store/segments.py)
+
+
+def index_partition(root: Path, compartment: str | None = None) -> Path:
+    """A partition's directory: `compartment`'s, or the only one there is."""
+    if compartment is not None:
+        return root / "index" / compartment
+    parts = [p for p in (root / "index").iterdir() if p.is_dir()]
+    assert len(parts) == 1, parts
+    return parts[0]
+
+
+def index_live(root: Path, kind: str, compartment: str | None = None) -> Path:
+    """The live `base` or `log` file of a partition (the epoch CURRENT names)."""
+    part = index_partition(root, compartment)
+    return part / f"{kind}.{int((part / 'CURRENT').read_text())}"
+
+
+def index_gen(root: Path, compartment: str | None = None) -> int:
+    """The key generation a partition's live log is sealed under (its header)."""
+    data = index_live(root, "log", compartment).read_bytes()
+    (n,) = struct.unpack_from(">I", data, 8)
+    return int(json.loads(data[12 : 12 + n])["gen"])
+
+
+def delete_index(root: Path) -> None:
+    """Every partition gone (and the one-file index of earlier versions)."""
+    import shutil
+
+    shutil.rmtree(root / "index", ignore_errors=True)
+    (root / "index.db").unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from asi_tui.cli import main
 from asi_tui.store import Store
 from asi_tui.store.errors import StoreError
 
-from store_helpers import ADMIN, ADMIN_PW, ANNA, BASIC_ANSWERS, INTERVIEW_DATE, run_child
+from store_helpers import ADMIN, ADMIN_PW, ANNA, BASIC_ANSWERS, INTERVIEW_DATE, index_live, run_child
 
 UNSAFE = "store.error.unsafe_path"
 SECRET = b"the admin's own notes, not asi-tui's\n"
@@ -212,7 +212,7 @@ def test_a_symlinked_pending_audit_directory_is_not_chmodded(env, tmp_path):
 @pytest.mark.parametrize("kind", ["symlink", "fifo"])
 def test_a_planted_index_file_is_index_damage_and_rebuild_replaces_it(env, bank, outside, kind):
     rid = _record(env, bank, pause=True)
-    index = env.root / "index.db"
+    index = index_live(env.root, "log")
     index.unlink()
     if kind == "symlink":
         index.symlink_to(outside)
@@ -223,6 +223,7 @@ def test_a_planted_index_file_is_index_damage_and_rebuild_replaces_it(env, bank,
     assert exc.value.key == "store.error.index_damaged"
     report = env.admin.rebuild_index()
     assert (report.records, report.clean) == (1, True)
-    assert stat.S_ISREG(os.lstat(index).st_mode)
+    assert not os.path.lexists(index)  # the planted one removed (never followed), a new epoch written
+    assert stat.S_ISREG(os.lstat(index_live(env.root, "log")).st_mode)
     assert [d["rid"] for d in env.admin.list_records()] == [rid]
     assert outside.read_bytes() == SECRET

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import struct
 import signal
 import subprocess
 
@@ -16,6 +17,8 @@ from asi_tui.store.errors import PermissionsTooOpen, RecordDamaged, RecordLocked
 from asi_tui.store import Store
 
 from store_helpers import (
+    delete_index,
+    index_live,
     ADMIN,
     ADMIN_PW,
     ANNA,
@@ -137,7 +140,7 @@ def _summary(docs):  # noqa: ANN001
     return sorted((d["rid"], d["status"], d["gen"], d["seq"], d["client_ref"], d["interviewer"]) for d in docs)
 
 
-@pytest.mark.parametrize("damage", ["deleted", "empty", "random", "bit-flip", "truncated"])
+@pytest.mark.parametrize("damage", ["deleted", "empty", "random", "base-bit-flip", "frame-bit-flip", "header-cut"])
 def test_damaged_index_is_rebuilt_from_the_records(env, bank, damage):
     rids = [
         env.make_record(bank, BASIC_ANSWERS[: 2 + i], client_ref=f"K-{i}", pause=i % 2 == 1, session=env.session(ANNA))
@@ -145,17 +148,21 @@ def test_damaged_index_is_rebuilt_from_the_records(env, bank, damage):
     ]
     before = _summary(env.admin.list_records())
     assert [r for r, *_ in before] == sorted(rids)
-    path = env.root / "index.db"
-    data = path.read_bytes()
+    log, base = index_live(env.root, "log"), index_live(env.root, "base")
+    data = log.read_bytes()
+    first_frame = 12 + struct.unpack_from(">I", data, 8)[0]  # magic, header length, header
+    assert len(data) > first_frame + 200  # more than one frame: a flip in the first is no torn tail
     if damage == "deleted":
-        path.unlink()
+        delete_index(env.root)
+    elif damage == "base-bit-flip":
+        base.write_bytes(flip_bit(base.read_bytes(), len(base.read_bytes()) - 3))
     else:
-        path.write_bytes(
+        log.write_bytes(
             {
                 "empty": b"",
                 "random": os.urandom(len(data)),
-                "bit-flip": flip_bit(data, len(data) // 2),
-                "truncated": data[: len(data) // 2],
+                "frame-bit-flip": flip_bit(data, first_frame + 20),
+                "header-cut": data[:10],
             }[damage]
         )
         with pytest.raises(RecordDamaged):  # a damaged index is an error, not an empty list
@@ -173,7 +180,7 @@ def test_rebuild_reports_damaged_records(env, bank):
     bad = env.make_record(bank, BASIC_ANSWERS[:2])
     p = env.rec_path(bad)
     p.write_bytes(flip_bit(p.read_bytes(), len(p.read_bytes()) - 1))
-    (env.root / "index.db").unlink()
+    delete_index(env.root)
     report = env.admin.rebuild_index()
     assert (report.records, report.damaged) == (1, [bad])
     assert [d["rid"] for d in env.admin.list_records()] == [good]

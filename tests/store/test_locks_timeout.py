@@ -20,7 +20,7 @@ from asi_tui.cli import main
 from asi_tui.store import locks
 from asi_tui.store.errors import LockBusy, LockFileMissing, StoreError
 
-from store_helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, BASIC_ANSWERS, child_cmd, child_env, values
+from store_helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, BASIC_ANSWERS, INTERVIEW_DATE, child_cmd, child_env, values
 
 ITEMS = [i for i, _ in BASIC_ANSWERS]
 
@@ -220,12 +220,29 @@ def holder(env):
         c.stop()
 
 
-def test_a_held_index_lock_ends_in_busy_naming_the_holder(env, clock, holder):
-    child = holder("index.lock")
+INDEX_LOCK = "index-enheten.lock"  # the unit's index partition: held for one append
+
+
+def _index_write(env, bank, client: str = "K-1"):  # noqa: ANN001, ANN202
+    """Something that appends to the unit's index: a new record."""
+    handle = env.session(ANNA).create_record(bank, client, INTERVIEW_DATE)
+    handle.close()
+    return handle.rid
+
+
+def test_reading_the_index_waits_for_no_lock(env, bank, clock, holder):
+    rid = _index_write(env, bank)
+    holder(INDEX_LOCK)
+    assert [d["rid"] for d in env.admin.list_records()] == [rid]
+    assert clock.slept == 0
+
+
+def test_a_held_index_lock_ends_in_busy_naming_the_holder(env, bank, clock, holder):
+    child = holder(INDEX_LOCK)
     with pytest.raises(LockBusy) as exc:
-        env.admin.list_records()
+        _index_write(env, bank)
     p = exc.value.params
-    assert (p["lock"], p["user"], p["pid"]) == ("index.lock", ANNA, str(child.proc.pid))
+    assert (p["lock"], p["user"], p["pid"]) == (INDEX_LOCK, ANNA, str(child.proc.pid))
     assert p["since"][:4].isdigit()
     assert 3.0 <= clock.slept <= 3.5  # waited the configured time, then gave up
 
@@ -246,27 +263,27 @@ def test_a_held_vault_lock_ends_in_busy(env, clock, holder):
         env.admin.add_user("sara", "Sara", "interviewer", "saras-egna-fras-77")
 
 
-def test_a_shell_flock_without_holder_info_does_not_blame_the_last_holder(env, clock, holder):
-    env.admin.list_records()  # this process held index.lock last
-    holder("index.lock", mode="shell")
+def test_a_shell_flock_without_holder_info_does_not_blame_the_last_holder(env, bank, clock, holder):
+    _index_write(env, bank)  # this process held the index lock last
+    holder(INDEX_LOCK, mode="shell")
     with pytest.raises(LockBusy) as exc:
-        env.admin.list_records()
+        _index_write(env, bank, "K-2")
     assert (exc.value.params["user"], exc.value.params["pid"]) == ("?", "?")
 
 
-def test_holder_info_of_a_killed_asi_process_is_not_shown_as_the_holder(env, clock, holder):
-    child = holder("index.lock")
+def test_holder_info_of_a_killed_asi_process_is_not_shown_as_the_holder(env, bank, clock, holder):
+    child = holder(INDEX_LOCK)
     child.stop()  # SIGKILL: the kernel drops the flock, the info stays behind
-    shell = holder("index.lock", mode="shell")
+    shell = holder(INDEX_LOCK, mode="shell")
     with pytest.raises(LockBusy) as exc:
-        env.admin.list_records()
+        _index_write(env, bank)
     assert exc.value.params["user"] == "?"
-    assert json.loads((env.root / "locks" / "index.lock").read_text())["user"] == ANNA
+    assert json.loads((env.root / "locks" / INDEX_LOCK).read_text())["user"] == ANNA
     shell.stop()
 
 
-def test_the_waiter_gets_the_lock_once_the_holder_lets_go(env, clock, holder):
-    child = holder("index.lock")
+def test_the_waiter_gets_the_lock_once_the_holder_lets_go(env, bank, clock, holder):
+    child = holder(INDEX_LOCK)
 
     def release(fake: FakeClock) -> None:
         if child.proc.poll() is None and fake.on_sleep is not None:
@@ -274,7 +291,8 @@ def test_the_waiter_gets_the_lock_once_the_holder_lets_go(env, clock, holder):
             assert child.send(op="release") == {"held": False}
 
     clock.on_sleep = release
-    assert env.admin.list_records() == []
+    rid = _index_write(env, bank)
+    assert [d["rid"] for d in env.admin.list_records()] == [rid]
     assert 0 < clock.slept < 3.0
 
 

@@ -22,6 +22,7 @@ from asi_tui.store.errors import (
 )
 
 from store_helpers import (
+    delete_index,
     ADMIN,
     ANNA,
     BASIC_ANSWERS,
@@ -337,7 +338,7 @@ def test_rollback_is_caught_by_the_index_when_the_newer_journal_is_gone_too(env,
 def test_rollback_is_caught_by_the_newer_journal_when_the_index_is_gone_too(env, bank):
     rid, _created, first_pause = _rolled_back(env, bank)
     env.rec_path(rid).write_bytes(first_pause)
-    (env.root / "index.db").unlink()
+    delete_index(env.root)
     _open_fails_with(env, rid, RecordRolledBack)
 
 

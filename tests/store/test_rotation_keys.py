@@ -24,7 +24,8 @@ from asi_tui.store.integrity import DocDamaged, NoCurrentKey
 from asi_tui.store.keyslots import box_admin_key, box_vk, extend_admin_chain, make_slot
 from asi_tui.store.vault import Vault
 
-from store_helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, BASIC_ANSWERS, OLLE, OLLE_PW, child_env
+from asi_tui.store.segments import IndexDamaged, Partition
+from store_helpers import ADMIN, ADMIN_PW, ANNA, ANNA_PW, BASIC_ANSWERS, OLLE, OLLE_PW, child_env, index_gen, index_live
 
 XENA, XENA_PW = "xena", "xenas-egen-fras-9"
 BOB, BOB_PW = "bob", "bobs-bakdorr-fras-1"
@@ -207,6 +208,7 @@ def _entries_open_with(root: Path, keys: list[bytes]) -> list[bool]:
 def test_a_user_removed_before_a_rotation_cannot_read_the_index_or_new_audit_entries(env, bank):
     olle = env.session(OLLE)
     aks, iks, audit_sks = list(olle.keys.aks.values()), list(olle.keys.iks.values()), list(olle.keys.audit_sks.values())
+    olle_unit_keys = list(olle.keys.unit_keys.values())
     olle.close()
     env.make_record(bank, BASIC_ANSWERS[:3], client_ref="K-before")
     assert all(_entries_open_with(env.root, aks))  # he could read the log so far
@@ -217,10 +219,20 @@ def test_a_user_removed_before_a_rotation_cannot_read_the_index_or_new_audit_ent
     with pytest.raises(WrongPassphrase):
         env.session(OLLE)  # an unlock attempt is sealed to the new audit key pair, too
 
-    index = (env.root / "index.db").read_bytes()
-    for ik in iks:
-        with pytest.raises(C.CryptoError):
-            C.open_sealed(ik, index[len(b"ASIIDX1\n"):], b"asi-tui/index/v1")
+    # the partitions are sealed under the new generation's unit keys, which he never got
+    assert index_gen(env.root) == env.admin.keys.current_gen
+    old_unit_keys = [C.subkey(k, "asi-tui/index/v1") for g in olle_unit_keys for k in g.values()]
+    part_dir = index_live(env.root, "log").parent
+
+    def reader(key_for):  # noqa: ANN001, ANN202
+        return Partition(part_dir.parent, env.root / "locks", env.root / "tmp", part_dir.name, key_for, lambda old, new: None)
+
+    for key in [*iks, *old_unit_keys]:
+        with pytest.raises(IndexDamaged):
+            reader(lambda gen, k=key: k).refresh()
+    admin_reader = reader(lambda gen: env.admin.keys.index_key(part_dir.name, gen))
+    admin_reader.refresh()  # the same files open with the keys of the new generation
+    assert {d["client_ref"] for d in admin_reader.docs.values()} == {"K-before", "K-after"}
     readable = _entries_open_with(env.root, aks)
     assert readable[n_before:] and not any(readable[n_before:])  # nothing after the rotation
     for evt in (env.root / "audit" / "pending").glob("*.evt"):

@@ -25,6 +25,7 @@ from asi_tui.store.errors import NotAuthorized, RecordRolledBack, VaultAltered
 from asi_tui.store.integrity import VaultMismatch, VaultOlder
 
 from store_helpers import (
+    delete_index,
     ADMIN,
     ADMIN_PW,
     ANNA,
@@ -83,7 +84,7 @@ def test_an_older_copy_of_a_record_is_refused_by_name(env, bank, index, readonly
     rid, old = _paused_twice(env, bank)
     _roll_back(env, rid, old)
     if index != "kept":
-        (env.root / "index.db").unlink()
+        delete_index(env.root)
     if index == "rebuilt":
         report = env.admin.rebuild_index()
         assert report.older == [(rid, 1, 2)] and report.records == 1
@@ -171,7 +172,7 @@ def test_acknowledged_answers_cut_from_the_journal_are_reported_with_their_range
 def test_lost_answers_are_found_after_the_index_is_deleted_and_by_record_show(env, bank, tmp_path):
     rid, gen, end = _answered(env, bank, pause_first=False)
     env.jnl_path(rid, gen).unlink()
-    (env.root / "index.db").unlink()
+    delete_index(env.root)
     h = env.session(ADMIN).open_record(rid, readonly=True, reason="check")  # the mark comes from the audit chain
     assert h.notices == ["store.notice.answers_lost"] and h.notices[0].params == {"first": 1, "last": end}
     h.close()

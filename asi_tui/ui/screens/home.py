@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...reports.followups import plan_followups
+from ...reports.home import home_lists
 from ...store.errors import RecordLocked, StoreError
 from ..dialogs.reason import open_asking_reason
 from ..lang import esc, t, tk, tm
@@ -92,18 +92,9 @@ class HomeScreen(Screen[None]):
         me = session.user
         today = self.app.services.today()  # type: ignore[attr-defined]
         self.query_one("#topbar", Static).update(tm("ui.home.title", user=me.name, role=t(f"role.{me.role}")))
-        try:
-            docs = [d for d in session.list_records() if not d.get("practice")]  # the store: own units only
-        except StoreError:
-            docs = []  # a role without client records (analyst)
-        mine = [d for d in docs if d.get("interviewer") == me.id and d.get("status") in ("in_progress", "paused")]
-        done = [d for d in docs if d.get("interviewer") == me.id and d.get("status") == "completed"][:8]
-        # the timing rules live in reports, who may plan whom in the store (planning_docs)
-        planned = session.planning_docs() if session.may("followups") else []
-        plan = plan_followups(planned, today)
-        by_rid = {d["rid"]: d for d in planned}
-        due = [by_rid[f.anchor_rid] for f in plan if f.status == "due"]  # the latest interview of the chain
-        overdue = [by_rid[f.anchor_rid] for f in plan if f.status in ("overdue", "new_grund")]
+        # the timing rules live in reports, who may see whom in the store
+        lists = home_lists(session, today)
+        mine, due, overdue, done = lists.open, lists.due, lists.overdue, lists.done
         options: list[Option | None] = []
 
         def header(key: str, n: int) -> None:
@@ -114,8 +105,10 @@ class HomeScreen(Screen[None]):
         header("ui.home.due", len(due))
         options += [Option(self._line(d), id=f"followup:{d['rid']}") for d in due]
         if overdue:
-            header("ui.home.overdue", len(overdue))
+            header("ui.home.overdue", len(overdue) + lists.more_overdue)
             options += [Option(self._line(d), id=f"followup:{d['rid']}") for d in overdue]
+            if lists.more_overdue:
+                options.append(Option(t("ui.home.more_overdue", n=lists.more_overdue), disabled=True))
         header("ui.home.done", len(done))
         options += [Option(self._line(d), id=d["rid"]) for d in done]
         olist = self.query_one("#records", OptionList)

@@ -98,7 +98,7 @@ class NewInterviewScreen(ModalScreen[Any]):
         self.query_one("#form-refusal").display = self.refused is not None
         if self.followup_of and self.refused is None:
             session = self.app.session  # type: ignore[attr-defined]
-            doc = next((d for d in session.list_records() if d["rid"] == self.followup_of), None)
+            doc = session.record_doc(self.followup_of)
             if doc is not None:
                 self.query_one("#client", Input).value = doc.get("client_ref", "")
                 if self.dropout:  # a dropout for a follow-up that is due: it closes that occasion
@@ -154,7 +154,7 @@ class NewInterviewScreen(ModalScreen[Any]):
         the default is the latest, Grund or Uppföljning."""
         session = self.app.session  # type: ignore[attr-defined]
         try:
-            self.docs = session.list_records() if client else []
+            self.docs = session.client_records(client) if client else []
         except StoreError:
             self.docs = []  # a role without client records: the store refuses the record itself
         bank = self._bank()
