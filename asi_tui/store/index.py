@@ -137,6 +137,29 @@ class Index:
         self.by_interviewer.setdefault(str(new.get("interviewer")), set()).add(rid)
         self._regroup(new, rid, new)
 
+    def _reset(self, old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> None:
+        """A partition replaced all its documents (its base was read): the same
+        as `_put` for each, built in bulk, and every change-list reader told to
+        compare everything."""
+        for d in list(old):
+            if self.docs.get(d["rid"]) is d:
+                self._put(d, None)
+        added: dict[str, list[dict[str, Any]]] = {}
+        for d in new:
+            rid = d["rid"]
+            if rid in self.docs:  # held already (the one-file index): the slow way
+                self._put(None, d)
+                continue
+            self.docs[rid] = d
+            if d.get("status") in OPEN_STATUSES:
+                self.open.add(rid)
+            self.by_interviewer.setdefault(str(d.get("interviewer")), set()).add(rid)
+            added.setdefault(same_client_key(d.get("client_ref")), []).append(d)
+        for key, docs in added.items():
+            self.by_client[key] = self.by_client.get(key, ()) + tuple(docs)
+        self._changes_base += len(self._changes) + 1
+        self._changes.clear()
+
     def _regroup(self, doc: dict[str, Any], rid: str, new: dict[str, Any] | None) -> None:
         key = same_client_key(doc.get("client_ref"))
         self._changes.append(key)
@@ -155,7 +178,7 @@ class Index:
         part = self.partitions.get(compartment)
         if part is None:
             part = Partition(self.root, self.locks, self.tmp, compartment,
-                             lambda gen, c=compartment: self.key_for(c, gen), self._put)
+                             lambda gen, c=compartment: self.key_for(c, gen), self._put, self._reset)
             self.partitions[compartment] = part
         return part
 

@@ -96,7 +96,8 @@ class Partition:
     """The in-memory view of one partition, refreshed incrementally from disk."""
 
     def __init__(self, root: Path, locks: Path, tmp: Path, compartment: str, key_for: KeyFor,
-                 on_put: Callable[[dict[str, Any] | None, dict[str, Any] | None], None]) -> None:
+                 on_put: Callable[[dict[str, Any] | None, dict[str, Any] | None], None],
+                 on_reset: Callable[[Iterable[dict[str, Any]], Iterable[dict[str, Any]]], None] | None = None) -> None:
         if not COMPARTMENT_RE.match(compartment):
             raise UnsafePath(None, path=compartment[:64])
         self.compartment = compartment
@@ -106,6 +107,7 @@ class Partition:
         self.tmp = tmp
         self.key_for = key_for
         self.on_put = on_put  # (old, new): the index keeps its merged view in step
+        self.on_reset = on_reset  # (every old, every new): the same for a whole base at once
         self.docs: dict[str, dict[str, Any]] = {}
         self.epoch = 0  # 0: nothing loaded
         self.gen = 0
@@ -180,11 +182,14 @@ class Partition:
         self._read_log(epoch, 0, new_epoch=True)
 
     def _reset(self, docs: dict[str, dict[str, Any]]) -> None:
-        for old in self.docs.values():
-            self.on_put(old, None)
-        self.docs = docs
-        for new in docs.values():
-            self.on_put(None, new)
+        old, self.docs = self.docs, docs
+        if self.on_reset is not None:
+            self.on_reset(old.values(), docs.values())
+        else:
+            for d in old.values():
+                self.on_put(d, None)
+            for d in docs.values():
+                self.on_put(None, d)
         if not docs:
             self.epoch = self.offset = self.frames = 0
 
@@ -200,10 +205,18 @@ class Partition:
             raise IndexDamaged()
         try:
             plain = C.open_sealed(self._key(fields["gen"]), data[end:], _ad("base", self.compartment, epoch))
-            docs = json.loads(plain)
-        except (C.CryptoError, ValueError):
+            table = json.loads(plain)
+            names, rows = table["fields"], table["rows"]
+        except (C.CryptoError, ValueError, TypeError, KeyError):
             raise IndexDamaged() from None
-        if not isinstance(docs, list) or not all(isinstance(d, dict) and isinstance(d.get("rid"), str) for d in docs):
+        if not isinstance(names, list) or not isinstance(rows, list) or (rows and "rid" not in names):
+            raise IndexDamaged()
+        width = len(names)
+        try:
+            docs = [dict(zip(names, row)) for row in rows if len(row) == width]
+        except TypeError:
+            raise IndexDamaged() from None
+        if len(docs) != len(rows) or not all(isinstance(d["rid"], str) for d in docs):
             raise IndexDamaged()
         return fields, {d["rid"]: d for d in docs}
 
@@ -335,12 +348,20 @@ class Partition:
 
     def _write_epoch(self, epoch: int, gen: int, docs: Iterable[dict[str, Any]], tail: list[dict[str, Any]],
                      mark: tuple[int, int] | None) -> None:
-        key = self._key(gen)
-        base_head = _header(BASE_MAGIC, {"c": self.compartment, "epoch": epoch, "gen": gen})
-        plain = json.dumps(list(docs), separators=(",", ":"), ensure_ascii=False).encode()
-        atomic_write(self._path("base", epoch), base_head + C.seal(key, plain, _ad("base", self.compartment, epoch)), self.tmp)
-        faults.point("index.compact.after_base")
+        self._write_base(epoch, gen, docs)
         self._write_log(epoch, gen, tail, mark)
+
+    def _write_base(self, epoch: int, gen: int, docs: Iterable[dict[str, Any]]) -> None:
+        """The documents as a table (field names once, then rows): about half
+        the bytes of a list of objects, and parsed in half the time."""
+        docs = list(docs)
+        names = list(dict.fromkeys(k for d in docs for k in d))
+        table = {"fields": names, "rows": [[d.get(k) for k in names] for d in docs]}
+        plain = json.dumps(table, separators=(",", ":"), ensure_ascii=False).encode()
+        base_head = _header(BASE_MAGIC, {"c": self.compartment, "epoch": epoch, "gen": gen})
+        blob = C.seal(self._key(gen), plain, _ad("base", self.compartment, epoch))
+        atomic_write(self._path("base", epoch), base_head + blob, self.tmp)
+        faults.point("index.compact.after_base")
 
     def _write_log(self, epoch: int, gen: int, events: list[dict[str, Any]], mark: tuple[int, int] | None) -> None:
         key = self._key(gen)
@@ -401,11 +422,7 @@ class Partition:
             mark = (self.epoch, slack[0][0] if slack else self.offset)
             self._tail = [event for _, event in slack]  # then what refresh reads from here on
             try:
-                base_head = _header(BASE_MAGIC, {"c": self.compartment, "epoch": epoch, "gen": gen})
-                plain = json.dumps(list(self.docs.values()), separators=(",", ":"), ensure_ascii=False).encode()
-                atomic_write(self._path("base", epoch),
-                             base_head + C.seal(self._key(gen), plain, _ad("base", self.compartment, epoch)), self.tmp)
-                faults.point("index.compact.after_base")
+                self._write_base(epoch, gen, self.docs.values())
                 with exclusive(self.lock_path, max_pause=LOCK_POLL):  # short: the events since the snapshot, and the switch
                     self.refresh()
                     if self.epoch != mark[0]:
