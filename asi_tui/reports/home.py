@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 OPEN = ("in_progress", "paused")
 DONE_SHOWN = 8
-OVERDUE_SHOWN = 100  # the rest are on the follow-up screen
+SHOWN = 100  # due or overdue follow-ups listed; the rest are counted and on the follow-up screen
 
 
 @dataclass
@@ -24,6 +24,7 @@ class HomeLists:
     open: list[dict[str, Any]] = field(default_factory=list)  # mine, in progress or paused
     due: list[dict[str, Any]] = field(default_factory=list)  # the latest interview of each chain due
     overdue: list[dict[str, Any]] = field(default_factory=list)  # overdue, or past the time for a follow-up
+    more_due: int = 0  # due ones not listed here
     more_overdue: int = 0  # overdue ones not listed here
     done: list[dict[str, Any]] = field(default_factory=list)  # mine, completed, latest first
 
@@ -45,9 +46,10 @@ def home_lists(session: "Session", today: date) -> HomeLists:
     planner.refresh(session)
     counts: dict[str, int] = {}
     plan = planner.plan(today, lambda unit: intervals_for(unit, settings),
-                        limits={"overdue": OVERDUE_SHOWN, "new_grund": OVERDUE_SHOWN}, counts=counts)
-    out.due = [planner.anchor(f.anchor_rid) for f in plan if f.status == "due"]
+                        limits={"due": SHOWN, "overdue": SHOWN, "new_grund": SHOWN}, counts=counts)
+    out.due = [planner.anchor(f.anchor_rid) for f in plan if f.status == "due"][:SHOWN]
+    out.more_due = counts["due"] - len(out.due)
     late = [f for f in plan if f.status in ("overdue", "new_grund")]  # overdue first, then the oldest
-    out.overdue = [planner.anchor(f.anchor_rid) for f in late[:OVERDUE_SHOWN]]
+    out.overdue = [planner.anchor(f.anchor_rid) for f in late[:SHOWN]]
     out.more_overdue = counts["overdue"] + counts["new_grund"] - len(out.overdue)
     return out

@@ -102,13 +102,15 @@ class HomeScreen(Screen[None]):
 
         header("ui.home.open", len(mine))
         options += [Option(self._line(d), id=d["rid"]) for d in mine]
-        header("ui.home.due", len(due))
+        header("ui.home.due", len(due) + lists.more_due)
         options += [Option(self._line(d), id=f"followup:{d['rid']}") for d in due]
+        if lists.more_due:
+            options.append(Option(t("ui.home.more", n=lists.more_due), disabled=True))
         if overdue:
             header("ui.home.overdue", len(overdue) + lists.more_overdue)
             options += [Option(self._line(d), id=f"followup:{d['rid']}") for d in overdue]
             if lists.more_overdue:
-                options.append(Option(t("ui.home.more_overdue", n=lists.more_overdue), disabled=True))
+                options.append(Option(t("ui.home.more", n=lists.more_overdue), disabled=True))
         header("ui.home.done", len(done))
         options += [Option(self._line(d), id=d["rid"]) for d in done]
         olist = self.query_one("#records", OptionList)
