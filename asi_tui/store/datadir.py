@@ -13,6 +13,7 @@ from .errors import DirNotEmpty, DirNotUsable, NotInitialised, PermissionsTooOpe
 from .fsutil import check_dir, ensure_dir, is_network_fs, make_dir
 
 TMP_SWEEP_AGE_S = 3600
+JOURNAL_LOOKAHEAD = 64  # `DataDir.journals_above`
 # What an `init` that stopped before writing the vault leaves behind: an
 # existing directory holding only this is taken as ours.
 _SKELETON_FILES = {"locks": ".lock", "tmp": ".tmp"}
@@ -146,8 +147,29 @@ class DataDir:
         return self.locks / f"{rid}.lock"
 
     def journals_of(self, rid: str) -> list[Path]:
-        """Every journal file of a record, of any generation (`journal.journal_gen`)."""
+        """Every journal file of a record, of any generation (`journal.journal_gen`).
+
+        Lists the whole journal directory: for deleting a record only. Everyday
+        paths probe by name (`journals_below`, `journals_above`), whose cost does
+        not grow with the number of records."""
         return list(self.journals.glob(f"{rid}.*.jnl"))
+
+    def journals_below(self, rid: str, gen: int) -> list[Path]:
+        """The record's journals of generations 0 .. gen-1 that exist, oldest first."""
+        return self._probe(rid, range(max(gen, 0)))
+
+    def journals_above(self, rid: str, gen: int) -> list[Path]:
+        """The record's journals of the next JOURNAL_LOOKAHEAD generations after `gen`.
+
+        A journal newer than the snapshot means the snapshot was put back
+        (`RecordRolledBack`). Generations grow one at a time, so a gap of more
+        than the look-ahead is no real journal; a copy put back with its later
+        journals deleted too is caught by the high-water marks instead."""
+        return self._probe(rid, range(gen + 1, gen + 1 + JOURNAL_LOOKAHEAD))
+
+    def _probe(self, rid: str, gens: range) -> list[Path]:
+        base = os.fspath(self.journals)
+        return [self.journals / name for g in gens if os.path.lexists(f"{base}/{(name := f'{rid}.{g}.jnl')}")]
 
 
 def _login() -> str:

@@ -100,7 +100,7 @@ class RecordHandle:
         d = self.session.store.dir
         seq = self.snap.seq
         carried = False
-        older = sorted((p for p in d.journals_of(self.rid) if journal_gen(p) < self.snap.gen), key=journal_gen)
+        older = d.journals_below(self.rid, self.snap.gen)
         for p in older:
             res = read_journal(p, self.rid, journal_gen(p), self.snap.dek, seq)
             for op in res.ops:
@@ -313,9 +313,8 @@ class RecordHandle:
             raise exc from None
         faults.point("compact.after_new_journal")
         writer.close()
-        for p in d.journals_of(self.rid):
-            if journal_gen(p) < gen:
-                p.unlink(missing_ok=True)
+        for p in d.journals_below(self.rid, gen):
+            p.unlink(missing_ok=True)
         self.writer = new_writer
         self.hwm = max(self.hwm, (gen, new_writer.seq))
         self.session.index.upsert(index_doc(self.snap, self.hwm))

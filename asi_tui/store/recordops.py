@@ -239,8 +239,7 @@ class RecordOps(RecordViews):
             raise older_copy(snap.rid, snap.gen, int(doc.get("gen", 0)))
         if hwm is not None and snap.gen < hwm[0]:
             raise older_copy(snap.rid, snap.gen, hwm[0])
-        newer = [p for p in self.store.dir.journals_of(snap.rid) if journal_gen(p) > snap.gen]
-        if newer:
+        if self.store.dir.journals_above(snap.rid, snap.gen):
             raise RecordRolledBack()
         return hwm
 
@@ -414,7 +413,7 @@ class RecordOps(RecordViews):
         d = self.store.dir
         seq = snap.seq
         try:
-            for p in sorted((p for p in d.journals_of(snap.rid) if journal_gen(p) < snap.gen), key=journal_gen):
+            for p in d.journals_below(snap.rid, snap.gen):
                 seq = read_journal(p, snap.rid, journal_gen(p), snap.dek, seq).last_seq
             return read_journal(journal_path(d.journals, snap.rid, snap.gen), snap.rid, snap.gen, snap.dek, seq).last_seq
         except StoreError:

@@ -31,6 +31,7 @@ slots and boxes inside it is in `keyslots`.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import secrets
 from contextlib import nullcontext
@@ -77,6 +78,7 @@ class Vault(VaultAdmin):
         self.lock_path = lock_path
         self.tmp_dir = tmp_dir
         self.throttle = throttle  # wrong-passphrase delays (throttle.Throttle)
+        self._memos: dict[str, tuple[tuple[int, ...], Any]] = {}
 
     def _attempt(self, user_id: str):  # noqa: ANN202 - a context manager
         return self.throttle.attempt(user_id) if self.throttle is not None else nullcontext()
@@ -85,6 +87,29 @@ class Vault(VaultAdmin):
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    def _file_key(self) -> tuple[int, ...] | None:
+        """What changes whenever vault.json is replaced or written (the ctime
+        cannot be set back without root); None when it cannot be read."""
+        try:
+            st = os.stat(self.path, follow_symlinks=False)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` (a read-only view of the file: users, units, key
+        generations), reused while vault.json is unchanged. Every operation asks
+        for these several times; parsing and verifying the file each time cost
+        about a tenth of a record's create/pause/open."""
+        key = self._file_key()
+        hit = self._memos.get(name)
+        if key is not None and hit is not None and hit[0] == key:
+            return hit[1]
+        value = compute()
+        if key is not None and self._file_key() == key:
+            self._memos[name] = (key, value)
+        return value
 
     def read(self) -> dict[str, Any]:
         try:
@@ -156,7 +181,7 @@ class Vault(VaultAdmin):
         return self.state_of(self.verified())
 
     def users(self) -> list[User]:
-        return users_of(self.verified())
+        return list(self.memo("users", lambda: tuple(users_of(self.verified()))))
 
     # ------------------------------------------------------------------ init
 
@@ -345,9 +370,12 @@ class Vault(VaultAdmin):
 
     def generations(self) -> tuple[int, int | None]:
         """(current key generation, generation being rotated to) as the file says now."""
-        data = self.read()
-        rotating = data.get("rotating_to")
-        return int(data["vk_gen"]), int(rotating) if rotating else None
+        def compute() -> tuple[int, int | None]:
+            data = self.read()
+            rotating = data.get("rotating_to")
+            return int(data["vk_gen"]), int(rotating) if rotating else None
+
+        return self.memo("generations", compute)  # type: ignore[no-any-return]
 
     def rotation_due(self) -> RotationDue | None:
         """Whether a key rotation is due, and why (no keys needed: the flag is signed).

@@ -31,6 +31,7 @@ class VaultAdmin:
 
     _modify: Callable[..., dict[str, Any]]
     verified: Callable[[], dict[str, Any]]
+    memo: Callable[[str, Callable[[], Any]], Any]
 
     def add_user(
         self, keys: Keys, user_id: str, name: str, role: str, passphrase: str, certified: bool = False,
@@ -140,7 +141,7 @@ class VaultAdmin:
     # ------------------------------------------------------------------ units (admin)
 
     def units(self) -> list[Unit]:
-        return U.units_of(self.verified())
+        return list(self.memo("units", lambda: tuple(U.units_of(self.verified()))))
 
     def find_unit(self, ref: str) -> Unit:
         """A unit by id or name (UserError if there is none)."""
