@@ -216,7 +216,7 @@ def _bounded_int(text: str) -> int:
 
 
 def _no_constant(name: str) -> Any:
-    raise _Refused("error.batch.bad_number", value=name)
+    raise _Refused("error.batch.bad_number", constant=name)
 
 
 def _depth(value: Any, level: int = 1) -> int:
@@ -276,7 +276,7 @@ def _csv_rows_bounded(name: str, text: str) -> Iterator[Entry]:
     try:
         header = next(reader, None)
     except csv.Error:
-        yield _fail(f"{name}:1", "error.batch.bad_csv", line=1)
+        yield _fail(f"{name}:1", "error.batch.bad_csv")
         return
     if not header:
         yield _fail(name, "error.batch.no_header")
@@ -298,9 +298,10 @@ def _csv_rows_bounded(name: str, text: str) -> Iterator[Entry]:
             cells = next(reader)
         except StopIteration:
             return
-        except csv.Error:
-            yield _fail(f"{name}:{line}", "error.batch.bad_csv", line=line)
-            return  # the reader cannot be trusted past a broken quote
+        except csv.Error as exc:  # the reader cannot be trusted past a broken quote or a huge cell
+            key = "error.batch.cell_too_long" if "field larger" in str(exc) else "error.batch.bad_csv"
+            yield _fail(f"{name}:{line}", key, max=BATCH_ROW_MAX_BYTES // 1024)
+            return
         if not any(c.strip() for c in cells):
             continue
         source = f"{name}:{line}"

@@ -37,6 +37,7 @@ from . import crypto as C
 from .access import PRACTICE_UNIT
 from .bank_versions import BankVersions
 from .errors import NoUnitKey, StoreError
+from .fsutil import io_error
 from .handle import PAUSED, WITHDRAWN
 from .index import index_doc
 from .locks import RecordLock
@@ -162,7 +163,7 @@ class BulkImporter:
         unit_id = self._unit(spec)
         dup = self._duplicate(spec, client_ref)
         meta: dict[str, Any] = {chain.REACTUALISATION: True} if spec.reactualisation else {}
-        if (bank.instrument == "grund" and not spec.practice and bank.instrument != "bortfall"
+        if (bank.instrument == "grund" and not spec.practice
                 and access.rule(self.session.user, "record.responsible").allowed):
             meta[RESPONSIBLE] = self.session.user.id
         link, notices = self.session.check_link(bank, self._link(spec, client_ref), client_ref, spec.interview_date,
@@ -226,9 +227,9 @@ class BulkImporter:
             raise NoUnitKey(None, unit=p.unit_id)
         header = new_header(rid, 0, 0, s.keys.write_gen, key, dek, p.unit_id)
         lock_path, rec_path = d.lock_path(rid), d.record_path(rid)
-        RecordLock.create_file(lock_path)
         indexed = False
         try:
+            RecordLock.create_file(lock_path)
             faults.point("bulk.before_snapshot")
             write_snapshot(rec_path, header, body, dek, d.tmp)
             faults.point("bulk.after_snapshot")
@@ -238,6 +239,9 @@ class BulkImporter:
             faults.point("bulk.after_index")
             s.log("create", rid, p.client_ref, detail={"gen": 0, "seq": 0, "import": len(iv.answers)}, unit=p.unit_id)
             s.log("complete" if p.completed else "pause", rid, p.client_ref, detail={"gen": 0, "seq": 0}, unit=p.unit_id)
+        except OSError as exc:  # e.g. ENOSPC from a fault point or the lock file's directory
+            _remove(s, rid, indexed, [rec_path, lock_path])
+            raise io_error(exc) from None
         except BaseException:
             _remove(s, rid, indexed, [rec_path, lock_path])
             raise
