@@ -149,6 +149,8 @@ def run_batch(ctx: click.Context, paths: list[Path], d: Defaults, dry_run: bool,
             raise click.ClickException(t("error.date", value=d.date)) from None
     banks = _Banks(t, d.bank)
     sources, total = _entries(paths)
+    if not sources:  # e.g. a directory without answers files: said before the passphrase is asked
+        raise click.ClickException(t("cli.batch.nothing"))
     session = unlock(ctx, passphrase_file, passphrase_fd)
     importer = BulkImporter(session)
     done = imported = completed = 0
@@ -195,6 +197,8 @@ def run_batch(ctx: click.Context, paths: list[Path], d: Defaults, dry_run: bool,
                     break
     finally:
         session.close()
+    if not done:
+        raise click.ClickException(t("cli.batch.nothing"))
     for line in saved:
         echo(line)
     for line in notes:
