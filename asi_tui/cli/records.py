@@ -34,26 +34,52 @@ def record() -> None:
 
 
 @record.command("import")
-@click.argument("answers_path", metavar="ANSWERS.yaml", type=click.Path(path_type=Path))
-@click.option("--bank", "bank_ref", required=True, help="Bank id or file.")
-@click.option("--client", "client_ref", required=True, help="Client reference.")
-@click.option("--date", "date_str", required=True, help="Interview date YYYY-MM-DD.")
+@click.argument("answers_paths", metavar="ANSWERS.yaml...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--bank", "bank_ref", help="Bank id or file.")
+@click.option("--client", "client_ref", help="Client reference.")
+@click.option("--date", "date_str", help="Interview date YYYY-MM-DD.")
 @click.option("--linked", "linked_rid", help="Record id of the earlier interview, Grund or Uppföljning (default for a "
               "follow-up: the client's latest completed one); for a dropout, the interview whose follow-up it closes.")
 @click.option("--reactualisation", is_flag=True, help="Mark a follow-up used instead of a new Grund for a returning client.")
 @click.option("--complete", "complete", is_flag=True, help="Complete the record if nothing is missing.")
 @click.option("--practice", is_flag=True, help="A training record, kept apart from client data.")
 @click.option("--unit", "unit_ref", help="The record's unit (id or name; default: your only unit).")
+@click.option("--dry-run", is_flag=True, help="Check every interview; write nothing.")
+@click.option("--stop-on-error", is_flag=True, help="Stop at the first interview that cannot be imported.")
 @passphrase_options()
 @click.pass_context
-def record_import(ctx: click.Context, answers_path: Path, bank_ref: str, client_ref: str, date_str: str, linked_rid: str | None,
-                  reactualisation: bool, complete: bool, practice: bool, unit_ref: str | None, passphrase_file: Path | None,
+def record_import(ctx: click.Context, answers_paths: tuple[Path, ...], bank_ref: str | None, client_ref: str | None,
+                  date_str: str | None, linked_rid: str | None, reactualisation: bool, complete: bool, practice: bool,
+                  unit_ref: str | None, dry_run: bool, stop_on_error: bool, passphrase_file: Path | None,
                   passphrase_fd: int | None) -> None:
-    """Enter an interview from an answers file (e.g. one coded on paper).
+    """Enter interviews from answers files (e.g. coded on paper).
 
-    The whole file is read and run through the engine before the record is
-    created, so a file that cannot be used leaves nothing behind.
+    One answers file with --bank, --client and --date is one record, as
+    always. Many files, a directory, or a JSON-lines or CSV file with one
+    interview per row are a batch (docs/import.md): each interview is checked
+    completely before its record is written, a bad one is listed and leaves
+    nothing behind, and one passphrase covers them all.
     """
+    from ..engine.batch_input import is_batch_source
+    from .batch import Defaults, run_batch
+
+    single = (len(answers_paths) == 1 and not is_batch_source(answers_paths[0]) and not dry_run and not stop_on_error
+              and bank_ref is not None and client_ref is not None and date_str is not None)
+    if not single:
+        defaults = Defaults(bank_ref, client_ref, date_str, unit_ref, linked_rid, complete, practice, reactualisation)
+        run_batch(ctx, list(answers_paths), defaults, dry_run, stop_on_error, passphrase_file, passphrase_fd)
+        return
+    assert bank_ref is not None and client_ref is not None and date_str is not None
+    _import_one(ctx, answers_paths[0], bank_ref, client_ref, date_str, linked_rid, reactualisation, complete, practice,
+                unit_ref, passphrase_file, passphrase_fd)
+
+
+def _import_one(ctx: click.Context, answers_path: Path, bank_ref: str, client_ref: str, date_str: str,
+                linked_rid: str | None, reactualisation: bool, complete: bool, practice: bool, unit_ref: str | None,
+                passphrase_file: Path | None, passphrase_fd: int | None) -> None:
+    """One answers file, one record (the form before batches, unchanged): the
+    whole file is read and run through the engine before the record is
+    created, so a file that cannot be used leaves nothing behind."""
     from datetime import date as Date
 
     from ..engine.answers_file import AnswersFileError, read_answers

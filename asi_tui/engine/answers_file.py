@@ -133,27 +133,40 @@ def parse_answers(text: str) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
-def read_answers(path: Path) -> dict[str, Any]:
-    """Parse the answers file at `path`: a regular file of at most
-    ANSWERS_FILE_MAX_BYTES, checked before a byte is read (a FIFO would block,
-    `/dev/zero` never ends)."""
+def read_bounded(path: Path, max_bytes: int = ANSWERS_FILE_MAX_BYTES, nofollow: bool = False) -> bytes:
+    """The bytes of the regular file at `path`, at most `max_bytes`, checked
+    before a byte is read (a FIFO would block, `/dev/zero` never ends);
+    `nofollow`: a symlink is refused, not followed."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        st = os.lstat(path) if nofollow else os.stat(path)
+        if stat.S_ISLNK(st.st_mode):
+            raise AnswersFileError("error.answers.symlink")
+        if not stat.S_ISREG(st.st_mode):
             raise AnswersFileError("error.answers.not_a_file")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | (os.O_NOFOLLOW if nofollow else 0))
     except OSError as exc:
         raise AnswersFileError("error.answers.unreadable", reason=exc.strerror or "") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else since the check
             raise AnswersFileError("error.answers.not_a_file")
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read(ANSWERS_FILE_MAX_BYTES + 1)
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise AnswersFileError("error.answers.unreadable", reason=exc.strerror or "") from None
     finally:
         os.close(fd)
-    if len(raw) > ANSWERS_FILE_MAX_BYTES:
-        raise AnswersFileError("error.answers.too_big", max=ANSWERS_FILE_MAX_BYTES // 1024)
+    if len(raw) > max_bytes:
+        raise AnswersFileError("error.answers.too_big", max=max_bytes // 1024)
+    return raw
+
+
+def read_answers(path: Path, nofollow: bool = False, strip_bom: bool = False) -> dict[str, Any]:
+    """Parse the answers file at `path`: a regular file of at most
+    ANSWERS_FILE_MAX_BYTES (`read_bounded`). A batch import also skips a
+    UTF-8 byte-order mark (`strip_bom`) and refuses symlinks (`nofollow`)."""
+    raw = read_bounded(path, ANSWERS_FILE_MAX_BYTES, nofollow)
+    if strip_bom and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -81,3 +81,10 @@ def same_client_key(ref: object) -> str:
     blanks do not tell clients apart ("K-7" and " k-7 " are one client), so
     follow-up chains and export keys do not split over a typing difference."""
     return " ".join(ref.split()).casefold() if isinstance(ref, str) else ""
+
+# batch import (`asi-tui record import` with many files, a directory, JSON lines or CSV)
+BATCH_FILE_MAX_BYTES = 64 * 1024 * 1024  # one JSON-lines or CSV file: 10,000 Grund interviews take about 30 MiB
+BATCH_ROW_MAX_BYTES = 256 * 1024  # one row or line: every answer at its longest stays far below
+BATCH_MAX_ROWS = 50_000  # interviews in one JSON-lines or CSV file
+BATCH_MAX_FILES = 50_000  # answers files in one directory or on one command line
+META_MAX = 200  # characters of a bank id, date, unit, record id or yes/no field in a row

@@ -97,7 +97,7 @@ def test_a_malformed_answers_file_is_one_line_and_no_record(data, case):
 
 
 def test_a_device_a_directory_or_a_missing_file_is_refused_before_reading(data):
-    for path, reason in ((Path("/dev/zero"), "not a regular file"), (data["tmp"], "not a regular file"),
+    for path, reason in ((Path("/dev/zero"), "not a regular file"), (data["tmp"], "or a directory of them."),
                          (data["tmp"] / "nope.yaml", "cannot be read (No such file or directory)")):
         assert user_error(import_file(data, path)).endswith(reason), path
     assert record_count(data) == 0
