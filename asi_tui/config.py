@@ -13,24 +13,30 @@ still apply, so a slip in one line never keeps anyone from working.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_CONFIG_BYTES = 64 * 1024
 IDLE_LOCK_MAX_MINUTES = 240.0
 
 
-class SettingsFile(BaseModel):
-    """What the settings file may hold (numbers written as text, "10", are read as numbers)."""
+@cache
+def settings_model() -> Any:
+    """The pydantic model of the settings file, built on first use: pydantic is
+    imported only when there is a file to read, not at every start."""
+    from pydantic import BaseModel, ConfigDict, Field
 
-    model_config = ConfigDict(extra="forbid")
+    class SettingsFile(BaseModel):
+        """What the settings file may hold (numbers written as text, "10", are read as numbers)."""
 
-    lang: Literal["sv", "en"] | None = None
-    idle_lock_minutes: float | None = Field(default=None, gt=0, le=IDLE_LOCK_MAX_MINUTES)
-    data: Path | None = None
+        model_config = ConfigDict(extra="forbid")
+
+        lang: Literal["sv", "en"] | None = None
+        idle_lock_minutes: float | None = Field(default=None, gt=0, le=IDLE_LOCK_MAX_MINUTES)
+        data: Path | None = None
+
+    return SettingsFile
 
 
 # what each key allows, as the message shows it
@@ -67,12 +73,18 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or config_path()
     if not path.is_file():
         return Settings()
+    import yaml
+    from pydantic import ValidationError
+
+    from .i18n import SAFE_LOADER
+
+    settings_file = settings_model()
     try:
         with path.open("rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
         if len(raw) > MAX_CONFIG_BYTES:
             return Settings(problems=(Problem("cli.config.too_big", {"path": str(path)}),))
-        data = yaml.safe_load(raw.decode("utf-8")) or {}
+        data = yaml.load(raw.decode("utf-8"), Loader=SAFE_LOADER) or {}  # noqa: S506 - a safe loader
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return Settings(problems=(Problem("cli.config.unreadable", {"path": str(path)}),))
     if not isinstance(data, dict):
@@ -81,14 +93,14 @@ def load_settings(path: Path | None = None) -> Settings:
     good: dict[str, Any] = {}
     for key, value in data.items():
         name = str(key)
-        if name not in SettingsFile.model_fields:
+        if name not in settings_file.model_fields:
             problems.append(Problem("cli.config.unknown_key", {"path": str(path), "name": name, "known": ", ".join(ALLOWED)}))
             continue
         try:
-            SettingsFile.model_validate({name: value})
+            settings_file.model_validate({name: value})
         except ValidationError:
             problems.append(Problem("cli.config.bad_value", {"path": str(path), "name": name, "allowed": ALLOWED[name]}))
             continue
         good[name] = value
-    model = SettingsFile.model_validate(good)
+    model = settings_file.model_validate(good)
     return Settings(model.lang, model.idle_lock_minutes, model.data, tuple(problems))

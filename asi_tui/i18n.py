@@ -16,6 +16,9 @@ import yaml
 
 from .resources import bundled_dir
 
+# libyaml's loader when PyYAML has it: reading the catalogs is a large part of start-up
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 
@@ -39,7 +42,7 @@ def catalog(lang: str, directory: Path | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     for path in paths:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+            data = yaml.load(fh, Loader=SAFE_LOADER) or {}  # noqa: S506 - a safe loader
         part: dict[str, str] = {}
         _flatten("", data, part)
         clash = set(part) & set(out)

@@ -16,9 +16,11 @@ from .common import ctx_obj, default_demo_dir, resolve_data_dir, translator
 def _start_tui(ctx: click.Context, data_dir: Path, idle_minutes: float | None = None, default_user: str | None = None,
                user_fixed: bool = False) -> None:
     """Open the TUI on `data_dir` (checked first, so a bad directory is one line, not a screen)."""
-    from ..store import Store
+    from ..store.datadir import DataDir
 
-    Store.open(data_dir)
+    data = DataDir(data_dir)  # what `Store.open` checks, without loading the whole store (start-up time):
+    data.check()  # the login screen opens the store itself
+    data.sweep_tmp()
     from ..ui.lang import set_language
 
     set_language(ctx_obj(ctx)["lang"])  # before the UI classes are created

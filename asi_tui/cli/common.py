@@ -253,7 +253,7 @@ class AsiGroup(click.Group):
         return super().main(argv, prog_name or "asi-tui", complete_var, standalone_mode, obj=obj, **extra)
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
-        from ..engine.interview import EngineError
+        from ..engine.outcome import EngineError
         from ..store.errors import StoreError
 
         try:

@@ -23,7 +23,7 @@ from typing import Any
 import click
 import yaml
 
-from ..i18n import LANGUAGES, Translator
+from ..i18n import LANGUAGES, SAFE_LOADER, Translator
 from ..resources import bundled_dir
 
 # options that belong to `asi-tui` itself but are often typed after the command
@@ -95,7 +95,7 @@ def click_messages(lang: str) -> dict[str, str]:
     if not path.is_file():
         return {}
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = yaml.load(fh, Loader=SAFE_LOADER) or {}  # noqa: S506 - a safe loader
     return {str(k): str(v) for k, v in data.items()}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from rich.text import Text
 from textual import events
@@ -15,10 +15,12 @@ from textual.driver import Driver
 from textual.screen import Screen
 
 from ..hygiene import TerminalWatchdog
-from ..store import Session, Store
 from .lang import key_name, t, tk
 from .navigation import Callback
 from .services import Services
+
+if TYPE_CHECKING:  # the store loads when the login screen unlocks it, not at start-up
+    from ..store import Session, Store
 
 
 class AsiApp(App[None]):

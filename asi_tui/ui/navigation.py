@@ -1,8 +1,8 @@
 """How one screen opens another without importing it.
 
 A screen calls e.g. `open_feedback(self, handle)`; the app builds the screen
-(`AsiApp.open_screen`, with the classes listed in `routes.py`, the one module
-that imports every screen). So screens import neither each other nor the app,
+(`AsiApp.open_screen`, with the classes named in `routes.py`, which imports
+each screen's module when it is first opened). So screens import neither each other nor the app,
 and there are no import cycles among them.
 """
 
