@@ -176,7 +176,7 @@ def main() -> None:
         users = list(D.INTERVIEWERS)
         outs = [Path(tmp) / f"w{i}.json" for i in range(args.procs)]
         # all start together, after every worker has had time to unlock and read the index
-        start_at = time.time() + 5 + 0.5 * args.procs + args.procs * args.records / 40000
+        start_at = time.time() + 2 + 0.4 * args.procs + args.procs * args.records / 40000
         running = [subprocess.Popen([sys.executable, __file__, "--worker", str(root), users[i % len(users)],
                                      str(start_at), str(args.seconds), str(out)], stderr=subprocess.PIPE, text=True)
                    for i, out in enumerate(outs)]
