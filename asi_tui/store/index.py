@@ -22,10 +22,11 @@ from it, and a rebuild removes it.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -101,6 +102,10 @@ class Index:
         self.by_client: dict[str, tuple[dict[str, Any], ...]] = {}  # a new tuple whenever a client's documents change
         self.open: set[str] = set()
         self.by_interviewer: dict[str, set[str]] = {}
+        # per interviewer, (updated, rid) of their documents in ascending order, so
+        # that "my latest n" does not scan all of theirs; rebuilt lazily after a bulk change
+        self._latest: dict[str, list[tuple[str, str]]] = {}
+        self._latest_stale: set[str] = set()
         self._changes: list[str] = []  # client keys whose group changed, in order
         self._changes_base = 0  # the position of _changes[0]
         self._legacy: dict[str, list[dict[str, Any]]] | None = None  # by compartment, read once
@@ -128,6 +133,7 @@ class Index:
         if prev is not None:
             self.open.discard(rid)
             self.by_interviewer.get(str(prev.get("interviewer")), set()).discard(rid)
+            self._unsort(prev)
             self._regroup(prev, rid, None)
         if new is None:
             return
@@ -135,7 +141,21 @@ class Index:
         if new.get("status") in OPEN_STATUSES:
             self.open.add(rid)
         self.by_interviewer.setdefault(str(new.get("interviewer")), set()).add(rid)
+        who = str(new.get("interviewer"))
+        if who not in self._latest_stale:
+            bisect.insort(self._latest.setdefault(who, []), _when(new))
         self._regroup(new, rid, new)
+
+    def _unsort(self, doc: dict[str, Any]) -> None:
+        who = str(doc.get("interviewer"))
+        if who in self._latest_stale:
+            return
+        keys = self._latest.get(who, [])
+        i = bisect.bisect_left(keys, _when(doc))
+        if i < len(keys) and keys[i] == _when(doc):
+            del keys[i]
+        else:
+            self._latest_stale.add(who)  # cannot happen; rebuilt when next asked
 
     def _reset(self, old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> None:
         """A partition replaced all its documents (its base was read): the same
@@ -143,6 +163,7 @@ class Index:
         compare everything."""
         for d in list(old):
             if self.docs.get(d["rid"]) is d:
+                self._latest_stale.add(str(d.get("interviewer")))
                 self._put(d, None)
         added: dict[str, list[dict[str, Any]]] = {}
         for d in new:
@@ -153,7 +174,9 @@ class Index:
             self.docs[rid] = d
             if d.get("status") in OPEN_STATUSES:
                 self.open.add(rid)
-            self.by_interviewer.setdefault(str(d.get("interviewer")), set()).add(rid)
+            who = str(d.get("interviewer"))
+            self.by_interviewer.setdefault(who, set()).add(rid)
+            self._latest_stale.add(who)
             added.setdefault(same_client_key(d.get("client_ref")), []).append(d)
         for key, docs in added.items():
             self.by_client[key] = self.by_client.get(key, ()) + tuple(docs)
@@ -277,6 +300,22 @@ class Index:
         self.sync()
         return [self.docs[r] for r in self.by_interviewer.get(user_id, ())]
 
+    def interviewer_latest(self, user_id: str) -> Iterator[dict[str, Any]]:
+        """An interviewer's documents, latest change first (`updated`, then
+        record id, as listings order them), read lazily: taking the first few
+        costs the same however many they have."""
+        self.sync()
+        if user_id in self._latest_stale:
+            self._latest[user_id] = sorted(_when(self.docs[r]) for r in self.by_interviewer.get(user_id, ()))
+            self._latest_stale.discard(user_id)
+        keys = self._latest.get(user_id, [])
+        for i in range(len(keys) - 1, -1, -1):
+            if i >= len(keys):
+                continue  # shrunk by a refresh while the caller iterated
+            doc = self.docs.get(keys[i][1])
+            if doc is not None:
+                yield doc
+
     def changes_since(self, since: int | None) -> tuple[int, list[str] | None]:
         """(position now, the client keys whose group changed since position
         `since`); None for the list when `since` is None or too old."""
@@ -365,6 +404,10 @@ class Index:
         for part in list(self.partitions.values()):
             if part.epoch and part.gen != gen:
                 part.compact(gen, wait=None)
+
+
+def _when(doc: dict[str, Any]) -> tuple[str, str]:
+    return (str(doc.get("updated") or ""), doc["rid"])
 
 
 def index_doc(snap: Snapshot, hwm: tuple[int, int] | None = None) -> dict[str, Any]:

@@ -64,6 +64,14 @@ class RecordViews(SessionCore):
         units, practice = self._listable(filters.get("practice") is True)
         keys = [k for k, v in filters.items() if v is not None]
         values = [filters[k] for k in keys]
+        if limit is not None and self._by_latest(filters):  # "my latest few": no scan of all of theirs
+            found = []
+            for d in self.index.interviewer_latest(filters["interviewer"]):
+                if len(found) >= limit:
+                    break
+                if [d.get(k) for k in keys] == values and self._visible(d, units, practice):
+                    found.append(dict(d))
+            return found
         docs = [d for d in self._candidates(filters)
                 if [d.get(k) for k in keys] == values and self._visible(d, units, practice)]
         if limit is not None:
@@ -78,6 +86,13 @@ class RecordViews(SessionCore):
         if not access.rule(self.user, "record.list").allowed and not (practice_only and self._practice_scope()):
             self.deny("record.list")
         return self.scope("record.list"), self._practice_scope()
+
+    @staticmethod
+    def _by_latest(filters: dict[str, Any]) -> bool:
+        """Whether a limited listing is best walked through the interviewer's
+        documents latest first (`Index.interviewer_latest`)."""
+        return (filters.get("interviewer") is not None and filters.get("client_ref") is None
+                and filters.get("status") not in OPEN_STATUSES)
 
     def _candidates(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """The index documents a listing with these filters starts from: a

@@ -59,3 +59,43 @@ def test_nothing_counted_when_everything_fits(env) -> None:
     env.admin.index.replace_all([_doc("due0", "D-0", TODAY - timedelta(days=250), unit=unit)])
     lists = home_lists(env.session(ANNA), TODAY)
     assert [d["rid"] for d in lists.due] == ["due0"] and lists.more_due == 0 and lists.more_overdue == 0
+
+
+def _latest_first(docs: list[dict]) -> list[str]:
+    return [d["rid"] for d in sorted(docs, key=lambda d: (d["updated"], d["rid"]), reverse=True)]
+
+
+def test_my_latest_completed_follow_every_change(env) -> None:
+    """The home screen's "completed lately" walks the interviewer's documents
+    latest first instead of scanning them all; it must stay what a full scan
+    gives after a bulk load, upserts that change `updated` and removals, in
+    the session that wrote and in a fresh one."""
+    unit = env.admin.my_units()[0].id
+    docs = [_doc(f"r{i:03}", f"C-{i}", TODAY - timedelta(days=i), unit=unit,
+                 interviewer=ANNA if i % 3 else "someone-else",
+                 status="completed" if i % 4 else "paused",
+                 updated=f"2026-0{1 + i % 5}-{10 + i % 17}T10:00:00") for i in range(120)]
+    env.admin.index.replace_all(docs)
+    anna = env.session(ANNA)
+    live = {d["rid"]: d for d in docs}
+
+    def expected() -> list[str]:
+        mine = [d for d in live.values() if d["interviewer"] == ANNA and d["status"] == "completed"]
+        return _latest_first(mine)[: home.DONE_SHOWN]
+
+    assert [d["rid"] for d in home_lists(anna, TODAY).done] == expected()
+    # the latest ones change: one completed now, one moved back in time, one removed
+    changed = [dict(live["r004"], status="completed", updated="2026-07-01T08:00:00"),
+               dict(live[expected()[0]], updated="2025-01-01T00:00:00")]
+    for d in changed:
+        anna.index.upsert(d)
+        live[d["rid"]] = d
+    gone = expected()[1]
+    anna.index.remove(gone)
+    del live[gone]
+    assert [d["rid"] for d in home_lists(anna, TODAY).done] == expected()
+    assert expected()[0] == "r004"
+    assert [d["rid"] for d in home_lists(env.session(ANNA), TODAY).done] == expected()
+    # the full listing (no limit) agrees with the walk
+    full = anna.list_records(status="completed", interviewer=ANNA, practice=False)
+    assert [d["rid"] for d in full][: home.DONE_SHOWN] == expected()
