@@ -45,3 +45,31 @@ def _restore_process_state():
     os.environ.clear()
     os.environ.update(env)
     os.umask(umask)
+
+
+# Modules that run for tens of seconds (measured with --durations). The suite
+# runs on parallel workers (pytest-xdist, one module per worker at a time):
+# these go first so that no worker starts a long one when the others are done.
+LONG_FIRST = (
+    "tests/ui/test_terminal_gone.py",
+    "tests/ui/test_no_truncation.py",
+    "tests/reports/test_disclosure.py",
+    "tests/store/test_canary.py",
+    "tests/store/test_bench_scripts.py",
+    "tests/ui/test_input.py",
+    "tests/reports/test_cli_reports.py",
+    "tests/ui/test_flow.py",
+    "tests/ui/test_admin.py",
+    "tests/test_access_matrix.py",
+    "tests/store/test_crash.py",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    rank = {path: i for i, path in enumerate(LONG_FIRST)}
+
+    def key(item) -> int:
+        rel = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        return rank.get(rel, len(rank))
+
+    items.sort(key=key)  # stable: every other module keeps its place and its order

@@ -2,7 +2,8 @@
 the app leaves within seconds, every time, and keeps every acknowledged answer.
 
 A real process on a pseudo-terminal: the test closes the terminal side right
-after F1 (a full-screen redraw), as `tmux kill-session` does, 20 times over.
+after F1 (a full-screen redraw), as `tmux kill-session` does, ten times over
+(at ten items, after a short random delay).
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from .test_pty_kill import Terminal
 
 # (item, the item shown after it): numeric items answered 1 one after the other, no check or skip fires
 STEPS = [
-    ("SE.G.barn", "SE.G.barn_hemma"), ("M1", "M2"), ("M6", "M7"), ("E2", "E3"), ("E11", "E12"),
-    ("E12", "E13"), ("E13", "E14"), ("E14", "E15"), ("E15", "E16"), ("E16", "E17"),
-    ("E17", "E18"), ("E19", "E20"), ("D1a", "D1b"), ("D1b", "D2a"), ("D2a", "D2b"),
-    ("D2b", "D17"), ("D17", "D19"), ("D19", "D21"), ("D23", "D25"), ("D25", "D26"),
+    ("SE.G.barn", "SE.G.barn_hemma"), ("M1", "M2"), ("M6", "M7"), ("E2", "E3"), ("E12", "E13"),
+    ("E16", "E17"), ("E19", "E20"), ("D1b", "D2a"), ("D17", "D19"), ("D23", "D25"),
 ]
 EXIT_WITHIN_S = 6.0  # the watchdog's grace (3 s) and some room for a loaded machine
 
