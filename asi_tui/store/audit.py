@@ -49,6 +49,7 @@ from .locks import exclusive
 GENESIS = "0" * 64
 MAX_LINE = 64 << 10  # an entry is well under 4 KiB; anything longer is damage
 MAX_PENDING_BYTES = 64 << 10
+APPEND_POLL = 0.01  # the log lock is held for one append: poll it often (the default backs off to 250 ms)
 MAX_PENDING_PER_UNLOCK = 200  # a flood of planted events cannot stall a login
 _HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -228,7 +229,7 @@ class AuditLog:
 
     def append(self, ak: bytes, entry: dict[str, Any], reader_pub: bytes | None = None) -> int:
         """Append one entry; with `reader_pub` its personal part is sealed for admins (`split_entry`)."""
-        with exclusive(self.lock_path):
+        with exclusive(self.lock_path, max_pause=APPEND_POLL):
             seq, prev = self._head()
             seq += 1
             record = {"seq": seq, "ts": datetime.now(timezone.utc).isoformat(timespec="seconds"), **entry}

@@ -141,7 +141,20 @@ class DataDir:
 
     def record_files(self) -> list[Path]:
         """Every record snapshot, in file-name (record id) order."""
-        return sorted(self.records.glob("*.rec"))
+        try:
+            names = os.listdir(self.records)
+        except FileNotFoundError:
+            return []
+        return [self.records / n for n in sorted(n for n in names if n.endswith(".rec"))]
+
+    def journaled(self) -> set[str]:
+        """The record ids that have a journal file of any generation (one
+        listing: for `index rebuild`, which would otherwise probe per record)."""
+        try:
+            names = os.listdir(self.journals)
+        except FileNotFoundError:
+            return set()
+        return {n.split(".", 1)[0] for n in names if n.endswith(".jnl")}
 
     def lock_path(self, rid: str) -> Path:
         return self.locks / f"{rid}.lock"

@@ -380,6 +380,7 @@ class RecordOps(RecordViews):
         report = RebuildReport(0)
         docs, seen = [], set()
         paths = self.store.dir.record_files()
+        journaled = self.store.dir.journaled()  # most records (completed, compacted) have none
         for i, path in enumerate(paths):
             if progress is not None and i % 100 == 0:
                 progress(i, len(paths))
@@ -390,7 +391,7 @@ class RecordOps(RecordViews):
             except StoreError:
                 report.damaged.append(rid)  # reported to the caller, kept out of the index
                 continue
-            on_disk = (snap.gen, self._journal_end(snap))
+            on_disk = (snap.gen, self._journal_end(snap) if rid in journaled else snap.seq)
             mark = marks.get(rid)
             logged = (mark.gen, mark.seq) if mark is not None and mark.gen >= 0 else on_disk
             if snap.gen < logged[0]:

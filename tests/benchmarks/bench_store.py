@@ -70,6 +70,7 @@ def child(root: Path, ops: int, rebuild: bool, profile: str | None) -> None:
 
     today = date.today()
     grund = bundled_bank("asi-grund")
+    os.sync()  # a store just built leaves dirty pages that the first fsyncs would pay for
     s = D.unlock(root, "anna")
     unit = s.find_unit(D.UNITS[0]).id
     times: dict[str, list[float]] = {op: [] for op in OPS}
