@@ -38,7 +38,7 @@ def test_bench_store_prints_every_operation(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_bench_concurrency_matches_rebuilt_index(tmp_path: Path) -> None:
-    text = run("bench_concurrency.py", "--procs", "3", "--seconds", "3", "--records", "40", tmp_path=tmp_path)
+    text = run("bench_concurrency.py", "--procs", "3", "--seconds", "3", "--records", "40", "--think", "5", tmp_path=tmp_path)
     for op in ("create", "answer", "pause", "open", "complete", "home", "overall"):
         assert any(line.startswith(op + " ") for line in text.splitlines()), op
     assert "errors: 0" in text
