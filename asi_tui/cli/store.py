@@ -264,11 +264,13 @@ def index() -> None:
 def index_rebuild(ctx: click.Context, passphrase_file: Path | None, passphrase_fd: int | None) -> None:
     """Recreate the index from the record files; reports damaged, rolled-back,
     missing records and lost answers by record id (exit 1 if any)."""
+    from ..store.rebuild_read import default_workers
+
     t = translator(ctx)
     session = unlock(ctx, passphrase_file, passphrase_fd)
     try:
         with progress_bar(t("cli.index.rebuilding")) as update:
-            report = session.rebuild_index(progress=update)
+            report = session.rebuild_index(progress=update, workers=default_workers())
     finally:
         session.close()
     click.echo(t("cli.index.rebuilt", n=report.records))

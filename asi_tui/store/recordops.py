@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable
 
 from ..bank.loader import QuestionBank
@@ -27,6 +28,7 @@ from .integrity import RebuildReport, hwm_of, older_copy
 from .journal import journal_gen, journal_path, read_journal
 from .locks import RecordLock
 from .records import Snapshot, header_unit, new_header, read_header, write_snapshot
+from .rebuild_read import read_all
 from .recordviews import RecordViews
 
 
@@ -368,37 +370,44 @@ class RecordOps(RecordViews):
             self.log("lock-repair", detail={"records": repaired})
         return repaired
 
-    def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
+    def rebuild_index(self, progress: Callable[[int, int], None] | None = None, workers: int = 1) -> RebuildReport:
         """Recreate the index from the record files, with each record's
         high-water mark re-derived from the audit chain. Reported by record id:
         damaged files (kept out), older copies (kept, and refused on opening),
         journals missing acknowledged answers, and records the chain saw
         created but never deleted through the app whose file is gone. Admin:
-        it needs every unit's key."""
+        it needs every unit's key. `workers`: processes reading the files
+        (`rebuild_read`; the command line uses every core)."""
         self.require_admin()
         marks = self.audit.record_marks(self.keys.audit_keys())
         report = RebuildReport(0)
         docs, seen = [], set()
         paths = self.store.dir.record_files()
         journaled = self.store.dir.journaled()  # most records (completed, compacted) have none
-        for i, path in enumerate(paths):
-            if progress is not None and i % 100 == 0:
-                progress(i, len(paths))
+
+        def read_one(path: Path) -> tuple[str, dict[str, Any] | None, tuple[int, int]]:
             rid = path.stem
-            seen.add(rid)
             try:
                 snap = self._read_snapshot(path, rid)
             except StoreError:
-                report.damaged.append(rid)  # reported to the caller, kept out of the index
+                return rid, None, (0, 0)  # damaged: reported, kept out of the index
+            return rid, index_doc(snap), (snap.gen, self._journal_end(snap) if rid in journaled else snap.seq)
+
+        for i, (rid, doc, on_disk) in enumerate(read_all(paths, read_one, workers)):
+            if progress is not None and i % 100 == 0:
+                progress(i, len(paths))
+            seen.add(rid)
+            if doc is None:
+                report.damaged.append(rid)
                 continue
-            on_disk = (snap.gen, self._journal_end(snap) if rid in journaled else snap.seq)
             mark = marks.get(rid)
             logged = (mark.gen, mark.seq) if mark is not None and mark.gen >= 0 else on_disk
-            if snap.gen < logged[0]:
-                report.older.append((rid, snap.gen, logged[0]))
-            elif snap.gen == logged[0] and on_disk[1] < logged[1]:
+            if on_disk[0] < logged[0]:
+                report.older.append((rid, on_disk[0], logged[0]))
+            elif on_disk[0] == logged[0] and on_disk[1] < logged[1]:
                 report.lost.append((rid, on_disk[1] + 1, logged[1]))
-            docs.append(index_doc(snap, max(on_disk, logged)))
+            doc["hwm"] = list(max(on_disk, logged))
+            docs.append(doc)
         for rid, mark in sorted(marks.items()):
             if rid not in seen and mark.created and not mark.deleted:
                 report.missing.append((rid, mark.created))
