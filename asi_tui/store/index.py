@@ -140,8 +140,8 @@ class Index:
         self.docs[rid] = new
         if new.get("status") in OPEN_STATUSES:
             self.open.add(rid)
-        self.by_interviewer.setdefault(str(new.get("interviewer")), set()).add(rid)
         who = str(new.get("interviewer"))
+        self.by_interviewer.setdefault(who, set()).add(rid)
         if who not in self._latest_stale:
             bisect.insort(self._latest.setdefault(who, []), _when(new))
         self._regroup(new, rid, new)
