@@ -72,6 +72,8 @@ async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
 async def login(pilot, app, passphrase: str = ANNA_PW) -> None:
     await pilot.press(*passphrase, "enter")
     await wait_for(pilot, lambda: app.session is not None and type(app.screen).__name__ == "HomeScreen")
+    # the home screen fills its list on mount, which can come a frame after the push
+    await wait_for(pilot, lambda: any(o.option_count for o in app.screen.query("#records")))
 
 
 def screen_text(app) -> list[str]:
