@@ -36,7 +36,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..engine.limits import same_client_key
-from ..store.chain import chain_root, closes, default_link, doc_date
+from ..store.chain import chain_root, closes, doc_date, latest_link_target
 from .common import add_months, months_between
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def chain_state(ref: str, own: Iterable[dict[str, Any]]) -> ChainState | None:
     docs = [d for d in own if not d.get("practice") and d.get("status") != "withdrawn"]
     if not docs:
         return None
-    anchor = default_link(docs, ref, date.max)
+    anchor = latest_link_target(docs)  # `docs` are one client's: no client check, no copy
     day = doc_date(anchor) if anchor else None
     if anchor is None or day is None or _closed(anchor, day, docs):
         return None

@@ -103,6 +103,22 @@ def default_link(docs: Iterable[Mapping[str, Any]], client_ref: str, before: dat
     return found[0] if found else None
 
 
+def latest_link_target(docs: Iterable[Mapping[str, Any]],
+                       instruments: tuple[str, ...] = LINKABLE) -> Mapping[str, Any] | None:
+    """`default_link` over documents known to be one client's, with no date
+    bound, without copying or sorting: the planner asks it of every client."""
+    best, best_key = None, None
+    for d in docs:
+        if is_link_target(d, instruments):
+            day = doc_date(d)
+            if day is None or day == date.max:
+                continue  # undated: never a link target (as `default_link` with date.max)
+            key = (day, str(d.get("rid")))
+            if best_key is None or key > best_key:
+                best, best_key = d, key
+    return best
+
+
 def check_link(target: Mapping[str, Any] | None, client_ref: str, interview_date: date,
                instruments: tuple[str, ...] = LINKABLE) -> list[str]:
     """Refuse a link the rules do not allow (LinkError); return warning keys.

@@ -259,3 +259,26 @@ def test_read_chain_gives_the_interviews_up_to_the_record(chained):
     assert [e.rid for e in read_chain(s, c.u1)] == [c.grund, c.u1]
     assert [(e.rid, e.instrument) for e in read_chain(s, c.u2)] == [(c.grund, "grund"), (c.u1, "uppfoljning"), (c.u2, "uppfoljning")]
     s.close()
+
+
+def test_the_planners_anchor_is_the_follow_up_forms_default_link():
+    """The planner picks each client's anchor without copying or sorting; it
+    must be the record the new-follow-up form would link to."""
+    import random
+
+    from asi_tui.store.chain import latest_link_target
+
+    rng = random.Random(16)
+    kinds = [("interview", "grund"), ("interview", "uppfoljning"), ("interview", "spel"), ("dropout", None)]
+    for trial in range(400):
+        docs = []
+        for n in range(rng.randint(0, 7)):
+            kind, instrument = rng.choice(kinds)
+            day = rng.choice(["2024-05-01", "2025-01-10", "2025-01-10", "2026-02-28", "", "not a date", None])
+            docs.append({"rid": f"r{rng.randint(0, 99):02d}-{n}", "kind": kind, "instrument": instrument,
+                         "client_ref": rng.choice(["K-1", " k-1 ", "K-1"]), "interview_date": day,
+                         "status": rng.choice(["completed", "completed", "paused", "withdrawn"]),
+                         "practice": rng.random() < 0.1})
+        expected = default_link(docs, "K-1", date.max)
+        got = latest_link_target(docs)
+        assert (got and got["rid"]) == (expected and expected["rid"]), (trial, docs)
