@@ -53,3 +53,14 @@ def home_lists(session: "Session", today: date) -> HomeLists:
     out.overdue = [planner.anchor(f.anchor_rid) for f in late[:SHOWN]]
     out.more_overdue = counts["overdue"] + counts["new_grund"] - len(out.overdue)
     return out
+
+
+def prepare_home(session: "Session", today: date) -> None:
+    """Read the index and build the follow-up planner before the first home
+    screen, on the sign-in worker thread: at 100,000 records that takes
+    seconds once per process, which the UI thread must not spend frozen.
+    A failure is left for the home screen to report."""
+    try:
+        home_lists(session, today)
+    except StoreError:
+        pass

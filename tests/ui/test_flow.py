@@ -274,3 +274,39 @@ async def test_completed_interview_opens_on_feedback_and_answers_are_read_only(m
         await pilot.press(*"Stöd från syster", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
         assert "Stöd från syster" in str(app.screen.query_one("#fb-texts").render())
+
+
+async def test_the_index_is_read_while_signing_in_not_by_the_home_screen(make_app, data_dir, monkeypatch):
+    """Reading the whole index and building the follow-up plan takes seconds
+    at 100,000 records: it happens on the sign-in worker (the login screen
+    says it is checking) so the UI thread never freezes on it."""
+    import importlib
+    import threading
+
+    followups = importlib.import_module("asi_tui.reports.followups")  # the package names a function so
+    segments = importlib.import_module("asi_tui.store.segments")
+
+    from asi_tui.bank.registry import bundled_bank
+
+    from .conftest import TODAY
+
+    session = Store.open(data_dir).unlock("anna", ANNA_PW)
+    session.create_record(bundled_bank("asi-grund"), "K-IDX", TODAY).close()
+    for part in session.index.partitions.values():
+        assert part.compact(session.keys.write_gen)  # a base for the app to read
+    session.close()
+    calls: list[tuple[str, bool]] = []
+    for cls, name in ((segments.Partition, "_read_base"), (followups.Planner, "refresh")):
+        original = getattr(cls, name)
+
+        def spy(self, *a, _name=name, _original=original, **kw):
+            calls.append((_name, threading.current_thread() is threading.main_thread()))
+            return _original(self, *a, **kw)
+
+        monkeypatch.setattr(cls, name, spy)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await login(pilot, app)
+        assert ("refresh", False) in calls  # the planner was built on the worker
+        assert not [c for c in calls if c[1] and c[0] == "_read_base"]
+        assert "K-IDX" in "\n".join(str(o.prompt) for o in app.screen.query_one("#records").options)

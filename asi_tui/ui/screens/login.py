@@ -58,6 +58,9 @@ class LoginScreen(Screen[None]):
         except StoreError as exc:
             self.app.call_from_thread(self._failed, tm(exc.key, **exc.params))
             return
+        from ...reports.home import prepare_home
+
+        prepare_home(session, self.app.services.today())  # type: ignore[attr-defined]
         self.app.call_from_thread(self.app.signed_in, session)  # type: ignore[attr-defined]
 
     def _failed(self, message: str) -> None:
