@@ -265,19 +265,28 @@ class Planner:
         pos, changed = session.planning_changes(self._pos)
         if changed is None:  # no change list to go by: compare every group (unchanged ones by identity)
             for ref in [r for r in self._groups if r not in groups]:
-                self._update(ref, None)
+                self._update(ref, None, keep_sorted=False)
             for ref, group in groups.items():
                 if self._groups.get(ref) is not group:
-                    self._update(ref, group)
+                    self._update(ref, group, keep_sorted=False)
+            # compared all: sort once (inserting each of tens of thousands into place cost a third of a first build)
+            self._sorted = {}
+            for ref, state in self._states.items():
+                self._sorted.setdefault(state.anchor.get("unit"), []).append((state.day, ref))
+            for entries in self._sorted.values():
+                entries.sort()
         else:
             for ref in dict.fromkeys(changed):
                 self._update(ref, groups.get(ref))
         self._pos = pos
 
-    def _update(self, ref: str, group: tuple[dict[str, Any], ...] | None) -> None:
+    def _update(self, ref: str, group: tuple[dict[str, Any], ...] | None, keep_sorted: bool = True) -> None:
+        """Derive one client's state again (`keep_sorted=False`: the caller
+        rebuilds the sorted lists afterwards)."""
         old = self._states.pop(ref, None)
         if old is not None:
             self._by_anchor.pop(str(old.anchor["rid"]), None)
+        if old is not None and keep_sorted:
             entries = self._sorted[old.anchor.get("unit")]
             i = bisect.bisect_left(entries, (old.day, ref))
             if i < len(entries) and entries[i] == (old.day, ref):
@@ -290,7 +299,8 @@ class Planner:
         if state is not None:
             self._states[ref] = state
             self._by_anchor[str(state.anchor["rid"])] = state
-            bisect.insort(self._sorted.setdefault(state.anchor.get("unit"), []), (state.day, ref))
+            if keep_sorted:
+                bisect.insort(self._sorted.setdefault(state.anchor.get("unit"), []), (state.day, ref))
 
     def plan(self, today: date, intervals: Callable[[str | None], Intervals] = intervals_for,
              include_upcoming: bool = False, interviewer: str | None = None,
