@@ -60,8 +60,10 @@ def make_app(data_dir, tmp_path):
     return factory
 
 
-async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
-    """Let the app run until `predicate()` holds (worker threads, screen switches)."""
+async def wait_for(pilot, predicate, timeout: float = 20.0) -> None:
+    """Let the app run until `predicate()` holds (worker threads, screen switches).
+    The bound is generous: CI runs two workers on two cores next to subprocess
+    tests, and a condition that holds is met in milliseconds anyway."""
     deadline = time.monotonic() + timeout
     while not predicate():
         await pilot.pause(0.01)

@@ -152,7 +152,7 @@ async def test_idle_auto_lock_and_unlock_resumes_same_item(make_app):
         await type_answer(pilot, "2026-11-01")  # G4
         app.services.idle_lock_s = 0.3  # now leave the keyboard alone
         item_before = screen.item.id
-        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), timeout=6)
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen))
         # the lock screen covers everything: no item text is on it
         assert not app.screen.query("#item-head")
         await pilot.press(*"fel-lösenfras-xx", "enter")
