@@ -87,36 +87,32 @@ def is_registered_dropout(doc: Mapping[str, Any]) -> bool:
 # ----------------------------------------------------------------------------- links
 
 
+def _dated_target(doc: Mapping[str, Any], before: date, instruments: tuple[str, ...]) -> bool:
+    """A completed interview of `instruments` dated before `before` (undated ones never are)."""
+    return is_link_target(doc, instruments) and (doc_date(doc) or date.max) < before
+
+
 def link_candidates(docs: Iterable[Mapping[str, Any]], client_ref: str, before: date,
                     instruments: tuple[str, ...] = LINKABLE) -> list[dict[str, Any]]:
     """The client's earlier interviews an Uppföljning may link to, latest first."""
     ref = same_client_key(client_ref)
-    found = [dict(d) for d in docs if is_link_target(d, instruments) and same_client_key(d.get("client_ref")) == ref
-             and (doc_date(d) or date.max) < before]
+    found = [dict(d) for d in docs if same_client_key(d.get("client_ref")) == ref and _dated_target(d, before, instruments)]
     return sorted(found, key=_order, reverse=True)
+
+
+def latest_link_target(docs: Iterable[Mapping[str, Any]], before: date = date.max,
+                       instruments: tuple[str, ...] = LINKABLE) -> Mapping[str, Any] | None:
+    """The latest of `link_candidates` among documents known to be one
+    client's, not copied: the planner asks it of every client."""
+    return max((d for d in docs if _dated_target(d, before, instruments)), key=_order, default=None)
 
 
 def default_link(docs: Iterable[Mapping[str, Any]], client_ref: str, before: date,
                  instruments: tuple[str, ...] = LINKABLE) -> dict[str, Any] | None:
     """The client's latest completed ASI interview before `before`: what a new Uppföljning links to."""
-    found = link_candidates(docs, client_ref, before, instruments)
-    return found[0] if found else None
-
-
-def latest_link_target(docs: Iterable[Mapping[str, Any]],
-                       instruments: tuple[str, ...] = LINKABLE) -> Mapping[str, Any] | None:
-    """`default_link` over documents known to be one client's, with no date
-    bound, without copying or sorting: the planner asks it of every client."""
-    best, best_key = None, None
-    for d in docs:
-        if is_link_target(d, instruments):
-            day = doc_date(d)
-            if day is None or day == date.max:
-                continue  # undated: never a link target (as `default_link` with date.max)
-            key = (day, str(d.get("rid")))
-            if best_key is None or key > best_key:
-                best, best_key = d, key
-    return best
+    ref = same_client_key(client_ref)
+    found = latest_link_target((d for d in docs if same_client_key(d.get("client_ref")) == ref), before, instruments)
+    return dict(found) if found is not None else None
 
 
 def check_link(target: Mapping[str, Any] | None, client_ref: str, interview_date: date,

@@ -261,9 +261,10 @@ def test_read_chain_gives_the_interviews_up_to_the_record(chained):
     s.close()
 
 
-def test_the_planners_anchor_is_the_follow_up_forms_default_link():
-    """The planner picks each client's anchor without copying or sorting; it
-    must be the record the new-follow-up form would link to."""
+def test_the_planners_anchor_is_the_follow_up_forms_first_candidate():
+    """The planner (and the form's default link) pick the latest target
+    without copying or sorting; it must be the first of the candidates the
+    new-follow-up form lists."""
     import random
 
     from asi_tui.store.chain import latest_link_target
@@ -279,6 +280,7 @@ def test_the_planners_anchor_is_the_follow_up_forms_default_link():
                          "client_ref": rng.choice(["K-1", " k-1 ", "K-1"]), "interview_date": day,
                          "status": rng.choice(["completed", "completed", "paused", "withdrawn"]),
                          "practice": rng.random() < 0.1})
-        expected = default_link(docs, "K-1", date.max)
-        got = latest_link_target(docs)
-        assert (got and got["rid"]) == (expected and expected["rid"]), (trial, docs)
+        listed = link_candidates(docs, "K-1", date.max)
+        expected = listed[0] if listed else None
+        for got in (latest_link_target(docs), default_link(docs, "K-1", date.max)):
+            assert (got and got["rid"]) == (expected and expected["rid"]), (trial, docs)

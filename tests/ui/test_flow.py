@@ -283,7 +283,7 @@ async def test_the_index_is_read_while_signing_in_not_by_the_home_screen(make_ap
     import importlib
     import threading
 
-    followups = importlib.import_module("asi_tui.reports.followups")  # the package names a function so
+    followups = importlib.import_module("asi_tui.reports.followups")  # the package also exports a function of this name
     segments = importlib.import_module("asi_tui.store.segments")
 
     from asi_tui.bank.registry import bundled_bank
